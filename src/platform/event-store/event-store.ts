@@ -1,0 +1,100 @@
+import type { Sql } from '../persistence/database';
+
+/** A domain event before it is stored: a past-tense business fact with plain JSON data. */
+export type AnyEvent = { type: string; data: Record<string, unknown> | object };
+
+/** Who and what caused a change. Built once per request (or per handled message) and written into every event. */
+export type CommandMeta = {
+  /** Idempotency: a second append with the same commandId is a no-op returning the first result. */
+  commandId: string;
+  correlationId: string;
+  causationId?: string;
+  userId?: string;
+  /** W3C traceparent of the request or message that caused the command. */
+  traceparent?: string;
+  now: Date;
+};
+
+export type EventMetadata = {
+  eventId: string;
+  commandId: string;
+  correlationId: string;
+  causationId?: string;
+  userId?: string;
+  traceparent?: string;
+  /** ISO-8601, from CommandMeta.now */
+  occurredAt: string;
+  schemaVersion: number;
+};
+
+export type RecordedEvent<E extends AnyEvent = AnyEvent> = E & {
+  stream: string;
+  /** 1-based position in its stream */
+  version: number;
+  /** Position in the global log (bigint as string: it may pass 2^53) */
+  globalPosition: string;
+  metadata: EventMetadata;
+};
+
+/** 'any': no check; 'no_stream': the stream must not exist; a number: the stream's current version must equal it. */
+export type ExpectedVersion = 'any' | 'no_stream' | number;
+
+export type AppendResult = {
+  /** The stream's version after the append (or after the first append, for a repeated command). */
+  nextExpectedVersion: number;
+  /** True when commandId had been appended before and nothing was written now. */
+  duplicate: boolean;
+  events: RecordedEvent[];
+};
+
+export type Decider<S, E extends AnyEvent> = { initialState: () => S; evolve: (state: S, event: E) => S };
+
+/** Where the global log has been read up to: (transaction id, position), compared as a pair. */
+export type LogCheckpoint = { transactionId: string; position: string };
+export const LOG_START: LogCheckpoint = { transactionId: '0', position: '0' };
+
+export class WrongExpectedVersion extends Error {
+  constructor(
+    readonly stream: string,
+    readonly expected: ExpectedVersion,
+    readonly actual: number,
+  ) {
+    super(`stream ${stream} is at version ${actual}, expected ${String(expected)}`);
+    this.name = 'WrongExpectedVersion';
+  }
+}
+
+/** Rewrites an older stored shape of an event type into the current one, one schema version at a time. */
+export type Upcaster = { type: string; fromVersion: number; upcast: (data: Record<string, unknown>) => Record<string, unknown> };
+
+/** Runs inside the append transaction: read models the API must read its own writes from. */
+export type InlineProjection = {
+  name: string;
+  /** event types it handles; others are not passed */
+  handles: readonly string[];
+  apply(tx: Sql, events: RecordedEvent[]): Promise<void>;
+};
+
+/**
+ * The event store: append-only streams with optimistic concurrency and a global log
+ * readers consume in commit order.
+ */
+export abstract class EventStore {
+  /** Appends to one stream. Throws WrongExpectedVersion; a repeated meta.commandId is a no-op returning the first result.
+   *  With `tx`, joins that transaction (state-stored contexts use this as their outbox). */
+  abstract append(stream: string, events: AnyEvent[], options: { expectedVersion: ExpectedVersion; meta: CommandMeta; schemaVersions?: Record<string, number>; tx?: Sql }): Promise<AppendResult>;
+
+  abstract readStream<E extends AnyEvent = AnyEvent>(stream: string, options?: { fromVersion?: number; tx?: Sql }): Promise<RecordedEvent<E>[]>;
+
+  /** Events committed after `after`, in commit order; never skips a transaction that commits late. */
+  abstract readAll(after: LogCheckpoint, limit: number, options?: { types?: readonly string[]; tx?: Sql }): Promise<{ events: (RecordedEvent & { transactionId: string })[]; checkpoint: LogCheckpoint }>;
+
+  /** Read, fold, decide, append with the read version as expected version; retried on a version conflict. */
+  abstract decide<S, E extends AnyEvent>(stream: string, decider: Decider<S, E>, decision: (state: S) => E | E[], meta: CommandMeta, options?: { tx?: Sql }): Promise<{ events: RecordedEvent<E>[]; version: number; state: S; duplicate: boolean }>;
+
+  /** Fold a stream into its current state. */
+  abstract aggregate<S, E extends AnyEvent>(stream: string, decider: Decider<S, E>, options?: { tx?: Sql }): Promise<{ state: S; version: number }>;
+
+  abstract registerUpcaster(upcaster: Upcaster): void;
+  abstract registerInlineProjection(projection: InlineProjection): void;
+}

@@ -1,0 +1,38 @@
+import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import type { CommandMeta } from '../event-store/event-store';
+
+export type Role = 'customer' | 'staff' | 'admin';
+export type AuthUser = { id: string; email: string; role: Role };
+
+/** Fields the request pipeline adds to Fastify's request. */
+export type OrderlyRequest = {
+  user?: AuthUser;
+  orderlyMeta?: CommandMeta;
+  headers: Record<string, string | string[] | undefined>;
+};
+
+export const IS_PUBLIC = 'orderly:public';
+/** The route needs no access token. */
+export const Public = () => SetMetadata(IS_PUBLIC, true);
+
+export const ROLES = 'orderly:roles';
+/** Only these roles may call the route (admin may call every route). */
+export const Roles = (...roles: Role[]) => SetMetadata(ROLES, roles);
+
+export const IDEMPOTENT = 'orderly:idempotent';
+/** The route honours Idempotency-Key (replay, 409 in flight, 422 on a different body); `required` refuses requests without one. */
+export const Idempotent = (options: { required: boolean } = { required: false }) => SetMetadata(IDEMPOTENT, options);
+
+/** CommandMeta built once per request by the request-meta interceptor. */
+export const Meta = createParamDecorator((_: unknown, ctx: ExecutionContext): CommandMeta => {
+  const meta = ctx.switchToHttp().getRequest<OrderlyRequest>().orderlyMeta;
+  if (!meta) throw new Error('request meta missing: RequestMetaInterceptor is not installed');
+  return meta;
+});
+
+/** The authenticated caller (guard-checked routes only). */
+export const CurrentUser = createParamDecorator((_: unknown, ctx: ExecutionContext): AuthUser => {
+  const user = ctx.switchToHttp().getRequest<OrderlyRequest>().user;
+  if (!user) throw new Error('no authenticated user on a guarded route');
+  return user;
+});

