@@ -20,7 +20,7 @@ export default async function setup() {
 
   const dir = mkdtempSync(join(tmpdir(), 'orderly-test-pg-'));
   const pgPort = 20000 + Math.floor(Math.random() * 20000);
-  const embedded = new EmbeddedPostgres({ databaseDir: dir, port: pgPort, user: 'postgres', password: 'postgres', persistent: false, onLog: () => {} });
+  const embedded = new EmbeddedPostgres({ databaseDir: dir, port: pgPort, user: 'postgres', password: 'postgres', persistent: false, createPostgresUser: process.getuid?.() === 0, onLog: () => {} });
   await embedded.initialise();
   await embedded.start();
 

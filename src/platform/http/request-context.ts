@@ -36,3 +36,6 @@ export const CurrentUser = createParamDecorator((_: unknown, ctx: ExecutionConte
   if (!user) throw new Error('no authenticated user on a guarded route');
   return user;
 });
+
+/** Prefix of every versioned API route: `@Controller(`${API_V1}/orders`)` serves `/api/v1/orders`. */
+export const API_V1 = 'api/v1';

@@ -1,0 +1,123 @@
+// Checkout benchmark: N concurrent shoppers repeat the whole journey against a running instance —
+// add 2 items to the cart, check out, poll until the order is confirmed — and report confirmed
+// checkouts/s and the journey's p50/p95/p99.
+//
+//   BASE_URL=http://127.0.0.1:3000 SHOPPERS=50 DURATION_S=30 npm run bench:checkout
+//
+// It logs in as the admin (ORDERLY_ADMIN_EMAIL / ORDERLY_ADMIN_PASSWORD, as given to the server) to stock the SKUs it buys.
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { percentile, progress } from './lib.mjs';
+
+const BASE_URL = process.env.BASE_URL ?? 'http://127.0.0.1:3000';
+const SHOPPERS = Number(process.env.SHOPPERS ?? 10);
+const DURATION_S = Number(process.env.DURATION_S ?? 30);
+const WARMUP_S = Number(process.env.WARMUP_S ?? 3);
+const ADMIN_EMAIL = process.env.ORDERLY_ADMIN_EMAIL ?? 'admin@orderly.local';
+const ADMIN_PASSWORD = process.env.ORDERLY_ADMIN_PASSWORD ?? 'orderly-admin';
+const POLL_MS = Number(process.env.POLL_MS ?? 5);
+const JOURNEY_TIMEOUT_MS = 30_000;
+
+const api = async (method, path, { token, body, headers = {} } = {}) => {
+  const res = await fetch(`${BASE_URL}/api/v1${path}`, {
+    method,
+    headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  const json = text ? JSON.parse(text) : undefined;
+  if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${text.slice(0, 200)}`);
+  return json;
+};
+
+const login = async (email, password) => (await api('POST', '/auth/login', { body: { email, password } })).accessToken;
+
+const setup = async () => {
+  const admin = await login(ADMIN_EMAIL, ADMIN_PASSWORD);
+  const { items } = await api('GET', '/products?limit=20');
+  if (items.length < 2) throw new Error('the catalog needs at least 2 products');
+  // plenty of stock: the benchmark measures checkout, not running out
+  for (const p of items) await api('PUT', `/inventory/${encodeURIComponent(p.sku)}`, { token: admin, body: { onHand: 10_000_000 } });
+  const shoppers = [];
+  for (let i = 0; i < SHOPPERS; i++) {
+    const email = `bench-${Date.now().toString(36)}-${i}@example.com`;
+    await api('POST', '/auth/register', { body: { email, password: 'bench-password-1', name: `Shopper ${i}` } });
+    shoppers.push({ token: await login(email, 'bench-password-1') });
+  }
+  return { skus: items.map((p) => p.sku), shoppers };
+};
+
+const address = { name: 'Bench Shopper', line1: '1 Load Street', city: 'Berlin', postalCode: '10115', country: 'DE' };
+
+const journey = async (shopper, skus) => {
+  const a = skus[Math.floor(Math.random() * skus.length)];
+  const b = skus[Math.floor(Math.random() * skus.length)];
+  await api('POST', '/cart/items', { token: shopper.token, body: { sku: a, quantity: 1 } });
+  await api('POST', '/cart/items', { token: shopper.token, body: { sku: b, quantity: 1 } });
+  const { orderId } = await api('POST', '/checkout', {
+    token: shopper.token,
+    headers: { 'idempotency-key': randomUUID() },
+    body: { paymentToken: 'tok_approve', shippingAddress: address },
+  });
+  const deadline = Date.now() + JOURNEY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    const order = await api('GET', `/orders/${orderId}`, { token: shopper.token });
+    if (order.status === 'confirmed') return 'confirmed';
+    if (order.status === 'cancelled') return 'cancelled';
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+  return 'timeout';
+};
+
+const run = async () => {
+  console.log(`checkout benchmark: ${SHOPPERS} shoppers, ${DURATION_S}s (+${WARMUP_S}s warm-up) against ${BASE_URL}`);
+  const { skus, shoppers } = await setup();
+  const latencies = [];
+  const outcomes = { confirmed: 0, cancelled: 0, timeout: 0, error: 0 };
+  const startAt = performance.now();
+  const measureFrom = startAt + WARMUP_S * 1000;
+  const endAt = measureFrom + DURATION_S * 1000;
+  const ticker = progress(DURATION_S + WARMUP_S, () => `${outcomes.confirmed} confirmed`);
+  let firstError;
+  await Promise.all(
+    shoppers.map(async (shopper) => {
+      while (performance.now() < endAt) {
+        const t0 = performance.now();
+        let outcome;
+        try {
+          outcome = await journey(shopper, skus);
+        } catch (e) {
+          outcome = 'error';
+          firstError ??= e;
+        }
+        if (t0 >= measureFrom) {
+          outcomes[outcome]++;
+          if (outcome === 'confirmed') latencies.push(performance.now() - t0);
+        }
+      }
+    }),
+  );
+  ticker.stop();
+  latencies.sort((x, y) => x - y);
+  const result = {
+    scenario: 'checkout',
+    shoppers: SHOPPERS,
+    durationS: DURATION_S,
+    confirmedPerSecond: +(outcomes.confirmed / DURATION_S).toFixed(1),
+    p50Ms: +percentile(latencies, 50).toFixed(1),
+    p95Ms: +percentile(latencies, 95).toFixed(1),
+    p99Ms: +percentile(latencies, 99).toFixed(1),
+    outcomes,
+    node: process.version,
+    at: new Date().toISOString(),
+  };
+  console.log(JSON.stringify(result, null, 2));
+  if (firstError) console.error('first error:', firstError.message);
+  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+  writeFileSync(new URL(`./results/checkout-${SHOPPERS}.json`, import.meta.url), JSON.stringify(result, null, 2) + '\n');
+};
+
+run().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,28 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { CartModule } from '../contexts/cart/cart.module';
+import { CatalogModule } from '../contexts/catalog/catalog.module';
+import { IdentityModule } from '../contexts/identity/identity.module';
+import { InventoryModule } from '../contexts/inventory/inventory.module';
+import { OrderingModule } from '../contexts/ordering/ordering.module';
+import { PaymentModule } from '../contexts/payment/payment.module';
+import type { Config } from '../platform/config';
+import { PlatformModule, PlatformOptions } from './platform.module';
+
+/** The monolith: the global platform plus every context. */
+@Module({})
+export class AppModule {
+  static forRoot(config: Config, options: PlatformOptions = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        PlatformModule.forRoot(config, options),
+        IdentityModule,
+        CatalogModule,
+        InventoryModule,
+        CartModule,
+        OrderingModule,
+        PaymentModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,84 @@
+import { NestFactory } from '@nestjs/core';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { cartMigrations } from '../contexts/cart/infrastructure/migrations';
+import { catalogMigrations } from '../contexts/catalog/infrastructure/migrations';
+import { identityMigrations } from '../contexts/identity/infrastructure/migrations';
+import { inventoryMigrations } from '../contexts/inventory/infrastructure/migrations';
+import { orderingMigrations } from '../contexts/ordering/infrastructure/migrations';
+import { paymentMigrations } from '../contexts/payment/infrastructure/migrations';
+import type { Config } from '../platform/config';
+import { httpMigrations } from '../platform/http/http.migrations';
+import { configureHttpApp, createHttpAdapter } from '../platform/http/http-server';
+import { setupOpenApi } from '../platform/http/openapi';
+import { messagingMigrations } from '../platform/messaging/messaging.migrations';
+import { AppLogger, NestLoggerAdapter } from '../platform/observability/logger';
+import type { Database, Migration } from '../platform/persistence/database';
+import { runMigrations } from '../platform/persistence/migrations';
+import { platformCoreMigrations } from '../platform/persistence/platform.migrations';
+import { AppModule } from './app.module';
+import { openDatabase, PlatformOptions, PlatformRuntime } from './platform.module';
+
+/** Every schema of the monolith, platform first; `runMigrations` orders them by id and applies each once. */
+export const allMigrations: readonly Migration[] = [
+  ...platformCoreMigrations,
+  ...messagingMigrations,
+  ...httpMigrations,
+  ...identityMigrations,
+  ...catalogMigrations,
+  ...inventoryMigrations,
+  ...cartMigrations,
+  ...orderingMigrations,
+  ...paymentMigrations,
+];
+
+/** Applies every migration; returns the ids applied now. */
+export const migrate = (db: Database): Promise<string[]> => runMigrations(db, allMigrations);
+
+/**
+ * What every Nest app of Orderly needs before `init()`: security headers, request id echo, OpenAPI at /api/docs.
+ * Shared by `createApp` and the test harness, so tests exercise the same pipeline.
+ */
+export const prepareHttpApp = async (app: NestFastifyApplication): Promise<void> => {
+  configureHttpApp(app);
+  setupOpenApi(app);
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+};
+
+export type RunningApp = {
+  app: NestFastifyApplication;
+  config: Config;
+  logger: AppLogger;
+  /** Stops taking requests and waits for those in flight, then stops consumers and the poller, closes the bus and the pool. */
+  shutdown(): Promise<void>;
+};
+
+/**
+ * Builds the monolith: migrates the database, then assembles the Nest app on Fastify (request pipeline, OpenAPI),
+ * installs the outbox publisher and starts the log consumers and the scheduler poller. It does not listen yet.
+ */
+export const createApp = async (config: Config, overrides: PlatformOptions = {}): Promise<RunningApp> => {
+  const logger = overrides.logger ?? AppLogger.create(config.logLevel);
+  const database = overrides.database ?? openDatabase(config);
+  let app: NestFastifyApplication | undefined;
+  try {
+    const applied = await migrate(database);
+    if (applied.length > 0) logger.info('migrations applied', { migrations: applied });
+    app = await NestFactory.create<NestFastifyApplication>(
+      AppModule.forRoot(config, { ...overrides, database, logger }),
+      createHttpAdapter(),
+      {
+        logger: new NestLoggerAdapter(logger.child({ component: 'nest' })),
+        abortOnError: false,
+      },
+    );
+    await prepareHttpApp(app);
+    await app.get(PlatformRuntime).start();
+  } catch (error) {
+    // app.close() also closes the pool (PlatformRuntime); without an app, close it here
+    await (app ? app.close() : database.close()).catch(() => undefined);
+    throw error;
+  }
+  const nest = app;
+  return { app: nest, config, logger, shutdown: () => nest.close() };
+};

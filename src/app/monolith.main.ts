@@ -1,0 +1,123 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EnsureAdminHandler } from '../contexts/identity/application/ensure-admin';
+import { Config, ConfigError, loadConfig } from '../platform/config';
+import { AppLogger } from '../platform/observability/logger';
+import { startEmbeddedPostgres } from '../platform/persistence/embedded-postgres';
+import { Clock } from '../shared-kernel/clock';
+import { newId } from '../shared-kernel/ids';
+import { createApp, RunningApp } from './create-app';
+import { seedDemoData } from './demo-data';
+
+/** The embedded default's admin when ORDERLY_ADMIN_EMAIL/PASSWORD are not set; its password is kept in DATA_DIR. */
+const EMBEDDED_ADMIN_EMAIL = 'admin@orderly.local';
+const SHUTDOWN_TIMEOUT_MS = 30_000;
+
+/** Generated once per data directory (mode 0600), so `npm start` has a working admin login out of the box. */
+const embeddedAdmin = (dataDir: string): { email: string; password: string } => {
+  const file = join(dataDir, 'admin-password');
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, `${randomBytes(12).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
+  }
+  return { email: EMBEDDED_ADMIN_EMAIL, password: readFileSync(file, 'utf8').trim() };
+};
+
+const ensureAdmin = async (running: RunningApp, admin: { email: string; password: string }): Promise<void> => {
+  const now = running.app.get(Clock).now();
+  const outcome = await running.app.get(EnsureAdminHandler).execute(admin, { commandId: newId(), correlationId: newId(), now });
+  running.logger.info('admin account ensured', { email: admin.email, outcome });
+};
+
+const banner = (config: Config, admin: { email: string; password: string } | undefined, generatedAdmin: boolean): string => {
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const base = `http://${host}:${config.port}`;
+  const lines = [
+    `Orderly is listening on ${config.host}:${config.port}`,
+    `  API:  ${base}/api/v1`,
+    `  Docs: ${base}/api/docs (OpenAPI JSON: ${base}/api/docs-json)`,
+  ];
+  if (admin) {
+    const password = generatedAdmin ? admin.password : '<ORDERLY_ADMIN_PASSWORD>';
+    lines.push(
+      `  Admin: ${admin.email} (password: ${password}${generatedAdmin ? `, kept in ${join(config.dataDir, 'admin-password')}` : ''})`,
+      `  Log in: curl -s -X POST ${base}/api/v1/auth/login -H 'content-type: application/json' -d '{"email":"${admin.email}","password":"${password}"}'`,
+      `  Then send the accessToken as 'Authorization: Bearer <token>' (Swagger UI: "Authorize").`,
+    );
+  } else {
+    lines.push('  No admin account configured: set ORDERLY_ADMIN_EMAIL and ORDERLY_ADMIN_PASSWORD.');
+  }
+  return lines.join('\n');
+};
+
+/**
+ * The monolith: every context in one process. Without DATABASE_URL it runs on an embedded PostgreSQL under
+ * DATA_DIR/pg and, on the first start, seeds demo data. SIGINT/SIGTERM shut it down in order and exit 0.
+ */
+const main = async (): Promise<void> => {
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`orderly: ${error.message}`);
+    process.exit(1);
+  }
+  const logger = AppLogger.create(config.logLevel);
+
+  const embedded = config.databaseUrl
+    ? undefined
+    : await startEmbeddedPostgres({ dataDir: join(config.dataDir, 'pg'), port: config.embeddedPgPort });
+  const runtimeConfig = embedded ? new Config({ ...config, databaseUrl: embedded.url }) : config;
+
+  let running: RunningApp;
+  try {
+    running = await createApp(runtimeConfig, { logger });
+  } catch (error) {
+    await embedded?.stop().catch(() => undefined);
+    throw error;
+  }
+
+  let stopping = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) {
+      logger.warn('second signal: exiting without waiting', { signal });
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info('shutting down', { signal });
+    const deadline = setTimeout(() => {
+      logger.error('shutdown did not finish in time; exiting', { timeoutMs: SHUTDOWN_TIMEOUT_MS });
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS);
+    deadline.unref();
+    try {
+      await running.shutdown();
+      await embedded?.stop();
+      logger.info('stopped');
+      process.exit(0);
+    } catch (error) {
+      logger.error('shutdown failed', { err: error });
+      process.exit(1);
+    }
+  };
+  // The embedded-postgres package (async-exit-hook) exits the process on these signals as soon as its servers stop,
+  // which would cut the ordered shutdown below short; this process stops its server itself, last.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeAllListeners(signal);
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  const generatedAdmin = !config.admin && !!embedded;
+  const admin = config.admin ?? (embedded ? embeddedAdmin(config.dataDir) : undefined);
+  if (admin) await ensureAdmin(running, admin);
+  if (embedded) await seedDemoData(running.app);
+
+  await running.app.listen(config.port, config.host);
+  console.log(banner(config, admin, generatedAdmin));
+};
+
+main().catch((error: unknown) => {
+  AppLogger.create('error').fatal('orderly failed to start', { err: error });
+  process.exit(1);
+});

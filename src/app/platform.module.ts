@@ -1,0 +1,169 @@
+import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown, Provider } from '@nestjs/common';
+import { LogConsumers } from '../platform/consumers/log-consumer';
+import { PgLogConsumers } from '../platform/consumers/pg.log-consumers';
+import { Config } from '../platform/config';
+import { EventStore } from '../platform/event-store/event-store';
+import { PostgresEventStore } from '../platform/event-store/postgres.event-store';
+import { HttpApiModule } from '../platform/http/http-api.module';
+import { IdempotencyKeys } from '../platform/http/idempotency-keys';
+import { InProcessMessageBus } from '../platform/messaging/in-process.message-bus';
+import { Inbox, IntegrationEvents, MessageBus } from '../platform/messaging/message-bus';
+import { NatsMessageBus } from '../platform/messaging/nats.message-bus';
+import { OutboxPublisher } from '../platform/messaging/outbox-publisher';
+import { PgInbox } from '../platform/messaging/pg.inbox';
+import { RabbitMqMessageBus } from '../platform/messaging/rabbitmq.message-bus';
+import { AppLogger } from '../platform/observability/logger';
+import { Database } from '../platform/persistence/database';
+import { PgDatabase } from '../platform/persistence/pg.database';
+import { PgScheduler } from '../platform/scheduling/pg.scheduler';
+import { Scheduler } from '../platform/scheduling/scheduler';
+import { Clock, SystemClock } from '../shared-kernel/clock';
+
+/** How often due scheduled messages (timeouts) are delivered, and expired idempotency keys purged. */
+const SCHEDULER_POLL_MS = 500;
+const IDEMPOTENCY_PURGE_MS = 60 * 60 * 1000;
+/** Whether the platform connected the bus itself (and so closes it), or was given one by the caller. */
+const OWNS_BUS = 'orderly:owns-bus';
+
+/**
+ * The work a running process does besides answering requests: log consumers (projections, process managers, the
+ * outbox publisher), the scheduler poller and the idempotency-key purge. Started by `createApp` after init;
+ * stopped, with the bus and the pool, when the app closes (after the HTTP server stopped taking requests).
+ */
+@Injectable()
+export class PlatformRuntime implements OnApplicationShutdown {
+  private purgeTimer?: NodeJS.Timeout;
+  private started = false;
+
+  constructor(
+    private readonly consumers: LogConsumers,
+    private readonly scheduler: Scheduler,
+    private readonly outbox: OutboxPublisher,
+    private readonly idempotencyKeys: IdempotencyKeys,
+    private readonly bus: MessageBus,
+    private readonly db: Database,
+    private readonly clock: Clock,
+    private readonly logger: AppLogger,
+    @Inject(OWNS_BUS) private readonly ownsBus: boolean,
+  ) {}
+
+  /** Registers the outbox publisher's consumer: once, after every context registered its translators. */
+  installOutbox(): void {
+    this.outbox.install();
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    this.installOutbox();
+    await this.consumers.start();
+    if (this.scheduler instanceof PgScheduler) this.scheduler.start(SCHEDULER_POLL_MS);
+    this.purgeTimer = setInterval(() => {
+      this.idempotencyKeys
+        .purgeExpired(this.clock.now())
+        .catch((error: unknown) => this.logger.warn('idempotency key purge failed', { err: error }));
+    }, IDEMPOTENCY_PURGE_MS);
+    this.purgeTimer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.purgeTimer);
+    if (this.scheduler instanceof PgScheduler) await this.scheduler.stop();
+    await this.consumers.stop();
+    if (this.ownsBus) await this.bus.close();
+    await this.db.close();
+  }
+}
+
+export type PlatformOptions = {
+  /** An open database (createApp opens it to run migrations first); otherwise one is opened from config.databaseUrl. */
+  database?: Database;
+  clock?: Clock;
+  logger?: AppLogger;
+  /** e.g. an InProcessMessageBus shared by several apps in one test; the caller closes it. */
+  bus?: MessageBus;
+};
+
+const connectBus = async (config: Config, logger: AppLogger): Promise<MessageBus> => {
+  const log = logger.child({ component: 'messaging' });
+  switch (config.messageBus) {
+    case 'rabbitmq':
+      return RabbitMqMessageBus.connect(config.amqpUrl!, { logger: log });
+    case 'nats':
+      return NatsMessageBus.connect(config.natsUrl!, { logger: log });
+    case 'in-process':
+      return new InProcessMessageBus({ logger: log });
+  }
+};
+
+/**
+ * Global technical services every context injects by their abstract class: Config, Clock, Database, EventStore,
+ * LogConsumers, Scheduler, MessageBus, IntegrationEvents (the outbox publisher), Inbox, AccessTokens, AppLogger,
+ * plus the HTTP request pipeline (guard, interceptors, problem+json filter).
+ */
+@Global()
+@Module({})
+export class PlatformModule {
+  static forRoot(config: Config, options: PlatformOptions = {}): DynamicModule {
+    const providers: Provider[] = [
+      { provide: Config, useValue: config },
+      { provide: Clock, useValue: options.clock ?? new SystemClock() },
+      { provide: AppLogger, useValue: options.logger ?? AppLogger.create(config.logLevel) },
+      options.database ? { provide: Database, useValue: options.database } : { provide: Database, useFactory: () => openDatabase(config) },
+      { provide: EventStore, useFactory: (db: Database) => new PostgresEventStore(db), inject: [Database] },
+      {
+        provide: LogConsumers,
+        useFactory: (db: Database, store: EventStore, clock: Clock, logger: AppLogger) => {
+          const log = logger.child({ component: 'consumers' });
+          return new PgLogConsumers(db, store, clock, { log: (level, msg, fields) => log[level](msg, fields) });
+        },
+        inject: [Database, EventStore, Clock, AppLogger],
+      },
+      {
+        provide: Scheduler,
+        useFactory: (db: Database, store: EventStore, clock: Clock, logger: AppLogger) =>
+          new PgScheduler(db, store, clock, { onError: (error) => logger.error('scheduled message delivery failed', { err: error }) }),
+        inject: [Database, EventStore, Clock, AppLogger],
+      },
+      options.bus
+        ? { provide: MessageBus, useValue: options.bus }
+        : { provide: MessageBus, useFactory: (logger: AppLogger) => connectBus(config, logger), inject: [AppLogger] },
+      {
+        provide: OutboxPublisher,
+        useFactory: (consumers: LogConsumers, bus: MessageBus) => new OutboxPublisher(consumers, bus),
+        inject: [LogConsumers, MessageBus],
+      },
+      { provide: IntegrationEvents, useExisting: OutboxPublisher },
+      { provide: Inbox, useFactory: (db: Database) => new PgInbox(db), inject: [Database] },
+      { provide: OWNS_BUS, useValue: !options.bus },
+      PlatformRuntime,
+    ];
+    return {
+      module: PlatformModule,
+      global: true,
+      imports: [HttpApiModule],
+      providers,
+      exports: [
+        Config,
+        Clock,
+        AppLogger,
+        Database,
+        EventStore,
+        LogConsumers,
+        Scheduler,
+        MessageBus,
+        OutboxPublisher,
+        IntegrationEvents,
+        Inbox,
+        PlatformRuntime,
+        HttpApiModule,
+      ],
+    };
+  }
+}
+
+/** The pool for config.databaseUrl (set by the composition root to the embedded server's URL when there is none). */
+export const openDatabase = (config: Config): PgDatabase => {
+  if (!config.databaseUrl) throw new Error('no database URL: start the embedded PostgreSQL first or set DATABASE_URL');
+  return new PgDatabase(config.databaseUrl, { max: config.dbPoolSize, applicationName: 'orderly' });
+};

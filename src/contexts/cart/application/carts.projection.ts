@@ -1,0 +1,59 @@
+import type { InlineProjection, RecordedEvent } from '../../../platform/event-store/event-store';
+import type { Sql } from '../../../platform/persistence/database';
+import { type Money, sum, times } from '../../../shared-kernel/money';
+import { type CartEvent, type CartState, evolve, initialCartState } from '../domain/cart';
+
+const STREAM_PREFIX = 'cart.cart-';
+export const cartStream = (cartId: string): string => `${STREAM_PREFIX}${cartId}`;
+
+/**
+ * `cart.carts`: each cart's folded state and version, written in the append transaction. It serves reads in one
+ * lookup and is the snapshot the cart's decisions start from, so a long-lived cart never replays its stream.
+ */
+export const cartsProjection: InlineProjection = {
+  name: 'cart.carts',
+  handles: ['CartItemAdded', 'CartItemQuantityChanged', 'CartItemRemoved', 'CartCheckedOut'],
+  async apply(tx, events) {
+    const byStream = new Map<string, RecordedEvent[]>();
+    for (const event of events) byStream.set(event.stream, [...(byStream.get(event.stream) ?? []), event]);
+    for (const [stream, recorded] of byStream) {
+      if (!stream.startsWith(STREAM_PREFIX)) continue;
+      const cartId = stream.slice(STREAM_PREFIX.length);
+      const { state } = await loadCart(tx, cartId);
+      const next = (recorded as RecordedEvent<CartEvent>[]).reduce(evolve, state);
+      const last = recorded[recorded.length - 1];
+      await tx.query(
+        `insert into cart.carts (cart_id, version, state, updated_at) values ($1, $2, $3, $4)
+         on conflict (cart_id) do update set version = excluded.version, state = excluded.state, updated_at = excluded.updated_at`,
+        [cartId, last.version, JSON.stringify(next), last.metadata.occurredAt],
+      );
+    }
+  },
+};
+
+/** A cart's state and version (0 when never written); `lock` holds its row until the transaction ends. */
+export const loadCart = async (
+  db: Sql,
+  cartId: string,
+  options: { lock?: boolean } = {},
+): Promise<{ state: CartState; version: number }> => {
+  const { rows } = await db.query<{ state: CartState; version: number }>(
+    `select state, version from cart.carts where cart_id = $1 ${options.lock ? 'for update' : ''}`,
+    [cartId],
+  );
+  return rows[0] ?? { state: initialCartState(), version: 0 };
+};
+
+export type CartView = {
+  id: string;
+  version: number;
+  items: { sku: string; name: string; quantity: number; unitPrice: Money; lineTotal: Money }[];
+  total: Money;
+};
+
+export const toCartView = (cartId: string, { state, version }: { state: CartState; version: number }): CartView => {
+  const items = state.lines.map((line) => ({ ...line, lineTotal: times(line.unitPrice, line.quantity) }));
+  return { id: cartId, version, items, total: sum(items.map((item) => item.lineTotal)) };
+};
+
+export const getCart = async (db: Sql, cartId: string): Promise<CartView> => toCartView(cartId, await loadCart(db, cartId));

@@ -1,0 +1,47 @@
+import { Injectable } from '@nestjs/common';
+import { type CommandMeta, EventStore } from '../../../platform/event-store/event-store';
+import { Database } from '../../../platform/persistence/database';
+import { Conflict, InvalidInput } from '../../../shared-kernel/errors';
+import { newId } from '../../../shared-kernel/ids';
+import { UnknownCategory } from '../domain/product';
+import { findCategoryId, type CategoryView } from './product-queries';
+import { categoryStream, refuseRepeatedCommand } from './product-writes';
+
+export type CreateCategory = { slug: string; name: string; parent?: string };
+
+export const CATEGORY_SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+export class CategorySlugTaken extends Conflict {
+  constructor(slug: string) {
+    super('catalog.category_slug_taken', 'a category with this slug exists already', { slug });
+  }
+}
+
+/** An admin (or the seeder) opens a category, optionally under a parent category. */
+@Injectable()
+export class CreateCategoryHandler {
+  constructor(
+    private readonly db: Database,
+    private readonly eventStore: EventStore,
+  ) {}
+
+  execute(command: CreateCategory, meta: CommandMeta): Promise<CategoryView> {
+    const name = command.name.trim();
+    if (!CATEGORY_SLUG.test(command.slug) || command.slug.length > 64)
+      throw new InvalidInput('catalog.invalid_slug', 'a slug is lower-case words joined by dashes');
+    if (name.length === 0 || name.length > 100) throw new InvalidInput('catalog.invalid_name', 'a category name has 1 to 100 characters');
+    const categoryId = newId();
+    return this.db.transaction(async (tx) => {
+      const parentId = command.parent === undefined ? null : await findCategoryId(tx, command.parent);
+      if (command.parent !== undefined && !parentId) throw new UnknownCategory(command.parent);
+      const inserted = await tx.query(
+        `insert into catalog.categories (id, slug, name, parent_id, created_at) values ($1, $2, $3, $4, $5) on conflict (slug) do nothing`,
+        [categoryId, command.slug, name, parentId, meta.now],
+      );
+      if (inserted.rowCount === 0) throw new CategorySlugTaken(command.slug);
+      const event = { type: 'CategoryCreated', data: { categoryId, slug: command.slug, name, parentId } };
+      refuseRepeatedCommand(await this.eventStore.append(categoryStream(categoryId), [event], { expectedVersion: 'no_stream', meta, tx }));
+      return { slug: command.slug, name, ...(command.parent !== undefined ? { parent: command.parent } : {}) };
+    });
+  }
+}

@@ -1,0 +1,31 @@
+import type { Money } from '../../../shared-kernel/money';
+
+/**
+ * Catalog's public contract: the integration events it publishes and the query facade other contexts use
+ * (the cart for its price snapshot, ordering at checkout). Consumers must tolerate extra fields.
+ */
+
+export const CatalogMessages = {
+  productCreated: 'catalog.product-created.v1',
+  productRepriced: 'catalog.product-repriced.v1',
+} as const;
+
+export type ProductCreatedV1 = {
+  productId: string;
+  sku: string;
+  name: string;
+  description: string | null;
+  /** category slug */
+  category: string;
+  price: Money;
+};
+
+export type ProductRepricedV1 = { productId: string; sku: string; price: Money; previousPrice: Money };
+
+/** What the catalog says a SKU is and costs right now. */
+export type CatalogProduct = { sku: string; productId: string; name: string; price: Money };
+
+/** Read-only lookup of current products by SKU; SKUs the catalog does not know are simply absent from the result. */
+export abstract class ProductCatalog {
+  abstract findBySkus(skus: readonly string[]): Promise<CatalogProduct[]>;
+}

@@ -1,0 +1,11 @@
+/** One-way password hashing (argon2id in production). */
+export abstract class PasswordHasher {
+  abstract hash(password: string): Promise<string>;
+  /** False for a wrong password or a malformed hash; never throws for either. */
+  abstract verify(hash: string, password: string): Promise<boolean>;
+}
+
+/** Signs the short-lived access tokens the API guard verifies (the platform's AccessTokens in production). */
+export abstract class AccessTokenIssuer {
+  abstract sign(user: { id: string; email: string; role: 'customer' | 'staff' | 'admin' }): Promise<{ token: string; expiresIn: number }>;
+}

@@ -1,0 +1,35 @@
+import { DomainError } from '../../../shared-kernel/errors';
+
+/** 30 days: a session lasts this long without a new login, as long as it is used (each use rotates the token). */
+export const REFRESH_TOKEN_TTL_MS = 30 * 24 * 60 * 60 * 1000;
+
+export type RefreshTokenRecord = {
+  id: string;
+  userId: string;
+  familyId: string;
+  expiresAt: Date;
+  rotatedAt: Date | null;
+  revokedAt: Date | null;
+};
+
+export class InvalidRefreshToken extends DomainError {
+  readonly kind = 'unauthorized';
+  readonly code = 'identity.invalid_refresh_token';
+  constructor() {
+    super('the refresh token is unknown, expired or revoked; log in again');
+  }
+}
+
+/**
+ * What presenting a refresh token means. A token that was already rotated is being replayed: either the client
+ * lost a race with itself or the token was stolen, so the whole family (every token descending from one login)
+ * is revoked.
+ */
+export type RefreshVerdict = 'rotate' | 'reuse_detected' | 'revoked' | 'expired';
+
+export const judgeRefresh = (token: RefreshTokenRecord, now: Date): RefreshVerdict => {
+  if (token.revokedAt) return 'revoked';
+  if (token.rotatedAt) return 'reuse_detected';
+  if (token.expiresAt.getTime() <= now.getTime()) return 'expired';
+  return 'rotate';
+};

@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CommandMeta } from '../../../platform/event-store/event-store';
+import { PostgresEventStore } from '../../../platform/event-store/postgres.event-store';
+import { runMigrations } from '../../../platform/persistence/migrations';
+import { PgDatabase } from '../../../platform/persistence/pg.database';
+import { platformCoreMigrations } from '../../../platform/persistence/platform.migrations';
+import { newId } from '../../../shared-kernel/ids';
+import { freshDatabase, testServers } from '../../../../test/support/db';
+import { inventoryMigrations } from '../infrastructure/migrations';
+import { ReleaseStockHandler } from './release-stock';
+import { ReserveStockHandler } from './reserve-stock';
+import { SetStockLevelHandler } from './set-stock-level';
+import { getStockLevel, stockLevelsProjection } from './stock-levels.projection';
+
+const meta = (): CommandMeta => ({ commandId: newId(), correlationId: newId(), now: new Date('2026-01-01T00:00:00Z') });
+
+describe.each(testServers())('stock reservations on $name PostgreSQL', (server) => {
+  let db: PgDatabase;
+  let drop: () => Promise<void>;
+  let setLevel: SetStockLevelHandler;
+  let reserve: ReserveStockHandler;
+  let release: ReleaseStockHandler;
+
+  beforeAll(async () => {
+    const fresh = await freshDatabase(server);
+    drop = fresh.drop;
+    db = new PgDatabase(fresh.url, { max: 20 });
+    await runMigrations(db, [...platformCoreMigrations, ...inventoryMigrations]);
+    const eventStore = new PostgresEventStore(db);
+    eventStore.registerInlineProjection(stockLevelsProjection);
+    setLevel = new SetStockLevelHandler(db, eventStore);
+    reserve = new ReserveStockHandler(db, eventStore);
+    release = new ReleaseStockHandler(db, eventStore);
+  });
+
+  afterAll(async () => {
+    await db?.close();
+    await drop?.();
+  });
+
+  it('lets exactly 5 of 50 concurrent orders take the last 5 units', async () => {
+    await setLevel.execute({ sku: 'LAST-5', onHand: 5 }, meta());
+    const outcomes = await Promise.all(
+      Array.from({ length: 50 }, () => reserve.execute({ orderId: newId(), lines: [{ sku: 'LAST-5', quantity: 1 }] }, meta())),
+    );
+    expect(outcomes.filter((o) => o.status === 'confirmed')).toHaveLength(5);
+    expect(outcomes.filter((o) => o.status === 'rejected')).toHaveLength(45);
+    expect(await getStockLevel(db, 'LAST-5')).toEqual({ sku: 'LAST-5', onHand: 5, reserved: 5, available: 0 });
+    const { rows } = await db.query<{ n: string }>(`select count(*) as n from es.events where stream = 'inventory.stock-LAST-5'`);
+    expect(Number(rows[0].n)).toBe(6);
+  });
+
+  it('never deadlocks or oversells with multi-SKU orders listing SKUs in any order', async () => {
+    for (const sku of ['MIX-A', 'MIX-B', 'MIX-C']) await setLevel.execute({ sku, onHand: 10 }, meta());
+    const shuffled = () =>
+      ['MIX-A', 'MIX-B', 'MIX-C'].sort(() => Math.random() - 0.5).map((sku) => ({ sku, quantity: 1 + Math.floor(Math.random() * 2) }));
+    const outcomes = await Promise.all(Array.from({ length: 40 }, () => reserve.execute({ orderId: newId(), lines: shuffled() }, meta())));
+    const { rows } = await db.query<{ sku: string; reserved: number; available: number; held: string }>(
+      `select s.sku, s.reserved, s.available, coalesce(sum(r.quantity) filter (where not r.released), 0) as held
+         from inventory.stock_levels s left join inventory.stock_reservations r on r.sku = s.sku
+        where s.sku like 'MIX-%' group by s.sku, s.reserved, s.available`,
+    );
+    for (const row of rows) {
+      expect(row.available).toBeGreaterThanOrEqual(0);
+      expect(row.reserved).toBe(Number(row.held));
+    }
+    expect(outcomes.some((o) => o.status === 'confirmed')).toBe(true);
+    expect(outcomes.some((o) => o.status === 'rejected')).toBe(true);
+  });
+
+  it('is idempotent per order and gives stock back once on release', async () => {
+    await setLevel.execute({ sku: 'IDEM-1', onHand: 3 }, meta());
+    const orderId = newId();
+    await reserve.execute({ orderId, lines: [{ sku: 'IDEM-1', quantity: 2 }] }, meta());
+    await reserve.execute({ orderId, lines: [{ sku: 'IDEM-1', quantity: 2 }] }, meta());
+    expect((await getStockLevel(db, 'IDEM-1'))?.available).toBe(1);
+    await Promise.all([release.execute({ orderId }, meta()), release.execute({ orderId }, meta())]);
+    expect(await getStockLevel(db, 'IDEM-1')).toEqual({ sku: 'IDEM-1', onHand: 3, reserved: 0, available: 3 });
+    expect((await reserve.execute({ orderId, lines: [{ sku: 'IDEM-1', quantity: 1 }] }, meta())).status).toBe('released');
+  });
+
+  it('refuses to set on-hand below what is reserved, and the CHECK refuses any write that would oversell', async () => {
+    await setLevel.execute({ sku: 'CHK-1', onHand: 4 }, meta());
+    await reserve.execute({ orderId: newId(), lines: [{ sku: 'CHK-1', quantity: 3 }] }, meta());
+    await expect(setLevel.execute({ sku: 'CHK-1', onHand: 2 }, meta())).rejects.toMatchObject({ code: 'inventory.on_hand_below_reserved' });
+    await expect(db.query(`update inventory.stock_levels set reserved = reserved + 2 where sku = 'CHK-1'`)).rejects.toMatchObject({
+      code: '23514',
+    });
+  });
+});

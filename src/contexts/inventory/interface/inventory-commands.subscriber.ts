@@ -1,0 +1,71 @@
+import { Injectable } from '@nestjs/common';
+import { z } from 'zod';
+import type { CommandMeta } from '../../../platform/event-store/event-store';
+import { Inbox, type IntegrationMessage, MessageBus } from '../../../platform/messaging/message-bus';
+import { Clock } from '../../../shared-kernel/clock';
+import { InvalidInput } from '../../../shared-kernel/errors';
+import { ReleaseStockHandler } from '../application/release-stock';
+import { ReserveStockHandler } from '../application/reserve-stock';
+import { retryOnConflict } from '../application/stock-writes';
+import { InventoryMessages } from '../contracts';
+
+const SUBSCRIBER = 'inventory.commands';
+
+const OrderId = z.string().min(1).max(100);
+const ReserveStockV1 = z.object({
+  orderId: OrderId,
+  lines: z
+    .array(z.object({ sku: z.string().min(1).max(64), quantity: z.number().int().min(1) }))
+    .min(1)
+    .max(100),
+});
+const ReleaseStockV1 = z.object({ orderId: OrderId });
+
+const parse = <S extends z.ZodType>(schema: S, message: IntegrationMessage): z.infer<S> => {
+  const parsed = schema.safeParse(message.data);
+  if (!parsed.success) throw new InvalidInput('inventory.invalid_command', `malformed ${message.type}`, { issues: parsed.error.issues });
+  return parsed.data;
+};
+
+/**
+ * Inventory's commands from the bus (ordering's checkout): each message is applied once (inbox row and effect in
+ * one transaction), and the whole transaction is run again when it loses a race. A malformed command throws,
+ * so the bus retries it and then dead-letters it.
+ */
+@Injectable()
+export class InventoryCommandsSubscriber {
+  constructor(
+    private readonly bus: MessageBus,
+    private readonly inbox: Inbox,
+    private readonly clock: Clock,
+    private readonly reserveStock: ReserveStockHandler,
+    private readonly releaseStock: ReleaseStockHandler,
+  ) {}
+
+  subscribe(): Promise<void> {
+    return this.bus.subscribe(SUBSCRIBER, [InventoryMessages.reserveStock, InventoryMessages.releaseStock], (message) =>
+      this.handle(message),
+    );
+  }
+
+  async handle(message: IntegrationMessage): Promise<void> {
+    const meta: CommandMeta = {
+      commandId: message.id,
+      correlationId: message.correlationId,
+      causationId: message.id,
+      ...(message.traceparent ? { traceparent: message.traceparent } : {}),
+      now: this.clock.now(),
+    };
+    if (message.type === InventoryMessages.reserveStock) {
+      const command = parse(ReserveStockV1, message);
+      await retryOnConflict(() =>
+        this.inbox.handleOnce(SUBSCRIBER, message.id, (tx) => this.reserveStock.execute(command, meta, tx).then(() => undefined)),
+      );
+    } else if (message.type === InventoryMessages.releaseStock) {
+      const command = parse(ReleaseStockV1, message);
+      await retryOnConflict(() =>
+        this.inbox.handleOnce(SUBSCRIBER, message.id, (tx) => this.releaseStock.execute(command, meta, tx).then(() => undefined)),
+      );
+    }
+  }
+}

@@ -1,0 +1,187 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Config } from '../../../platform/config';
+import { InMemoryEventStore } from '../../../platform/event-store/in-memory.event-store';
+import type { RecordedEvent } from '../../../platform/event-store/event-store';
+import { Inbox, type IntegrationMessage } from '../../../platform/messaging/message-bus';
+import type { Database, Sql } from '../../../platform/persistence/database';
+import { Scheduler, type ScheduledMessage } from '../../../platform/scheduling/scheduler';
+import { ManualClock } from '../../../shared-kernel/clock';
+import { CartContents, type CartSnapshot } from '../../cart/contracts';
+import { checkoutStream, checkoutTimeoutKey } from '../domain/checkout';
+import { EmptyCart, orderStream } from '../domain/order';
+import { CancelOrderHandler } from './cancel-order';
+import { CheckoutProcess } from './checkout.process';
+import { ConfirmOrderHandler } from './confirm-order';
+import { PlaceOrderHandler } from './place-order';
+import { toIntegrationEvent } from './to-integration-events';
+
+const noSql: Sql = { query: async () => ({ rows: [], rowCount: 0 }) };
+const fakeDb = {
+  query: noSql.query,
+  transaction: async <T>(work: (tx: Sql) => Promise<T>) => work(noSql),
+  close: async () => {},
+} as unknown as Database;
+
+class FakeScheduler extends Scheduler {
+  scheduled: ScheduledMessage[] = [];
+  cancelled: string[] = [];
+  async schedule(message: ScheduledMessage) {
+    this.scheduled.push(message);
+  }
+  async cancel(key: string) {
+    this.cancelled.push(key);
+  }
+  async deliverDue() {
+    return 0;
+  }
+}
+class FakeInbox extends Inbox {
+  private readonly seen = new Set<string>();
+  async handleOnce(subscriber: string, id: string, work: (tx: Sql) => Promise<void>) {
+    if (this.seen.has(`${subscriber}/${id}`)) return false;
+    await work(noSql);
+    this.seen.add(`${subscriber}/${id}`);
+    return true;
+  }
+}
+class FakeCarts extends CartContents {
+  cart: CartSnapshot = {
+    cartId: 'customer-1',
+    version: 3,
+    lines: [{ sku: 'MUG-1', name: 'Mug', quantity: 2, unitPrice: { amount: 1250, currency: 'EUR' } }],
+  };
+  async getCart() {
+    return this.cart;
+  }
+}
+
+const address = { name: 'Ada', line1: '1 Street', city: 'London', postalCode: 'N1', country: 'GB' };
+const total = { amount: 2500, currency: 'EUR' };
+let n = 0;
+const message = (type: string, data: object): IntegrationMessage => ({
+  id: `msg-${++n}`,
+  type,
+  occurredAt: '2026-03-01T10:00:00Z',
+  correlationId: 'corr',
+  data,
+});
+
+describe('place order + checkout process (in memory)', () => {
+  let events: InMemoryEventStore;
+  let scheduler: FakeScheduler;
+  let carts: FakeCarts;
+  let placeOrder: PlaceOrderHandler;
+  let process: CheckoutProcess;
+  const clock = new ManualClock(new Date('2026-03-01T10:00:00Z'));
+  const meta = (commandId = `cmd-${++n}`) => ({ commandId, correlationId: 'corr', userId: 'customer-1', now: clock.now() });
+  const types = async (stream: string) => (await events.readStream(stream)).map((e) => e.type);
+  const place = async (commandId?: string) =>
+    (await placeOrder.execute({ customerId: 'customer-1', paymentToken: 'tok_approve', shippingAddress: address }, meta(commandId)))
+      .orderId;
+
+  beforeEach(() => {
+    events = new InMemoryEventStore();
+    scheduler = new FakeScheduler();
+    carts = new FakeCarts();
+    placeOrder = new PlaceOrderHandler(fakeDb, events, scheduler, carts, { checkoutTimeoutMs: 60_000 } as Config);
+    process = new CheckoutProcess(
+      events,
+      new FakeInbox(),
+      scheduler,
+      clock,
+      new ConfirmOrderHandler(events),
+      new CancelOrderHandler(events),
+    );
+  });
+
+  it('places the order and starts its checkout with a timeout; the token stays out of the order', async () => {
+    const orderId = await place();
+    expect(await types(orderStream(orderId))).toEqual(['OrderPlaced']);
+    expect(await types(checkoutStream(orderId))).toEqual(['CheckoutStarted', 'StockReservationRequested']);
+    expect(JSON.stringify(await events.readStream(orderStream(orderId)))).not.toContain('tok_approve');
+    expect(scheduler.scheduled).toEqual([
+      expect.objectContaining({
+        key: checkoutTimeoutKey(orderId),
+        stream: checkoutStream(orderId),
+        dueAt: new Date(clock.now().getTime() + 60_000),
+      }),
+    ]);
+  });
+
+  it('a repeated command is the same order, appended once', async () => {
+    const orderId = await place('same-key');
+    expect(await place('same-key')).toBe(orderId);
+    expect(await types(orderStream(orderId))).toEqual(['OrderPlaced']);
+    expect(await types(checkoutStream(orderId))).toEqual(['CheckoutStarted', 'StockReservationRequested']);
+  });
+
+  it('refuses an empty cart', async () => {
+    carts.cart = { ...carts.cart, lines: [] };
+    await expect(place()).rejects.toBeInstanceOf(EmptyCart);
+  });
+
+  it('runs to a confirmed order and cancels its timeout', async () => {
+    const orderId = await place();
+    await process.onMessage(message('inventory.stock-reserved.v1', { orderId, lines: [] }));
+    await process.onMessage(message('payment.payment-authorized.v1', { orderId, amount: total }));
+    await process.onMessage(message('payment.payment-captured.v1', { orderId, amount: total }));
+    expect(await types(checkoutStream(orderId))).toEqual([
+      'CheckoutStarted',
+      'StockReservationRequested',
+      'PaymentAuthorizationRequested',
+      'PaymentCaptureRequested',
+      'CheckoutCompleted',
+    ]);
+    expect(await types(orderStream(orderId))).toEqual(['OrderPlaced', 'OrderConfirmed']);
+    expect(scheduler.cancelled).toEqual([checkoutTimeoutKey(orderId)]);
+  });
+
+  it('a decline releases the stock and cancels the order; a duplicate message changes nothing', async () => {
+    const orderId = await place();
+    await process.onMessage(message('inventory.stock-reserved.v1', { orderId }));
+    const declined = message('payment.payment-declined.v1', { orderId, reason: 'card_declined' });
+    await process.onMessage(declined);
+    await process.onMessage(declined);
+    await process.onMessage(message('payment.payment-declined.v1', { orderId, reason: 'card_declined' }));
+    expect((await types(checkoutStream(orderId))).slice(3)).toEqual(['CheckoutFailed', 'StockReleaseRequested']);
+    const cancelled = (await events.readStream(orderStream(orderId)))[1];
+    expect(cancelled).toMatchObject({ type: 'OrderCancelled', data: { reason: 'payment_declined' } });
+  });
+
+  it('the timeout cancels a checkout still running, and a late capture is refunded', async () => {
+    const orderId = await place();
+    await process.onMessage(message('inventory.stock-reserved.v1', { orderId }));
+    await process.onMessage(message('payment.payment-authorized.v1', { orderId, amount: total }));
+    const [timedOut] = (
+      await events.append(checkoutStream(orderId), [{ type: 'CheckoutTimedOut', data: { orderId } }], {
+        expectedVersion: 'any',
+        meta: meta(),
+      })
+    ).events;
+    await process.timeouts.handle(timedOut, noSql);
+    await process.onMessage(message('payment.payment-captured.v1', { orderId, amount: total }));
+    expect((await types(checkoutStream(orderId))).slice(4)).toEqual([
+      'CheckoutTimedOut',
+      'CheckoutFailed',
+      'StockReleaseRequested',
+      'PaymentVoidRequested',
+      'PaymentRefundRequested',
+    ]);
+    expect((await events.readStream(orderStream(orderId)))[1]).toMatchObject({ type: 'OrderCancelled', data: { reason: 'timeout' } });
+  });
+
+  it('translates the checkout outputs into command messages; the token travels only to payment', async () => {
+    const orderId = await place();
+    await process.onMessage(message('inventory.stock-reserved.v1', { orderId }));
+    const recorded: RecordedEvent[] = [
+      ...(await events.readStream(orderStream(orderId))),
+      ...(await events.readStream(checkoutStream(orderId))),
+    ];
+    const wire = recorded.map(toIntegrationEvent).filter((m): m is IntegrationMessage => m !== null && !Array.isArray(m));
+    expect(wire.map((m) => m.type)).toEqual(['ordering.order-placed.v1', 'inventory.reserve-stock.v1', 'payment.authorize-payment.v1']);
+    expect(wire[0].data).toEqual({ orderId, customerId: 'customer-1', cartId: 'customer-1', lines: carts.cart.lines, total });
+    expect(wire[1].data).toEqual({ orderId, lines: [{ sku: 'MUG-1', quantity: 2 }] });
+    expect(wire[2].data).toEqual({ orderId, amount: total, paymentToken: 'tok_approve' });
+    expect(wire.every((m) => m.id === recorded.find((e) => e.metadata.eventId === m.id)?.metadata.eventId)).toBe(true);
+  });
+});

@@ -1,0 +1,122 @@
+import type { InlineProjection, RecordedEvent } from '../../../platform/event-store/event-store';
+import type { Sql } from '../../../platform/persistence/database';
+import { isUuid } from '../../../shared-kernel/ids';
+import type { Money } from '../../../shared-kernel/money';
+import { ORDER_EVENT_TYPES, type OrderEvent, type OrderLine, type ShippingAddress } from '../domain/order';
+
+/** The read model `ordering.orders`, written in the append transaction so the API reads its own writes. */
+export const ordersProjection: InlineProjection = {
+  name: 'ordering.orders',
+  handles: ORDER_EVENT_TYPES,
+  async apply(tx: Sql, events: RecordedEvent[]): Promise<void> {
+    for (const recorded of events) {
+      if (!recorded.stream.startsWith('ordering.order-')) continue;
+      const event = recorded as RecordedEvent<OrderEvent>;
+      const at = event.metadata.occurredAt;
+      switch (event.type) {
+        case 'OrderPlaced': {
+          const d = event.data;
+          await tx.query(
+            `insert into ordering.orders (id, customer_id, status, lines, total, currency, shipping_address, placed_at, updated_at)
+             values ($1, $2, 'placed', $3, $4, $5, $6, $7, $8) on conflict (id) do nothing`,
+            [
+              d.orderId,
+              d.customerId,
+              JSON.stringify(d.lines),
+              d.total.amount,
+              d.total.currency,
+              JSON.stringify(d.shippingAddress),
+              d.placedAt,
+              at,
+            ],
+          );
+          break;
+        }
+        case 'OrderConfirmed':
+          await tx.query(`update ordering.orders set status = 'confirmed', updated_at = $2 where id = $1`, [event.data.orderId, at]);
+          break;
+        case 'OrderCancelled':
+          await tx.query(`update ordering.orders set status = 'cancelled', cancellation_reason = $2, updated_at = $3 where id = $1`, [
+            event.data.orderId,
+            event.data.reason,
+            at,
+          ]);
+          break;
+      }
+    }
+  },
+};
+
+export type OrderView = {
+  id: string;
+  status: 'placed' | 'confirmed' | 'cancelled';
+  lines: OrderLine[];
+  total: Money;
+  shippingAddress: ShippingAddress;
+  cancellationReason?: string;
+  placedAt: string;
+};
+
+type OrderRow = {
+  id: string;
+  customer_id: string;
+  status: OrderView['status'];
+  lines: OrderLine[];
+  total: string;
+  currency: string;
+  shipping_address: ShippingAddress;
+  cancellation_reason: string | null;
+  placed_at: Date;
+};
+
+const COLUMNS = 'id, customer_id, status, lines, total, currency, shipping_address, cancellation_reason, placed_at';
+
+const toView = (row: OrderRow): OrderView => ({
+  id: row.id,
+  status: row.status,
+  lines: row.lines,
+  total: { amount: Number(row.total), currency: row.currency },
+  shippingAddress: row.shipping_address,
+  ...(row.cancellation_reason ? { cancellationReason: row.cancellation_reason } : {}),
+  placedAt: row.placed_at.toISOString(),
+});
+
+/** One order and who owns it (callers check ownership), or undefined. */
+export const getOrder = async (db: Sql, orderId: string): Promise<{ customerId: string; order: OrderView } | undefined> => {
+  const { rows } = await db.query<OrderRow>(`select ${COLUMNS} from ordering.orders where id = $1`, [orderId]);
+  return rows[0] && { customerId: rows[0].customer_id, order: toView(rows[0]) };
+};
+
+export type OrderPage = { items: OrderView[]; nextCursor: string | null };
+
+const encodeCursor = (row: OrderRow): string => Buffer.from(JSON.stringify([row.placed_at.toISOString(), row.id])).toString('base64url');
+
+/** The position a cursor points after, or undefined when it is not one of ours. */
+export const decodeCursor = (cursor: string): { placedAt: string; id: string } | undefined => {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (!Array.isArray(value) || value.length !== 2) return undefined;
+    const [placedAt, id] = value as unknown[];
+    if (typeof placedAt !== 'string' || Number.isNaN(Date.parse(placedAt)) || typeof id !== 'string' || !isUuid(id)) return undefined;
+    return { placedAt, id };
+  } catch {
+    return undefined;
+  }
+};
+
+/** A customer's orders, newest first, keyset-paginated on (placed_at, id). */
+export const findOrders = async (
+  db: Sql,
+  customerId: string,
+  page: { limit: number; after?: { placedAt: string; id: string } },
+): Promise<OrderPage> => {
+  const params: unknown[] = [customerId, page.limit + 1];
+  const after = page.after ? 'and (placed_at, id) < ($3, $4)' : '';
+  if (page.after) params.push(page.after.placedAt, page.after.id);
+  const { rows } = await db.query<OrderRow>(
+    `select ${COLUMNS} from ordering.orders where customer_id = $1 ${after} order by placed_at desc, id desc limit $2`,
+    params,
+  );
+  const items = rows.slice(0, page.limit);
+  return { items: items.map(toView), nextCursor: rows.length > page.limit ? encodeCursor(items[items.length - 1]) : null };
+};

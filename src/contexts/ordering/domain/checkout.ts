@@ -1,0 +1,198 @@
+import { Conflict } from '../../../shared-kernel/errors';
+import type { Money } from '../../../shared-kernel/money';
+
+/**
+ * The checkout process manager as a decider, stream `ordering.checkout-<orderId>`.
+ * Inputs are the answers of inventory and payment plus its own timeout; outputs are "…Requested" events that the
+ * ordering translator turns into command messages, and CheckoutCompleted / CheckoutFailed, on which the process
+ * confirms or cancels the order. Every failure compensates what has been done so far.
+ */
+
+export type CheckoutLine = { sku: string; quantity: number };
+export type CancellationReason = 'out_of_stock' | 'payment_declined' | 'payment_failed' | 'timeout';
+
+export type CheckoutStarted = {
+  type: 'CheckoutStarted';
+  /** The payment token is a provider token (never a card number); it lives in this stream only, not in the order. */
+  data: { orderId: string; customerId: string; lines: CheckoutLine[]; total: Money; paymentToken: string };
+};
+export type StockReservationRequested = { type: 'StockReservationRequested'; data: { orderId: string; lines: CheckoutLine[] } };
+export type PaymentAuthorizationRequested = {
+  type: 'PaymentAuthorizationRequested';
+  data: { orderId: string; amount: Money; paymentToken: string };
+};
+export type PaymentCaptureRequested = { type: 'PaymentCaptureRequested'; data: { orderId: string; amount: Money } };
+export type CheckoutCompleted = { type: 'CheckoutCompleted'; data: { orderId: string } };
+export type CheckoutFailed = { type: 'CheckoutFailed'; data: { orderId: string; reason: CancellationReason } };
+export type StockReleaseRequested = { type: 'StockReleaseRequested'; data: { orderId: string } };
+export type PaymentVoidRequested = { type: 'PaymentVoidRequested'; data: { orderId: string } };
+export type PaymentRefundRequested = { type: 'PaymentRefundRequested'; data: { orderId: string; amount: Money } };
+export type PaymentVoidAcknowledged = { type: 'PaymentVoidAcknowledged'; data: { orderId: string } };
+export type PaymentRefundAcknowledged = { type: 'PaymentRefundAcknowledged'; data: { orderId: string; amount: Money } };
+/** Appended by the scheduler when the checkout deadline passes; the timeout consumer then decides what it means. */
+export type CheckoutTimedOut = { type: 'CheckoutTimedOut'; data: { orderId: string } };
+
+export type CheckoutEvent =
+  | CheckoutStarted
+  | StockReservationRequested
+  | PaymentAuthorizationRequested
+  | PaymentCaptureRequested
+  | CheckoutCompleted
+  | CheckoutFailed
+  | StockReleaseRequested
+  | PaymentVoidRequested
+  | PaymentRefundRequested
+  | PaymentVoidAcknowledged
+  | PaymentRefundAcknowledged
+  | CheckoutTimedOut;
+
+export type CheckoutStatus = 'none' | 'reserving' | 'authorizing' | 'capturing' | 'completed' | 'failed';
+/** What this checkout holds at inventory: pending = asked, answer not seen yet. */
+export type StockHold = 'none' | 'pending' | 'reserved' | 'released';
+/** Where the money stands: pending = authorization asked; capturing = authorized and capture asked. */
+export type PaymentHold = 'none' | 'pending' | 'capturing' | 'captured' | 'voiding' | 'voided' | 'refunding' | 'refunded';
+
+export type Checkout = {
+  status: CheckoutStatus;
+  orderId: string;
+  total: Money;
+  paymentToken: string;
+  stock: StockHold;
+  payment: PaymentHold;
+  reason?: CancellationReason;
+};
+
+export type CheckoutInput =
+  | { type: 'StockReserved' }
+  | { type: 'StockReservationRejected' }
+  | { type: 'PaymentAuthorized' }
+  | { type: 'PaymentDeclined' }
+  | { type: 'PaymentFailed' }
+  | { type: 'PaymentCaptured'; amount: Money }
+  | { type: 'PaymentVoided' }
+  | { type: 'PaymentRefunded'; amount: Money }
+  | { type: 'TimedOut' };
+
+export const initialState = (): Checkout => ({
+  status: 'none',
+  orderId: '',
+  total: { amount: 0, currency: 'EUR' },
+  paymentToken: '',
+  stock: 'none',
+  payment: 'none',
+});
+
+export const evolve = (state: Checkout, event: CheckoutEvent): Checkout => {
+  switch (event.type) {
+    case 'CheckoutStarted':
+      return { ...state, status: 'reserving', orderId: event.data.orderId, total: event.data.total, paymentToken: event.data.paymentToken };
+    case 'StockReservationRequested':
+      return { ...state, stock: 'pending' };
+    case 'PaymentAuthorizationRequested': // only asked once the stock is held
+      return { ...state, status: 'authorizing', stock: 'reserved', payment: 'pending', paymentToken: '' };
+    case 'PaymentCaptureRequested': // only asked once the payment is authorized
+      return { ...state, status: 'capturing', payment: 'capturing' };
+    case 'CheckoutCompleted':
+      return { ...state, status: 'completed', payment: 'captured' };
+    case 'CheckoutFailed':
+      return { ...state, status: 'failed', reason: event.data.reason, paymentToken: '' };
+    case 'StockReleaseRequested':
+      return { ...state, stock: 'released' };
+    case 'PaymentVoidRequested':
+      return { ...state, payment: 'voiding' };
+    case 'PaymentRefundRequested':
+      return { ...state, payment: 'refunding' };
+    case 'PaymentVoidAcknowledged':
+      return { ...state, payment: 'voided' };
+    case 'PaymentRefundAcknowledged':
+      return { ...state, payment: 'refunded' };
+    case 'CheckoutTimedOut':
+      return state;
+  }
+};
+
+export const checkoutDecider = { initialState, evolve };
+export const checkoutStream = (orderId: string): string => `ordering.checkout-${orderId}`;
+export const checkoutTimeoutKey = (orderId: string): string => `checkout-timeout:${orderId}`;
+export const isFinished = (state: Checkout): boolean => state.status === 'completed' || state.status === 'failed';
+
+export class CheckoutAlreadyStarted extends Conflict {
+  constructor(orderId: string) {
+    super('ordering.checkout_already_started', 'the checkout of this order has already started', { orderId });
+  }
+}
+
+/** Starts the checkout of a placed order: the first step is to reserve its stock. */
+export const start = (
+  state: Checkout,
+  cmd: { orderId: string; customerId: string; lines: CheckoutLine[]; total: Money; paymentToken: string },
+): CheckoutEvent[] => {
+  if (state.status !== 'none') throw new CheckoutAlreadyStarted(cmd.orderId);
+  return [
+    { type: 'CheckoutStarted', data: cmd },
+    { type: 'StockReservationRequested', data: { orderId: cmd.orderId, lines: cmd.lines } },
+  ];
+};
+
+/**
+ * Ends the checkout with a reason and undoes every step that may have happened. A step whose answer is still
+ * pending is undone too: inventory remembers a release that comes before its reservation, and the payment context
+ * a void that comes before its authorization, so nothing is left held whichever message arrives first.
+ */
+const fail = (state: Checkout, reason: CancellationReason): CheckoutEvent[] => {
+  const { orderId } = state;
+  const events: CheckoutEvent[] = [{ type: 'CheckoutFailed', data: { orderId, reason } }];
+  if (state.stock === 'pending' || state.stock === 'reserved') events.push({ type: 'StockReleaseRequested', data: { orderId } });
+  // a capture that still lands after the void is refunded when it is reported
+  if (state.payment === 'pending' || state.payment === 'capturing') events.push({ type: 'PaymentVoidRequested', data: { orderId } });
+  return events;
+};
+
+const inProgress = (state: Checkout): boolean =>
+  state.status === 'reserving' || state.status === 'authorizing' || state.status === 'capturing';
+
+/**
+ * One input, one decision. Inputs arriving twice or after the checkout finished are no-ops, except those that
+ * reveal something to undo: stock reserved, money authorized or captured for a failed checkout.
+ */
+export const decide = (input: CheckoutInput, state: Checkout): CheckoutEvent[] => {
+  const { orderId } = state;
+  if (state.status === 'none') return [];
+  switch (input.type) {
+    case 'StockReserved':
+      if (state.status === 'reserving') {
+        return [{ type: 'PaymentAuthorizationRequested', data: { orderId, amount: state.total, paymentToken: state.paymentToken } }];
+      }
+      // held after the checkout failed without asking for a release (an unexpected answer after a rejection): give it back
+      if (state.status === 'failed' && state.stock === 'pending') return [{ type: 'StockReleaseRequested', data: { orderId } }];
+      return [];
+    case 'StockReservationRejected':
+      return state.status === 'reserving' ? fail({ ...state, stock: 'none' }, 'out_of_stock') : [];
+    case 'PaymentAuthorized':
+      if (state.status === 'authorizing') return [{ type: 'PaymentCaptureRequested', data: { orderId, amount: state.total } }];
+      // authorized after the checkout failed without asking for a void (an unexpected answer after a decline): void it
+      if (state.status === 'failed' && state.payment === 'pending') return [{ type: 'PaymentVoidRequested', data: { orderId } }];
+      return [];
+    case 'PaymentDeclined': // nothing was authorized: only the stock is given back
+      return state.status === 'authorizing' ? fail({ ...state, payment: 'none' }, 'payment_declined') : [];
+    case 'PaymentFailed':
+      if (state.status === 'authorizing') return fail({ ...state, payment: 'none' }, 'payment_failed');
+      return state.status === 'capturing' ? fail(state, 'payment_failed') : [];
+    case 'PaymentCaptured':
+      if (state.status === 'capturing') return [{ type: 'CheckoutCompleted', data: { orderId } }];
+      if (state.status === 'failed' && state.payment !== 'refunding' && state.payment !== 'refunded') {
+        return [{ type: 'PaymentRefundRequested', data: { orderId, amount: input.amount } }];
+      }
+      return [];
+    case 'PaymentVoided':
+      return state.payment === 'voiding' ? [{ type: 'PaymentVoidAcknowledged', data: { orderId } }] : [];
+    case 'PaymentRefunded':
+      return state.payment === 'refunding' ? [{ type: 'PaymentRefundAcknowledged', data: { orderId, amount: input.amount } }] : [];
+    case 'TimedOut':
+      return inProgress(state) ? fail(state, 'timeout') : [];
+    default: {
+      const unknown: never = input;
+      throw new Error(`unknown checkout input ${JSON.stringify(unknown)}`);
+    }
+  }
+};

@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { deciderSpec } from '../../../platform/testing/decider-spec';
+import {
+  cancel,
+  confirm,
+  EmptyCart,
+  OrderAlreadyPlaced,
+  OrderNotCancellable,
+  OrderNotConfirmable,
+  OrderNotFound,
+  orderDecider,
+  place,
+  type OrderEvent,
+  type OrderLine,
+  type OrderPlaced,
+} from './order';
+
+const given = deciderSpec(orderDecider);
+const now = new Date('2026-03-01T10:00:00Z');
+const orderId = '0190f000-0000-7000-8000-000000000001';
+const customerId = 'customer-1';
+const address = { name: 'Ada Lovelace', line1: '1 Analytical St', city: 'London', postalCode: 'N1 1AA', country: 'GB' };
+const lines: OrderLine[] = [
+  { sku: 'MUG-1', name: 'Mug', quantity: 2, unitPrice: { amount: 1250, currency: 'EUR' } },
+  { sku: 'TEE-2', name: 'T-shirt', quantity: 1, unitPrice: { amount: 1999, currency: 'EUR' } },
+];
+const total = { amount: 4499, currency: 'EUR' };
+
+const placed: OrderPlaced = {
+  type: 'OrderPlaced',
+  data: { orderId, customerId, cartId: customerId, lines, total, shippingAddress: address, placedAt: now.toISOString() },
+};
+const confirmed: OrderEvent = { type: 'OrderConfirmed', data: { orderId, customerId, total, confirmedAt: now.toISOString() } };
+const cancelled: OrderEvent = { type: 'OrderCancelled', data: { orderId, customerId, reason: 'timeout', cancelledAt: now.toISOString() } };
+
+describe('order decider', () => {
+  describe('place', () => {
+    const cmd = { orderId, customerId, cartId: customerId, lines, shippingAddress: address, now };
+
+    it('places an order with the total of its lines', () =>
+      given([])
+        .when((s) => place(s, cmd))
+        .then([placed]));
+
+    it('refuses an empty cart', () =>
+      given([])
+        .when((s) => place(s, { ...cmd, lines: [] }))
+        .thenThrows(EmptyCart, 'ordering.empty_cart'));
+
+    it('refuses to place the same order twice', () =>
+      given([placed])
+        .when((s) => place(s, cmd))
+        .thenThrows(OrderAlreadyPlaced, 'ordering.order_already_placed'));
+
+    it('refuses lines priced in different currencies', () =>
+      expect(() =>
+        place(orderDecider.initialState(), { ...cmd, lines: [lines[0], { ...lines[1], unitPrice: { amount: 1, currency: 'USD' } }] }),
+      ).toThrow(expect.objectContaining({ code: 'money.currency_mismatch' })));
+  });
+
+  describe('confirm', () => {
+    it('confirms a placed order', () =>
+      given([placed])
+        .when((s) => confirm(s, { orderId, now }))
+        .then([confirmed]));
+    it('is a no-op for a confirmed order', () =>
+      given([placed, confirmed])
+        .when((s) => confirm(s, { orderId, now }))
+        .then([]));
+    it('refuses a cancelled order', () =>
+      given([placed, cancelled])
+        .when((s) => confirm(s, { orderId, now }))
+        .thenThrows(OrderNotConfirmable, 'ordering.order_not_confirmable'));
+    it('refuses an unknown order', () =>
+      given([])
+        .when((s) => confirm(s, { orderId, now }))
+        .thenThrows(OrderNotFound, 'ordering.order_not_found'));
+  });
+
+  describe('cancel', () => {
+    it('cancels a placed order with a reason', () =>
+      given([placed])
+        .when((s) => cancel(s, { orderId, reason: 'timeout', now }))
+        .then([cancelled]));
+    it('is a no-op for a cancelled order', () =>
+      given([placed, cancelled])
+        .when((s) => cancel(s, { orderId, reason: 'out_of_stock', now }))
+        .then([]));
+    it('refuses a confirmed order', () =>
+      given([placed, confirmed])
+        .when((s) => cancel(s, { orderId, reason: 'timeout', now }))
+        .thenThrows(OrderNotCancellable, 'ordering.order_not_cancellable'));
+    it('refuses an unknown order', () =>
+      given([])
+        .when((s) => cancel(s, { orderId, reason: 'timeout', now }))
+        .thenThrows(OrderNotFound));
+  });
+
+  it('folds to the latest status', () => {
+    given([placed]).thenState({ status: 'placed', customerId, total });
+    given([placed, confirmed]).thenState({ status: 'confirmed', customerId });
+    given([placed, cancelled]).thenState({ status: 'cancelled', customerId, reason: 'timeout' });
+  });
+});

@@ -1,0 +1,43 @@
+import { Injectable } from '@nestjs/common';
+import { Config } from '../../../platform/config';
+import { type CommandMeta, EventStore } from '../../../platform/event-store/event-store';
+import { DomainError } from '../../../shared-kernel/errors';
+import type { Money } from '../../../shared-kernel/money';
+import { capture, paymentDecider, paymentStream, refuseCapture, type PaymentCaptured } from '../domain/payment';
+import { type CommitOnce, PaymentGateway } from './ports';
+import { callProvider, providerPolicy } from './provider-call';
+
+export type CapturePayment = { orderId: string; amount: Money };
+
+/**
+ * Captures an authorized payment once (a repeat or a capture after a void does nothing), then records
+ * PaymentCaptured, or PaymentFailed when the provider refuses. A provider error or timeout throws: the message
+ * comes again and the capture, idempotent at the provider, is tried again.
+ */
+@Injectable()
+export class CapturePaymentHandler {
+  constructor(
+    private readonly events: EventStore,
+    private readonly gateway: PaymentGateway,
+    private readonly config: Config,
+  ) {}
+
+  async execute(cmd: CapturePayment, meta: CommandMeta, commitOnce: CommitOnce): Promise<void> {
+    const stream = paymentStream(cmd.orderId);
+    const { state } = await this.events.aggregate(stream, paymentDecider);
+    let planned: PaymentCaptured[];
+    try {
+      planned = capture(state, cmd);
+    } catch (error) {
+      if (error instanceof DomainError) return; // voided, declined or failed: there is nothing to capture
+      throw error;
+    }
+    if (planned.length === 0 || state.status !== 'authorized') return; // captured before
+    const call = await callProvider(() => this.gateway.capture(state.providerRef, cmd.amount), providerPolicy(this.config));
+    if (!call.ok && call.reason !== 'refused') throw call.error;
+    const decision = call.ok ? capture : refuseCapture;
+    await commitOnce(async (tx) => {
+      await this.events.decide(stream, paymentDecider, (s) => decision(s, cmd), meta, { tx });
+    });
+  }
+}

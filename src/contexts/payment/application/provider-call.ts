@@ -1,0 +1,49 @@
+import { Config } from '../../../platform/config';
+import { PaymentRefused } from './ports';
+
+export type ProviderPolicy = { timeoutMs: number; attempts: number; backoffMs: number };
+export type ProviderCall<T> = { ok: true; value: T } | { ok: false; reason: 'timeout' | 'provider_error' | 'refused'; error: unknown };
+
+export class ProviderTimeout extends Error {
+  constructor(timeoutMs: number) {
+    super(`the payment provider did not answer within ${timeoutMs} ms`);
+    this.name = 'ProviderTimeout';
+  }
+}
+
+/** Provider errors are tried 3 times (100 ms, then 200 ms apart), each attempt waiting at most PAYMENT_PROVIDER_TIMEOUT_MS. */
+export const providerPolicy = (config: Config): ProviderPolicy => ({
+  timeoutMs: config.paymentProviderTimeoutMs,
+  attempts: 3,
+  backoffMs: 100,
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const withTimeout = <T>(work: Promise<T>, timeoutMs: number): Promise<T> => {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ProviderTimeout(timeoutMs)), timeoutMs);
+  });
+  // the abandoned call may still settle later: never as an unhandled rejection
+  work.catch(() => undefined);
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+};
+
+/**
+ * Calls the provider with a deadline per attempt and retries provider errors with exponential backoff, a bounded
+ * number of times. A timeout is not retried (the first call may still land: the caller decides what to undo);
+ * a refusal is not retried either.
+ */
+export const callProvider = async <T>(call: () => Promise<T>, policy: ProviderPolicy): Promise<ProviderCall<T>> => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return { ok: true, value: await withTimeout(call(), policy.timeoutMs) };
+    } catch (error) {
+      if (error instanceof PaymentRefused) return { ok: false, reason: 'refused', error };
+      if (error instanceof ProviderTimeout) return { ok: false, reason: 'timeout', error };
+      if (attempt >= policy.attempts) return { ok: false, reason: 'provider_error', error };
+      await sleep(policy.backoffMs * 2 ** (attempt - 1));
+    }
+  }
+};

@@ -1,0 +1,40 @@
+/**
+ * Payment's public contract: the commands it accepts on the bus and the integration events it publishes.
+ * One payment per order: `orderId` is also the payment id (the provider's idempotency key).
+ * Wire names are versioned; consumers must tolerate extra fields.
+ */
+import type { Money } from '../../../shared-kernel/money';
+
+export const PaymentMessages = {
+  authorizePayment: 'payment.authorize-payment.v1',
+  capturePayment: 'payment.capture-payment.v1',
+  voidPayment: 'payment.void-payment.v1',
+  refundPayment: 'payment.refund-payment.v1',
+  paymentAuthorized: 'payment.payment-authorized.v1',
+  paymentDeclined: 'payment.payment-declined.v1',
+  paymentFailed: 'payment.payment-failed.v1',
+  paymentCaptured: 'payment.payment-captured.v1',
+  paymentVoided: 'payment.payment-voided.v1',
+  paymentRefunded: 'payment.payment-refunded.v1',
+} as const;
+
+/** Command: authorize `amount` with a provider token (never a card number). Answered by authorized, declined or failed. */
+export type AuthorizePaymentV1 = { orderId: string; amount: Money; paymentToken: string };
+/** Command: capture an authorized payment. Answered by captured, or failed (operation 'capture'). */
+export type CapturePaymentV1 = { orderId: string; amount: Money };
+/** Command: release the authorization; valid before the authorization's answer is known. Answered by voided. */
+export type VoidPaymentV1 = { orderId: string };
+/** Command: give captured money back. Answered by refunded. */
+export type RefundPaymentV1 = { orderId: string; amount: Money };
+
+export type PaymentAuthorizedV1 = { orderId: string; amount: Money };
+export type PaymentDeclinedV1 = { orderId: string; reason: string };
+/** `reason`: provider_error (retries exhausted), timeout (the provider did not answer in time; the payment was voided there), capture_refused. */
+export type PaymentFailedV1 = {
+  orderId: string;
+  reason: 'provider_error' | 'timeout' | 'capture_refused';
+  operation: 'authorize' | 'capture';
+};
+export type PaymentCapturedV1 = { orderId: string; amount: Money };
+export type PaymentVoidedV1 = { orderId: string };
+export type PaymentRefundedV1 = { orderId: string; amount: Money };

@@ -1,0 +1,60 @@
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config';
+
+const secret = 's'.repeat(32);
+const dataDir = () => mkdtempSync(join(tmpdir(), 'orderly-config-'));
+
+describe('loadConfig', () => {
+  it('applies defaults', () => {
+    const config = loadConfig({ JWT_SECRET: secret, DATA_DIR: dataDir() });
+    expect(config).toMatchObject({
+      port: 3000,
+      host: '127.0.0.1',
+      dbPoolSize: 20,
+      embeddedPgPort: 54329,
+      messageBus: 'in-process',
+      logLevel: 'info',
+      paymentProviderTimeoutMs: 2000,
+      checkoutTimeoutMs: 60000,
+    });
+    expect(config.embedded).toBe(true);
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+    [{ JWT_SECRET: 'short' }, 'JWT_SECRET'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ CHECKOUT_TIMEOUT_MS: '-1' }, 'CHECKOUT_TIMEOUT_MS'],
+    [{ ORDERLY_ADMIN_EMAIL: 'not-an-email', ORDERLY_ADMIN_PASSWORD: 'password1' }, 'ORDERLY_ADMIN_EMAIL'],
+    [{ ORDERLY_ADMIN_EMAIL: 'root@example.com' }, 'ORDERLY_ADMIN_PASSWORD'],
+    [{ MESSAGE_BUS: 'nats' }, 'NATS_URL'],
+  ])('refuses %j naming %s', (env, variable) => {
+    expect(() => loadConfig({ JWT_SECRET: secret, DATA_DIR: dataDir(), ...env })).toThrow(ConfigError);
+    expect(() => loadConfig({ JWT_SECRET: secret, DATA_DIR: dataDir(), ...env })).toThrow(variable);
+  });
+
+  it('chooses the bus from the URLs unless forced', () => {
+    const base = { JWT_SECRET: secret, DATA_DIR: dataDir() };
+    expect(loadConfig({ ...base, AMQP_URL: 'amqp://127.0.0.1' }).messageBus).toBe('rabbitmq');
+    expect(loadConfig({ ...base, NATS_URL: 'nats://127.0.0.1:4222' }).messageBus).toBe('nats');
+    expect(loadConfig({ ...base, AMQP_URL: 'amqp://127.0.0.1', MESSAGE_BUS: 'in-process' }).messageBus).toBe('in-process');
+  });
+
+  it('requires JWT_SECRET with a real database', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://127.0.0.1/orderly' })).toThrow(/JWT_SECRET/);
+  });
+
+  it('generates the embedded JWT secret once, private to the owner', () => {
+    const dir = dataDir();
+    const first = loadConfig({ DATA_DIR: dir }).jwtSecret;
+    expect(first.length).toBeGreaterThanOrEqual(32);
+    expect(loadConfig({ DATA_DIR: dir }).jwtSecret).toBe(first);
+    expect(readFileSync(join(dir, 'jwt-secret'), 'utf8').trim()).toBe(first);
+    expect(statSync(join(dir, 'jwt-secret')).mode & 0o777).toBe(0o600);
+  });
+});

@@ -1,0 +1,144 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { z } from 'zod';
+
+export type MessageBusKind = 'in-process' | 'rabbitmq' | 'nats';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** A setting that is missing or malformed; the message names the variable. The process exits with 1. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const blankToUndefined = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
+const int = (min: number, max: number, fallback: number) =>
+  z.preprocess(blankToUndefined, z.coerce.number().int().min(min).max(max).default(fallback));
+const url = (protocols: readonly string[]) =>
+  z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .refine((v) => URL.canParse(v) && protocols.includes(new URL(v).protocol), { message: `must be a ${protocols.join(' or ')} URL` })
+      .optional(),
+  );
+
+const EnvSchema = z.object({
+  PORT: int(1, 65535, 3000),
+  // 127.0.0.1 keeps a laptop's API private; containers set HOST=0.0.0.0.
+  HOST: z.preprocess(blankToUndefined, z.string().default('127.0.0.1')),
+  DATABASE_URL: url(['postgres:', 'postgresql:']),
+  DB_POOL_SIZE: int(1, 1000, 20),
+  DATA_DIR: z.preprocess(blankToUndefined, z.string().default('./.data')),
+  EMBEDDED_PG_PORT: int(1, 65535, 54329),
+  AMQP_URL: url(['amqp:', 'amqps:']),
+  NATS_URL: url(['nats:', 'tls:']),
+  MESSAGE_BUS: z.preprocess(blankToUndefined, z.enum(['in-process', 'rabbitmq', 'nats']).optional()),
+  JWT_SECRET: z.preprocess(blankToUndefined, z.string().min(32, 'must be at least 32 characters').optional()),
+  ORDERLY_ADMIN_EMAIL: z.preprocess(blankToUndefined, z.email().optional()),
+  ORDERLY_ADMIN_PASSWORD: z.preprocess(blankToUndefined, z.string().min(8, 'must be at least 8 characters').max(128).optional()),
+  LOG_LEVEL: z.preprocess(blankToUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
+  PAYMENT_PROVIDER_TIMEOUT_MS: int(1, 600_000, 2000),
+  CHECKOUT_TIMEOUT_MS: int(1000, 86_400_000, 60_000),
+});
+
+/** The validated settings of one process. Also the DI token: inject `Config` anywhere. */
+export class Config {
+  readonly port!: number;
+  readonly host!: string;
+  /** Absent: the app runs on an embedded PostgreSQL under `dataDir`. */
+  readonly databaseUrl?: string;
+  readonly dbPoolSize!: number;
+  /** Absolute path. */
+  readonly dataDir!: string;
+  readonly embeddedPgPort!: number;
+  readonly messageBus!: MessageBusKind;
+  readonly amqpUrl?: string;
+  readonly natsUrl?: string;
+  readonly jwtSecret!: string;
+  readonly admin?: { email: string; password: string };
+  readonly logLevel!: LogLevel;
+  readonly paymentProviderTimeoutMs!: number;
+  readonly checkoutTimeoutMs!: number;
+
+  constructor(values: ConfigValues) {
+    Object.assign(this, values);
+  }
+
+  get embedded(): boolean {
+    return this.databaseUrl === undefined;
+  }
+}
+
+export type ConfigValues = Omit<Config, 'embedded'>;
+
+/** Reads and validates the environment; throws ConfigError naming the first bad variable. */
+export const loadConfig = (env: Record<string, string | undefined> = process.env): Config => {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  const e = parsed.data;
+  const dataDir = resolve(e.DATA_DIR);
+  return new Config({
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    dbPoolSize: e.DB_POOL_SIZE,
+    dataDir,
+    embeddedPgPort: e.EMBEDDED_PG_PORT,
+    messageBus: chooseMessageBus(e.MESSAGE_BUS, e.AMQP_URL, e.NATS_URL),
+    amqpUrl: e.AMQP_URL,
+    natsUrl: e.NATS_URL,
+    jwtSecret: e.JWT_SECRET ?? embeddedJwtSecret(e.DATABASE_URL, dataDir),
+    admin: adminAccount(e.ORDERLY_ADMIN_EMAIL, e.ORDERLY_ADMIN_PASSWORD),
+    logLevel: e.LOG_LEVEL,
+    paymentProviderTimeoutMs: e.PAYMENT_PROVIDER_TIMEOUT_MS,
+    checkoutTimeoutMs: e.CHECKOUT_TIMEOUT_MS,
+  });
+};
+
+const chooseMessageBus = (forced: MessageBusKind | undefined, amqpUrl?: string, natsUrl?: string): MessageBusKind => {
+  if (forced === 'rabbitmq' && !amqpUrl) throw new ConfigError('MESSAGE_BUS=rabbitmq needs AMQP_URL');
+  if (forced === 'nats' && !natsUrl) throw new ConfigError('MESSAGE_BUS=nats needs NATS_URL');
+  if (forced) return forced;
+  if (amqpUrl) return 'rabbitmq';
+  if (natsUrl) return 'nats';
+  return 'in-process';
+};
+
+const adminAccount = (email?: string, password?: string) => {
+  if (!email && !password) return undefined;
+  if (!email) throw new ConfigError('ORDERLY_ADMIN_PASSWORD is set but ORDERLY_ADMIN_EMAIL is missing');
+  if (!password) throw new ConfigError('ORDERLY_ADMIN_EMAIL is set but ORDERLY_ADMIN_PASSWORD is missing');
+  return { email, password };
+};
+
+/**
+ * Without DATABASE_URL (a developer machine), a secret is generated once and kept in DATA_DIR/jwt-secret (mode 0600),
+ * so tokens survive restarts. With a real database the secret must come from the environment.
+ */
+const embeddedJwtSecret = (databaseUrl: string | undefined, dataDir: string): string => {
+  if (databaseUrl) throw new ConfigError('JWT_SECRET is required when DATABASE_URL is set (at least 32 characters)');
+  const file = join(dataDir, 'jwt-secret');
+  if (existsSync(file)) {
+    const stored = readFileSync(file, 'utf8').trim();
+    if (stored.length < 32) throw new ConfigError(`JWT_SECRET: the stored secret in ${file} is shorter than 32 characters`);
+    return stored;
+  }
+  mkdirSync(dirname(file), { recursive: true });
+  const secret = randomBytes(48).toString('base64url');
+  try {
+    writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    // another process created it first: use theirs
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return embeddedJwtSecret(databaseUrl, dataDir);
+    throw error;
+  }
+  chmodSync(file, 0o600);
+  return secret;
+};

@@ -1,0 +1,176 @@
+import type { Clock } from '../../shared-kernel/clock';
+import { LOG_START, type EventStore, type LogCheckpoint, type RecordedEvent } from '../event-store/event-store';
+import { compareCheckpoints } from '../event-store/event-recording';
+import type { Database, Sql } from '../persistence/database';
+import { isConnectionError } from '../persistence/pg.database';
+import type { LogConsumer } from './log-consumer';
+
+export type LogFn = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown>) => void;
+
+export type BatchContext = { db: Database; store: EventStore; clock: Clock; log: LogFn; batchSize: number };
+
+export type BatchOutcome =
+  /** another instance holds this consumer right now */
+  | { kind: 'busy' }
+  /**
+   * `more`: a whole batch was read, so more events may be waiting. `behind`: events committed after the checkpoint
+   * exist but are not readable yet (an older transaction is still open); they will be soon.
+   */
+  | { kind: 'handled'; handled: number; checkpoint: LogCheckpoint; more: boolean; behind?: boolean }
+  /** the next event failed before and waits for its retry */
+  | { kind: 'waiting'; retryAt: Date };
+
+type Lease = { checkpoint: LogCheckpoint; failure?: { position: string; attempts: number; nextAttemptAt: Date } };
+type Failure = { index: number; event: RecordedEvent & { transactionId: string }; error: unknown };
+
+export const DEFAULT_MAX_ATTEMPTS = 5;
+/** Namespace of the consumers' advisory locks (the second key is hashtext(consumer name)). */
+const LOCK_NAMESPACE = 0x4553;
+const MAX_ERROR_LENGTH = 4000;
+
+export const retryBackoffMs = (attempts: number): number => Math.min(100 * 2 ** (attempts - 1), 30_000);
+
+/** Outages are retried for as long as they last; only other errors use up attempts towards the dead-letter table. */
+const isTransient = (error: unknown): boolean => (error as { kind?: string })?.kind === 'unavailable' || isConnectionError(error);
+
+const describe = (error: unknown): string => (error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error)).slice(0, MAX_ERROR_LENGTH);
+
+const checkpointOf = (event: RecordedEvent & { transactionId: string }): LogCheckpoint => ({ transactionId: event.transactionId, position: event.globalPosition });
+
+/**
+ * Takes the consumer for this transaction. A transaction-level advisory lock rather than `FOR UPDATE` on the
+ * checkpoint row: it gives the transaction no transaction id, so a batch does not hold back the log horizon of every
+ * reader while it runs, and the events its handlers append are ordered after the transactions they read.
+ */
+const lease = async (tx: Sql, consumer: string): Promise<Lease | undefined> => {
+  const { rows: locked } = await tx.query<{ locked: boolean }>('select pg_try_advisory_xact_lock($1, hashtext($2)) as locked', [LOCK_NAMESPACE, consumer]);
+  if (!locked[0].locked) return undefined;
+  // a statement after the lock, so it sees the checkpoint the previous holder committed
+  const { rows } = await tx.query<{ transaction_id: string | null; position: string | null; failed_position: string | null; attempts: number | null; next_attempt_at: Date | null }>(
+    `select c.transaction_id::text as transaction_id, c.position::text as position,
+            f.global_position::text as failed_position, f.attempts, f.next_attempt_at
+     from (select $1::text as consumer) x
+     left join es.checkpoints c on c.consumer = x.consumer
+     left join es.consumer_failures f on f.consumer = x.consumer
+     order by f.global_position`,
+    [consumer],
+  );
+  const row = rows[0];
+  const checkpoint = row.transaction_id ? { transactionId: row.transaction_id, position: row.position! } : LOG_START;
+  const failure = row.failed_position ? { position: row.failed_position, attempts: row.attempts!, nextAttemptAt: row.next_attempt_at! } : undefined;
+  return { checkpoint, failure };
+};
+
+/** SQL: is there a committed event after the checkpoint given by these two parameters? */
+const eventAfter = (transactionId: string, position: string) =>
+  `exists (select 1 from es.events e where (e.transaction_id, e.global_position) > (${transactionId}::xid8, ${position}::bigint))`;
+
+/** Whether committed events follow the checkpoint (readAll leaves out those newer than a still-open transaction). */
+export const committedAfter = async (sql: Sql, checkpoint: LogCheckpoint): Promise<boolean> =>
+  (await sql.query<{ behind: boolean }>(`select ${eventAfter('$1', '$2')} as behind`, [checkpoint.transactionId, checkpoint.position])).rows[0].behind;
+
+/** Saves the checkpoint and clears the consumer's failures; returns whether committed events follow it. */
+const saveCheckpoint = async (tx: Sql, consumer: string, checkpoint: LogCheckpoint): Promise<boolean> =>
+  (
+    await tx.query<{ behind: boolean }>(
+      `with cleared as (delete from es.consumer_failures where consumer = $1),
+       saved as (
+         insert into es.checkpoints (consumer, transaction_id, position, updated_at) values ($1, $2::xid8, $3, now())
+         on conflict (consumer) do update set transaction_id = excluded.transaction_id, position = excluded.position, updated_at = now()
+       )
+       select ${eventAfter('$2', '$3')} as behind`,
+      [consumer, checkpoint.transactionId, checkpoint.position],
+    )
+  ).rows[0].behind;
+
+/**
+ * One batch of one consumer in one transaction: lease, read after the checkpoint, handle each event, advance the
+ * checkpoint. Handlers run without savepoints (no extra round trips); when one throws, the batch is rolled back and
+ * `recordFailure` commits the events before the failing one, then schedules its retry or dead-letters it.
+ */
+export const runBatch = async (ctx: BatchContext, consumer: LogConsumer): Promise<BatchOutcome> => {
+  let failure: Failure | undefined;
+  try {
+    return await ctx.db.transaction(async (tx): Promise<BatchOutcome> => {
+      const held = await lease(tx, consumer.name);
+      if (!held) return { kind: 'busy' };
+      const { events, checkpoint } = await ctx.store.readAll(held.checkpoint, ctx.batchSize, { types: consumer.types, tx });
+      const pending = held.failure;
+      if (pending && events[0]?.globalPosition === pending.position && pending.nextAttemptAt > ctx.clock.now()) {
+        return { kind: 'waiting', retryAt: pending.nextAttemptAt };
+      }
+      for (let index = 0; index < events.length; index++) {
+        try {
+          await consumer.handle(events[index], tx);
+        } catch (error) {
+          failure = { index, event: events[index], error };
+          throw error;
+        }
+      }
+      const more = events.length >= ctx.batchSize;
+      const behind =
+        pending || compareCheckpoints(checkpoint, held.checkpoint) !== 0 ? await saveCheckpoint(tx, consumer.name, checkpoint) : !more && (await committedAfter(tx, checkpoint));
+      return { kind: 'handled', handled: events.length, checkpoint, more, behind: !more && behind };
+    });
+  } catch (error) {
+    if (!failure) throw error;
+  }
+  return recordFailure(ctx, consumer, failure);
+};
+
+/** Commits the events before the failed one again (their first run was rolled back), then the failure itself. */
+const recordFailure = async (ctx: BatchContext, consumer: LogConsumer, first: Failure): Promise<BatchOutcome> => {
+  for (let failed = first; ; ) {
+    let earlier: Failure | undefined;
+    try {
+      return await ctx.db.transaction(async (tx): Promise<BatchOutcome> => {
+        const held = await lease(tx, consumer.name);
+        if (!held) return { kind: 'busy' };
+        const { events } = await ctx.store.readAll(held.checkpoint, failed.index + 1, { types: consumer.types, tx });
+        if (events[failed.index]?.globalPosition !== failed.event.globalPosition) {
+          return { kind: 'handled', handled: 0, checkpoint: held.checkpoint, more: true }; // the checkpoint moved meanwhile: start over
+        }
+        for (let index = 0; index < failed.index; index++) {
+          try {
+            await consumer.handle(events[index], tx);
+          } catch (error) {
+            earlier = { index, event: events[index], error };
+            throw error;
+          }
+        }
+        return settle(ctx, tx, consumer, held, failed, failed.index > 0 ? checkpointOf(events[failed.index - 1]) : held.checkpoint);
+      });
+    } catch (error) {
+      if (!earlier) throw error;
+      failed = earlier;
+    }
+  }
+};
+
+/** Schedules the retry of the failed event, or moves it to the dead letters once it used up its attempts. */
+const settle = async (ctx: BatchContext, tx: Sql, consumer: LogConsumer, held: Lease, failed: Failure, before: LogCheckpoint): Promise<BatchOutcome> => {
+  const { event, error } = failed;
+  const attempts = (held.failure?.position === event.globalPosition ? held.failure.attempts : 0) + 1;
+  const maxAttempts = consumer.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const fields = { consumer: consumer.name, globalPosition: event.globalPosition, eventId: event.metadata.eventId, type: event.type, attempts, err: error };
+
+  if (attempts >= maxAttempts && !isTransient(error)) {
+    await tx.query(
+      `insert into es.dead_letters (consumer, global_position, event_id, type, error, attempts) values ($1, $2, $3, $4, $5, $6)`,
+      [consumer.name, event.globalPosition, event.metadata.eventId, event.type, describe(error), attempts],
+    );
+    await saveCheckpoint(tx, consumer.name, checkpointOf(event));
+    ctx.log('error', 'event moved to the dead letters', fields);
+    return { kind: 'handled', handled: failed.index, checkpoint: checkpointOf(event), more: true };
+  }
+
+  const retryAt = new Date(ctx.clock.now().getTime() + retryBackoffMs(attempts));
+  if (compareCheckpoints(before, held.checkpoint) !== 0) await saveCheckpoint(tx, consumer.name, before);
+  await tx.query(
+    `insert into es.consumer_failures (consumer, global_position, attempts, next_attempt_at, last_error) values ($1, $2, $3, $4, $5)
+     on conflict (consumer, global_position) do update set attempts = excluded.attempts, next_attempt_at = excluded.next_attempt_at, last_error = excluded.last_error`,
+    [consumer.name, event.globalPosition, attempts, retryAt, describe(error)],
+  );
+  ctx.log('warn', 'event handler failed; will retry', { ...fields, retryAt: retryAt.toISOString() });
+  return { kind: 'waiting', retryAt };
+};

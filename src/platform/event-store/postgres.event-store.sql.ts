@@ -1,0 +1,141 @@
+import type { EventMetadata } from './event-store';
+
+/* The statements of PostgresEventStore. Each is one round trip; all are parameterised. */
+
+export type EventRow = {
+  transaction_id?: string;
+  global_position: string;
+  stream: string;
+  version: number;
+  type: string;
+  schema_version: number;
+  data: Record<string, unknown>;
+  metadata: EventMetadata;
+};
+
+export type AppendRow = {
+  current_version: number;
+  /** set when this statement claimed the command id and inserted the events */
+  first_version: number | null;
+  positions: string[];
+  dup_stream: string | null;
+  dup_first: number | null;
+  dup_last: number | null;
+};
+
+/** Output names shadow input columns in ORDER BY: always order by qualified columns (e.global_position). */
+const EVENT_COLUMNS = 'e.global_position::text as global_position, e.stream, e.version, e.type, e.schema_version, e.data, e.metadata';
+
+/**
+ * $1 command id, $2 stream, $3 required current version (null = any), $4 number of events,
+ * $5 jsonb array of {id, type, schemaVersion, data, metadata}.
+ * A command id already recorded returns its first result (dup_*). Otherwise the statement claims the command id
+ * (waiting for a concurrent claim of the same id to commit) and inserts the events after the current version;
+ * a concurrent append of the same versions fails the unique (stream, version).
+ */
+const append = (onVersionConflict: string, notify: boolean) => `
+  with dup as (
+    select stream, first_version, last_version from es.command_results where command_id = $1
+  ), cur as (
+    select coalesce(max(version), 0) as v from es.events where stream = $2
+  ), claim as (
+    insert into es.command_results (command_id, stream, first_version, last_version)
+    select $1, $2, cur.v + 1, cur.v + $4::int from cur
+    where not exists (select 1 from dup) and ($3::int is null or cur.v = $3::int)
+    on conflict (command_id) do nothing
+    returning first_version
+  ), ins as (
+    insert into es.events (stream, version, event_id, type, schema_version, data, metadata)
+    select $2, claim.first_version + e.ord::int - 1, (e.doc->>'id')::uuid, e.doc->>'type', (e.doc->>'schemaVersion')::int, e.doc->'data', e.doc->'metadata'
+    from claim, jsonb_array_elements($5::jsonb) with ordinality as e(doc, ord)
+    ${onVersionConflict}
+    returning global_position, version
+  )
+  select (select v from cur) as current_version,
+         (select first_version from claim) as first_version,
+         array(select i.global_position::text from ins i order by i.version) as positions,
+         (select stream from dup) as dup_stream,
+         (select first_version from dup) as dup_first,
+         (select last_version from dup) as dup_last,
+         ${notify ? `(select pg_notify('${NOTIFY_CHANNEL}', '') where exists (select 1 from ins))` : 'null'} as notified`;
+
+/** Consumers LISTEN here. */
+export const NOTIFY_CHANNEL = 'es_events';
+
+/** A transaction of its own: the store notifies after the commit (NOTIFY at commit would serialize all commits). */
+export const APPEND = append('', false);
+
+/** Inside a caller's transaction, which commits later: it notifies when it commits. */
+export const APPEND_NOTIFYING = append('', true);
+
+/** Inside a caller's transaction: a version conflict inserts fewer rows instead of aborting that transaction. */
+export const APPEND_SKIPPING_CONFLICTS = append('on conflict (stream, version) do nothing', true);
+
+export const NOTIFY = `select pg_notify('${NOTIFY_CHANNEL}', '')`;
+
+/** Undoes a partial APPEND_SKIPPING_CONFLICTS: $1 event ids, $2 command id. */
+export const REMOVE_PARTIAL_APPEND = `
+  with removed as (delete from es.events where event_id = any($1::uuid[]))
+  delete from es.command_results where command_id = $2`;
+
+/** $1 stream, $2 command id: what an append of no events needs to check. */
+export const EMPTY_APPEND_CHECK = `
+  select (select coalesce(max(version), 0) from es.events where stream = $1) as current_version,
+         d.stream as dup_stream, d.first_version as dup_first, d.last_version as dup_last
+  from (select 1) one left join es.command_results d on d.command_id = $2`;
+
+export const CURRENT_VERSION = 'select coalesce(max(version), 0) as v from es.events where stream = $1';
+
+export const FIND_COMMAND = 'select stream, first_version, last_version from es.command_results where command_id = $1';
+
+export const READ_STREAM = `select ${EVENT_COLUMNS} from es.events e where e.stream = $1 and e.version >= $2 order by e.version`;
+
+/** $1 stream, $2 command id: the first result of the command if it was appended, else the whole stream. */
+export const DECISION_READ = `
+  select d.stream as dup_stream, d.first_version as dup_first, d.last_version as dup_last,
+         e.global_position::text as global_position, e.version, e.type, e.schema_version, e.data, e.metadata
+  from (select 1) one
+  left join es.command_results d on d.command_id = $2
+  left join es.events e on e.stream = $1 and d.command_id is null
+  order by e.version`;
+
+/**
+ * $1/$2 checkpoint (transaction id, position), $3 limit. Only transactions older than the oldest one still running
+ * are read, so a transaction that commits after later ones is never skipped.
+ */
+export const READ_ALL = `
+  select false as tail, e.transaction_id::text as transaction_id, ${EVENT_COLUMNS}
+  from es.events e
+  where (e.transaction_id, e.global_position) > ($1::xid8, $2::bigint)
+    and e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+  order by e.transaction_id, e.global_position
+  limit $3`;
+
+/**
+ * READ_ALL of some types ($4). When fewer than $3 match, a last `tail` row gives the newest readable event of any
+ * type (same snapshot), so the checkpoint moves past the events of other types.
+ */
+export const READ_ALL_OF_TYPES = `
+  with horizon as (
+    select pg_snapshot_xmin(pg_current_snapshot()) as xmin
+  ), matched as (
+    select e.transaction_id as t, e.global_position as p, ${EVENT_COLUMNS}
+    from es.events e
+    where (e.transaction_id, e.global_position) > ($1::xid8, $2::bigint)
+      and e.transaction_id < (select xmin from horizon)
+      and e.type = any($4::text[])
+    order by e.transaction_id, e.global_position
+    limit $3
+  ), tail as (
+    select e.transaction_id as t, e.global_position as p from es.events e
+    where e.transaction_id < (select xmin from horizon)
+    order by e.transaction_id desc, e.global_position desc
+    limit 1
+  )
+  select * from (
+    select false as tail, t::text as transaction_id, global_position, stream, version, type, schema_version, data, metadata, t, p from matched
+    union all
+    select true, t::text, p::text, null, null, null, null, null, null, t, p
+    from tail where (select count(*) from matched) < $3
+  ) rows
+  order by rows.tail, rows.t, rows.p`;

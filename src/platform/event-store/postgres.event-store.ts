@@ -1,0 +1,230 @@
+import type { Database, Sql } from '../persistence/database';
+import {
+  EventStore,
+  WrongExpectedVersion,
+  type AnyEvent,
+  type AppendResult,
+  type CommandMeta,
+  type Decider,
+  type ExpectedVersion,
+  type InlineProjection,
+  type LogCheckpoint,
+  type RecordedEvent,
+  type Upcaster,
+} from './event-store';
+import { Upcasters, checkExpected, compareCheckpoints, decideWithRetry, eventMetadata, fold, requiredVersion, type CommandResult, type DecisionRead } from './event-recording';
+import { APPEND, APPEND_NOTIFYING, APPEND_SKIPPING_CONFLICTS, CURRENT_VERSION, DECISION_READ, EMPTY_APPEND_CHECK, FIND_COMMAND, NOTIFY, READ_ALL, READ_ALL_OF_TYPES, READ_STREAM, REMOVE_PARTIAL_APPEND, type AppendRow, type EventRow } from './postgres.event-store.sql';
+
+/** How often an 'any' append is retried when a concurrent append took the same version. */
+const ANY_VERSION_ATTEMPTS = 20;
+
+type Attempt =
+  | { kind: 'appended'; events: RecordedEvent[] }
+  | { kind: 'duplicate'; result: CommandResult }
+  | { kind: 'conflict'; actual: number }
+  /** the command id is held by a transaction that committed meanwhile: look it up again */
+  | { kind: 'retry' };
+
+const isVersionConflict = (error: unknown) =>
+  (error as { code?: string }).code === '23505' && (error as { constraint?: string }).constraint === 'events_stream_version_key';
+
+/**
+ * The event store on PostgreSQL (`es.events`). Appends are single statements whose unique (stream, version) enforces
+ * the expected version; a command id is claimed in `es.command_results` in the same statement. Inline projections
+ * run in the append transaction. Readers of the global log see only transactions older than every running one.
+ */
+export class PostgresEventStore extends EventStore {
+  private readonly upcasters = new Upcasters();
+  private readonly projections: { projection: InlineProjection; handles: Set<string> }[] = [];
+  private notifying = false;
+  private notifyAgain = false;
+
+  constructor(private readonly db: Database) {
+    super();
+  }
+
+  registerUpcaster(upcaster: Upcaster): void {
+    this.upcasters.register(upcaster);
+  }
+
+  registerInlineProjection(projection: InlineProjection): void {
+    this.projections.push({ projection, handles: new Set(projection.handles) });
+  }
+
+  async append(stream: string, events: AnyEvent[], options: { expectedVersion: ExpectedVersion; meta: CommandMeta; schemaVersions?: Record<string, number>; tx?: Sql }): Promise<AppendResult> {
+    const { expectedVersion, meta, tx } = options;
+    if (events.length === 0) return this.appendNothing(stream, expectedVersion, meta.commandId, tx);
+
+    const docs = events.map((e) => {
+      const schemaVersion = options.schemaVersions?.[e.type] ?? this.upcasters.currentVersion(e.type);
+      return { type: e.type, data: e.data, schemaVersion, metadata: eventMetadata(meta, schemaVersion) };
+    });
+    const params = [meta.commandId, stream, requiredVersion(expectedVersion), docs.length, JSON.stringify(docs.map((d) => ({ ...d, id: d.metadata.eventId })))];
+    const toRecorded = (row: AppendRow): RecordedEvent[] =>
+      docs.map((d, i) => ({ type: d.type, data: d.data, stream, version: row.first_version! + i, globalPosition: row.positions[i], metadata: d.metadata }));
+    const projections = this.projections.filter((p) => docs.some((d) => p.handles.has(d.type)));
+
+    const statement = !tx ? APPEND : projections.length > 0 ? APPEND_NOTIFYING : APPEND_SKIPPING_CONFLICTS;
+    const attempt = async (sql: Sql): Promise<Attempt> => {
+      let row: AppendRow;
+      try {
+        row = (await sql.query<AppendRow>(statement, params)).rows[0];
+      } catch (error) {
+        if (isVersionConflict(error)) return { kind: 'conflict', actual: -1 };
+        throw error;
+      }
+      if (row.dup_stream !== null) return { kind: 'duplicate', result: { stream: row.dup_stream, firstVersion: row.dup_first!, lastVersion: row.dup_last! } };
+      if (row.first_version === null) {
+        const required = requiredVersion(expectedVersion);
+        return required === null || required === row.current_version ? { kind: 'retry' } : { kind: 'conflict', actual: row.current_version };
+      }
+      if (row.positions.length < docs.length) {
+        // only when skipping conflicts: another transaction took one of the versions; undo our part
+        await sql.query(REMOVE_PARTIAL_APPEND, [docs.map((d) => d.metadata.eventId), meta.commandId]);
+        return { kind: 'conflict', actual: -1 };
+      }
+      const recorded = toRecorded(row);
+      for (const { projection, handles } of projections) {
+        await projection.apply(sql, recorded.filter((e) => handles.has(e.type)));
+      }
+      return { kind: 'appended', events: recorded };
+    };
+
+    for (let n = 1; ; n++) {
+      const outcome = await this.inTransactionOf(tx, projections.length > 0, attempt);
+      if (outcome.kind === 'appended') {
+        if (!tx) this.notifyConsumers();
+        const last = outcome.events[outcome.events.length - 1];
+        return { nextExpectedVersion: last.version, duplicate: false, events: outcome.events };
+      }
+      if (outcome.kind === 'duplicate') return this.duplicateResult(outcome.result, tx);
+      if (outcome.kind === 'conflict' && (expectedVersion !== 'any' || n >= ANY_VERSION_ATTEMPTS)) {
+        const actual = outcome.actual >= 0 ? outcome.actual : await this.currentVersion(stream, tx);
+        throw new WrongExpectedVersion(stream, expectedVersion, actual);
+      }
+      if (outcome.kind === 'retry') {
+        const found = await this.findCommand(meta.commandId, tx);
+        if (found) return this.duplicateResult(found, tx);
+      }
+      if (n >= ANY_VERSION_ATTEMPTS) throw new Error(`append to ${stream} did not settle after ${n} attempts`);
+    }
+  }
+
+  async readStream<E extends AnyEvent = AnyEvent>(stream: string, options: { fromVersion?: number; tx?: Sql } = {}): Promise<RecordedEvent<E>[]> {
+    const { rows } = await (options.tx ?? this.db).query<EventRow>(READ_STREAM, [stream, options.fromVersion ?? 1]);
+    return rows.map((row) => this.toRecorded(row) as RecordedEvent<E>);
+  }
+
+  async readAll(
+    after: LogCheckpoint,
+    limit: number,
+    options: { types?: readonly string[]; tx?: Sql } = {},
+  ): Promise<{ events: (RecordedEvent & { transactionId: string })[]; checkpoint: LogCheckpoint }> {
+    const sql = options.tx ?? this.db;
+    const { rows } = options.types
+      ? await sql.query<EventRow & { tail: boolean }>(READ_ALL_OF_TYPES, [after.transactionId, after.position, limit, options.types])
+      : await sql.query<EventRow & { tail: boolean }>(READ_ALL, [after.transactionId, after.position, limit]);
+    let checkpoint = after;
+    const events: (RecordedEvent & { transactionId: string })[] = [];
+    for (const row of rows) {
+      const position = { transactionId: row.transaction_id!, position: row.global_position };
+      // with types, the tail row is the newest readable event of any type: every event up to it has been scanned
+      if (compareCheckpoints(position, checkpoint) > 0) checkpoint = position;
+      if (!row.tail) events.push({ ...this.toRecorded(row), transactionId: row.transaction_id! });
+    }
+    return { events, checkpoint };
+  }
+
+  decide<S, E extends AnyEvent>(stream: string, decider: Decider<S, E>, decision: (state: S) => E | E[], meta: CommandMeta, options: { tx?: Sql } = {}) {
+    return decideWithRetry(this.decidePorts, stream, decider, decision, meta, options.tx);
+  }
+
+  async aggregate<S, E extends AnyEvent>(stream: string, decider: Decider<S, E>, options: { tx?: Sql } = {}): Promise<{ state: S; version: number }> {
+    return fold(decider, await this.readStream(stream, options));
+  }
+
+  private readonly decidePorts = {
+    readForDecision: async (stream: string, commandId: string, tx?: Sql): Promise<DecisionRead> => {
+      const { rows } = await (tx ?? this.db).query<EventRow & { dup_stream: string | null; dup_first: number; dup_last: number }>(DECISION_READ, [stream, commandId]);
+      const first = rows[0];
+      if (first?.dup_stream) return { duplicate: { stream: first.dup_stream, firstVersion: first.dup_first, lastVersion: first.dup_last } };
+      return { events: rows.filter((r) => r.version !== null).map((r) => this.toRecorded({ ...r, stream })) };
+    },
+    readStream: (stream: string, options: { tx?: Sql }) => this.readStream(stream, options),
+    append: (stream: string, events: AnyEvent[], options: { expectedVersion: ExpectedVersion; meta: CommandMeta; tx?: Sql }) => this.append(stream, events, options),
+  };
+
+  /**
+   * Wakes the log consumers after an append committed, from a separate statement: at most one NOTIFY in flight,
+   * and one more after it when appends committed meanwhile, so the last append is always announced.
+   */
+  private notifyConsumers(): void {
+    if (this.notifying) {
+      this.notifyAgain = true;
+      return;
+    }
+    this.notifying = true;
+    void (async () => {
+      do {
+        this.notifyAgain = false;
+        // a lost notification only delays consumers until their next poll
+        await this.db.query(NOTIFY).catch(() => undefined);
+      } while (this.notifyAgain);
+      this.notifying = false;
+    })();
+  }
+
+  /** Runs one append attempt: in the caller's transaction (inside a savepoint when projections may fail), or alone. */
+  private async inTransactionOf(tx: Sql | undefined, withProjections: boolean, attempt: (sql: Sql) => Promise<Attempt>): Promise<Attempt> {
+    if (!tx) {
+      // one statement is atomic: a transaction is only needed to run projections with it
+      return withProjections ? this.db.transaction(attempt) : attempt(this.db);
+    }
+    // without projections the statement never fails on a version conflict, so `tx` stays usable without a savepoint
+    if (!withProjections) return attempt(tx);
+    await tx.query('savepoint es_append');
+    try {
+      const outcome = await attempt(tx);
+      if (outcome.kind === 'appended') await tx.query('release savepoint es_append');
+      else await tx.query('rollback to savepoint es_append; release savepoint es_append');
+      return outcome;
+    } catch (error) {
+      await tx.query('rollback to savepoint es_append; release savepoint es_append');
+      throw error;
+    }
+  }
+
+  private async appendNothing(stream: string, expectedVersion: ExpectedVersion, commandId: string, tx?: Sql): Promise<AppendResult> {
+    const { rows } = await (tx ?? this.db).query<{ current_version: number; dup_stream: string | null; dup_first: number; dup_last: number }>(EMPTY_APPEND_CHECK, [stream, commandId]);
+    const row = rows[0];
+    if (row.dup_stream !== null) return this.duplicateResult({ stream: row.dup_stream, firstVersion: row.dup_first, lastVersion: row.dup_last }, tx);
+    checkExpected(stream, expectedVersion, row.current_version);
+    return { nextExpectedVersion: row.current_version, duplicate: false, events: [] };
+  }
+
+  private async duplicateResult(result: CommandResult, tx?: Sql): Promise<AppendResult> {
+    const events = (await this.readStream(result.stream, { fromVersion: result.firstVersion, tx })).filter((e) => e.version <= result.lastVersion);
+    return { nextExpectedVersion: result.lastVersion, duplicate: true, events };
+  }
+
+  private async findCommand(commandId: string, tx?: Sql): Promise<CommandResult | undefined> {
+    const { rows } = await (tx ?? this.db).query<{ stream: string; first_version: number; last_version: number }>(FIND_COMMAND, [commandId]);
+    return rows[0] && { stream: rows[0].stream, firstVersion: rows[0].first_version, lastVersion: rows[0].last_version };
+  }
+
+  private async currentVersion(stream: string, tx?: Sql): Promise<number> {
+    return (await (tx ?? this.db).query<{ v: number }>(CURRENT_VERSION, [stream])).rows[0].v;
+  }
+
+  private toRecorded(row: EventRow): RecordedEvent {
+    const { data, schemaVersion } = this.upcasters.upcast(row.type, row.schema_version, row.data);
+    return {
+      type: row.type,
+      data,
+      stream: row.stream,
+      version: row.version,
+      globalPosition: row.global_position,
+      metadata: schemaVersion === row.metadata.schemaVersion ? row.metadata : { ...row.metadata, schemaVersion },
+    };
+  }
+}

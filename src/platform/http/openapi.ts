@@ -1,0 +1,167 @@
+import { applyDecorators, INestApplication } from '@nestjs/common';
+import { ModulesContainer } from '@nestjs/core';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ApiBody, ApiQuery, ApiResponse, DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { OpenAPIObject, OperationObject, ParameterObject, PathItemObject, SchemaObject } from '@nestjs/swagger';
+import { z } from 'zod';
+import { serveSwaggerUi } from './swagger-ui';
+import { IDEMPOTENT, IS_PUBLIC, Role, ROLES } from './request-context';
+
+export const OPENAPI_JSON_PATH = 'api/docs-json';
+export const OPENAPI_UI_PATH = 'api/docs';
+const PROBLEM_REF = '#/components/schemas/Problem';
+
+/** JSON Schema (OpenAPI 3.0 dialect) of a zod schema: request shapes as accepted (`input`), responses as sent. */
+export const openApiSchema = (schema: z.ZodType, io: 'input' | 'output'): SchemaObject => {
+  const json = z.toJSONSchema(schema, { target: 'openapi-3.0', io, unrepresentable: 'any' }) as Record<string, unknown>;
+  delete json.$schema;
+  return json as SchemaObject;
+};
+
+/** Documents the request body with the same zod schema the ZodPipe validates it with. */
+export const ApiZodBody = (schema: z.ZodType) => ApiBody({ schema: openApiSchema(schema, 'input') });
+
+/** Documents each property of a zod object schema as a query parameter. */
+export const ApiZodQuery = (schema: z.ZodObject) => {
+  const json = openApiSchema(schema, 'input');
+  const required = new Set(json.required ?? []);
+  return applyDecorators(
+    ...Object.entries(json.properties ?? {}).map(([name, property]) =>
+      ApiQuery({ name, required: required.has(name), schema: property as SchemaObject }),
+    ),
+  );
+};
+
+/** Documents a success response with a zod schema of its body. */
+export const ApiZodResponse = (status: number, schema: z.ZodType, description = 'success') =>
+  ApiResponse({ status, description, schema: openApiSchema(schema, 'output') });
+
+const PROBLEM_DESCRIPTIONS: Record<number, string> = {
+  400: 'invalid request (problem+json; `errors` lists each invalid field)',
+  401: 'missing or invalid access token',
+  403: 'the caller may not do this',
+  404: 'not found',
+  409: 'conflict with the current state',
+  413: 'request body too large',
+  415: 'unsupported media type',
+  422: 'unprocessable (e.g. an Idempotency-Key reused with a different body)',
+  429: 'too many requests (see Retry-After)',
+  500: 'unexpected error (no internals are disclosed)',
+  503: 'temporarily unavailable (see Retry-After)',
+};
+
+const problemResponse = (status: number) => ({
+  description: PROBLEM_DESCRIPTIONS[status] ?? 'error',
+  content: { 'application/problem+json': { schema: { $ref: PROBLEM_REF } } },
+});
+
+/** Documents error responses of a route as RFC 9457 problem+json. */
+export const ApiProblems = (...statuses: number[]) =>
+  applyDecorators(...statuses.map((status) => ApiResponse({ status, ...problemResponse(status) })));
+
+const PROBLEM_SCHEMA: SchemaObject = {
+  type: 'object',
+  required: ['type', 'title', 'status', 'detail', 'code'],
+  properties: {
+    type: { type: 'string', description: 'URI identifying the problem type' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    detail: { type: 'string' },
+    code: { type: 'string', description: "stable machine-readable code '<context>.<snake_case>'" },
+    instance: { type: 'string' },
+    correlationId: { type: 'string', description: 'the X-Request-Id of the request' },
+    errors: {
+      type: 'array',
+      items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' }, code: { type: 'string' } } },
+    },
+    details: { type: 'object', additionalProperties: true },
+  },
+};
+
+type RouteSecurity = { isPublic: boolean; roles?: Role[]; idempotent?: { required: boolean } };
+
+/** What the guards and interceptors will enforce on each controller method, keyed like the operation ids. */
+const routeSecurity = (app: INestApplication): Map<string, RouteSecurity> => {
+  const routes = new Map<string, RouteSecurity>();
+  for (const module of app.get(ModulesContainer).values()) {
+    for (const wrapper of module.controllers.values()) {
+      const controller = wrapper.metatype as (new (...args: never[]) => unknown) | undefined;
+      if (!controller?.prototype) continue;
+      for (const method of Object.getOwnPropertyNames(controller.prototype)) {
+        const handler = (controller.prototype as Record<string, unknown>)[method];
+        if (method === 'constructor' || typeof handler !== 'function') continue;
+        const read = <T>(key: string): T | undefined => Reflect.getMetadata(key, handler) ?? Reflect.getMetadata(key, controller);
+        routes.set(`${controller.name}_${method}`, {
+          isPublic: read<boolean>(IS_PUBLIC) === true,
+          roles: read<Role[]>(ROLES),
+          idempotent: read<{ required: boolean }>(IDEMPOTENT),
+        });
+      }
+    }
+  }
+  return routes;
+};
+
+/** Adds what every route shares: security, Idempotency-Key, and the problem responses the platform may answer. */
+const completeOperation = (operation: OperationObject, security: RouteSecurity | undefined): void => {
+  const responses = operation.responses;
+  const add = (status: number) => (responses[String(status)] ??= problemResponse(status));
+  if (security?.isPublic) {
+    operation.security = [];
+  } else {
+    operation.security = [{ bearer: [] }];
+    add(401);
+    if (security?.roles?.length) {
+      add(403);
+      operation.description = `${operation.description ?? ''}\n\nRoles: ${security.roles.join(', ')} (and admin).`.trim();
+    }
+  }
+  if (security?.idempotent) {
+    const idempotencyKey: ParameterObject = {
+      name: 'Idempotency-Key',
+      in: 'header',
+      required: security.idempotent.required,
+      description:
+        'Unique per logical request (≤255 characters). A retry with the same key replays the first response (header Idempotent-Replayed: true).',
+      schema: { type: 'string', maxLength: 255 },
+    };
+    operation.parameters = [...(operation.parameters ?? []), idempotencyKey];
+    add(409);
+    add(422);
+  }
+  if (operation.requestBody || operation.parameters?.length || security?.idempotent) add(400);
+  if (operation.requestBody) {
+    add(413);
+    add(415);
+  }
+  add(500);
+  add(503);
+};
+
+/** Builds the OpenAPI document of every route (with its error responses) from the running app. */
+export const buildOpenApiDocument = (app: INestApplication, version = '1.0.0'): OpenAPIObject => {
+  const config = new DocumentBuilder()
+    .setTitle('Orderly API')
+    .setDescription('Event-sourced commerce backend. Errors are RFC 9457 problem+json with a stable `code`.')
+    .setVersion(version)
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
+    .build();
+  const document = SwaggerModule.createDocument(app, config, { operationIdFactory: (controller, method) => `${controller}_${method}` });
+  document.components = { ...document.components, schemas: { ...document.components?.schemas, Problem: PROBLEM_SCHEMA } };
+  const security = routeSecurity(app);
+  for (const item of Object.values(document.paths) as PathItemObject[]) {
+    for (const method of ['get', 'put', 'post', 'delete', 'patch', 'options', 'head'] as const) {
+      const operation = item[method];
+      if (operation) completeOperation(operation, security.get(operation.operationId ?? ''));
+    }
+  }
+  return document;
+};
+
+/** Serves the document at /api/docs-json and Swagger UI (with bearer auth) at /api/docs. Call before `app.init()`. */
+export const setupOpenApi = (app: NestFastifyApplication, version?: string): OpenAPIObject => {
+  const document = buildOpenApiDocument(app, version);
+  SwaggerModule.setup(OPENAPI_UI_PATH, app, document, { jsonDocumentUrl: OPENAPI_JSON_PATH, raw: ['json'], ui: false });
+  serveSwaggerUi(app, OPENAPI_UI_PATH, OPENAPI_JSON_PATH);
+  return document;
+};

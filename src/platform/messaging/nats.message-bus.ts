@@ -1,0 +1,270 @@
+import { connect, headers, nanos, type NatsConnection } from '@nats-io/transport-node';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  RetentionPolicy,
+  StorageType,
+  jetstream,
+  jetstreamManager,
+  type ConsumerMessages,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+  type StreamConfig,
+} from '@nats-io/jetstream';
+import { MessageBus, type IntegrationMessage, type MessageHandler } from './message-bus';
+import { defaultBusLogger, describeError, type BusLogger, type DeliveryPolicy } from './delivery-policy';
+
+export type NatsBusOptions = Partial<DeliveryPolicy> & {
+  /** stream holding every message (default 'ORDERLY'); dead letters go to `<stream>_DLQ` */
+  stream?: string;
+  /** subject = `<prefix>.<type>` (default 'orderly'); dead letters use `<prefix>-dlq.<type>` */
+  subjectPrefix?: string;
+  /** unacknowledged messages per consumer, handled concurrently (default 64) */
+  prefetch?: number;
+  /** a delivery not acknowledged within this time is sent again (default 30 s) */
+  ackWaitMs?: number;
+  /** how long the stream keeps messages (default 7 days) */
+  maxAgeMs?: number;
+  /** window in which the server drops a republished message id (default 2 minutes) */
+  duplicateWindowMs?: number;
+  logger?: BusLogger;
+};
+
+type Settings = DeliveryPolicy & Required<Pick<NatsBusOptions, 'stream' | 'subjectPrefix' | 'prefetch' | 'ackWaitMs'>>;
+type Subscription = { subscriber: string; consumer: string; messages: ConsumerMessages; handler: MessageHandler; loop?: Promise<void> };
+
+/** Published concurrently at most this many at a time; the PubAcks are awaited per window. */
+const PUBLISH_WINDOW = 256;
+
+/**
+ * NATS JetStream transport. One stream on `<prefix>.>`; `publish` awaits each PubAck and sets the message id as
+ * `Nats-Msg-Id`, so the server drops a republish within the duplicate window. A subscriber gets one durable pull
+ * consumer per type (`<subscriber>__<type>`): NATS 2.9 allows one filter subject per consumer, and one layout for
+ * every server version keeps the consumers' positions when the server is upgraded. A failed handler naks with
+ * `retryDelayMs`; the delivery that reaches `maxDeliveries` is copied to `<prefix>-dlq.<type>` in `<stream>_DLQ`
+ * (PubAck awaited) and then terminated. Consumers have no server-side max_deliver, so a message whose handler
+ * never answered (crash, ack timeout) is still counted and dead-lettered, not dropped.
+ */
+export class NatsMessageBus extends MessageBus {
+  private readonly subscriptions: Subscription[] = [];
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private failure: Error | undefined;
+  private connected = true;
+  private closing: Promise<void> | undefined;
+
+  private constructor(
+    private readonly nc: NatsConnection,
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    private readonly settings: Settings,
+    private readonly logger: BusLogger,
+  ) {
+    super();
+    void this.watch();
+  }
+
+  /** Connects and creates the stream and its dead-letter stream when missing. */
+  static async connect(url: string, options: NatsBusOptions = {}): Promise<NatsMessageBus> {
+    const settings: Settings = {
+      stream: options.stream ?? 'ORDERLY',
+      subjectPrefix: options.subjectPrefix ?? 'orderly',
+      maxDeliveries: options.maxDeliveries ?? 5,
+      retryDelayMs: options.retryDelayMs ?? 1000,
+      prefetch: options.prefetch ?? 64,
+      ackWaitMs: options.ackWaitMs ?? 30_000,
+    };
+    const nc = await connect({ servers: url, name: 'orderly' });
+    try {
+      const jsm = await jetstreamManager(nc);
+      const common = {
+        retention: RetentionPolicy.Limits,
+        storage: StorageType.File,
+        duplicate_window: nanos(options.duplicateWindowMs ?? 120_000),
+      };
+      await ensureStream(jsm, {
+        ...common,
+        name: settings.stream,
+        subjects: [`${settings.subjectPrefix}.>`],
+        max_age: nanos(options.maxAgeMs ?? 7 * 24 * 3600_000),
+      });
+      await ensureStream(jsm, { ...common, name: `${settings.stream}_DLQ`, subjects: [`${settings.subjectPrefix}-dlq.>`] });
+      return new NatsMessageBus(nc, jetstream(nc), jsm, settings, options.logger ?? defaultBusLogger());
+    } catch (error) {
+      await nc.close().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async publish(messages: IntegrationMessage[]): Promise<void> {
+    this.ensureOpen();
+    await this.track(this.publishAll(messages));
+  }
+
+  private async publishAll(messages: IntegrationMessage[]): Promise<void> {
+    for (let i = 0; i < messages.length; i += PUBLISH_WINDOW) {
+      await Promise.all(
+        messages
+          .slice(i, i + PUBLISH_WINDOW)
+          .map((m) => this.js.publish(`${this.settings.subjectPrefix}.${m.type}`, JSON.stringify(m), { msgID: m.id })),
+      );
+    }
+  }
+
+  async subscribe(subscriber: string, types: readonly string[], handler: MessageHandler): Promise<void> {
+    this.ensureOpen();
+    const { stream, subjectPrefix, prefetch, ackWaitMs } = this.settings;
+    for (const type of types) {
+      const consumer = consumerName(subscriber, type);
+      await ensureConsumer(this.jsm, stream, {
+        durable_name: consumer,
+        filter_subject: `${subjectPrefix}.${type}`,
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.New,
+        ack_wait: nanos(ackWaitMs),
+        max_deliver: -1,
+        max_ack_pending: prefetch,
+      });
+      const messages = await (await this.js.consumers.get(stream, consumer)).consume({ max_messages: prefetch });
+      const subscription: Subscription = { subscriber, consumer, messages, handler };
+      subscription.loop = this.pull(subscription);
+      this.subscriptions.push(subscription);
+    }
+  }
+
+  /** Stops pulling, lets in-flight handlers and publishes finish, then drains the connection (flushing the acks). */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    await Promise.allSettled(this.subscriptions.map((s) => s.messages.close()));
+    await Promise.allSettled(this.subscriptions.map((s) => s.loop));
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    if (this.nc.isClosed()) return;
+    // Draining flushes the last acks; it cannot finish while the server is out of reach.
+    await (this.connected ? this.nc.drain() : this.nc.close()).catch(() => undefined);
+  }
+
+  private async pull(subscription: Subscription): Promise<void> {
+    try {
+      for await (const msg of subscription.messages) {
+        // Pulled but not started when close() began: hand it back at once instead of after the ack wait.
+        if (this.closing) msg.nak();
+        else void this.track(this.handle(subscription, msg));
+      }
+    } catch (error) {
+      this.logger.error('nats consumer stopped', { subscriber: subscription.subscriber, consumer: subscription.consumer, err: error });
+    }
+  }
+
+  private async handle(subscription: Subscription, msg: JsMsg): Promise<void> {
+    const deliveries = msg.info.deliveryCount;
+    let message: IntegrationMessage;
+    try {
+      message = msg.json<IntegrationMessage>();
+    } catch (error) {
+      return this.deadLetter(subscription, msg, error);
+    }
+    // Earlier deliveries were never answered (the process died, the ack wait ran out, or close() handed them back).
+    if (deliveries > this.settings.maxDeliveries)
+      return this.deadLetter(subscription, msg, new Error('delivery limit exceeded without an answer'));
+    // A slow handler keeps its claim, so the server does not deliver the message a second time meanwhile.
+    const claim = setInterval(() => msg.working(), this.settings.ackWaitMs / 2);
+    try {
+      await subscription.handler(message);
+    } catch (error) {
+      if (deliveries >= this.settings.maxDeliveries) return this.deadLetter(subscription, msg, error);
+      msg.nak(this.settings.retryDelayMs);
+      return;
+    } finally {
+      clearInterval(claim);
+    }
+    msg.ack();
+  }
+
+  /** Copies the message to the dead-letter stream, then terminates it; if the copy fails it is retried later. */
+  private async deadLetter(subscription: Subscription, msg: JsMsg, error: unknown): Promise<void> {
+    const { subscriber, consumer } = subscription;
+    const reason = describeError(error);
+    this.logger.error('message dead-lettered', {
+      subscriber,
+      subject: msg.subject,
+      seq: msg.seq,
+      deliveries: msg.info.deliveryCount,
+      err: error,
+    });
+    const h = headers();
+    h.set('Orderly-Subscriber', subscriber);
+    h.set('Orderly-Error', reason);
+    h.set('Orderly-Deliveries', String(msg.info.deliveryCount));
+    h.set('Orderly-Stream-Seq', String(msg.seq));
+    const type = msg.subject.slice(this.settings.subjectPrefix.length + 1);
+    try {
+      await this.js.publish(`${this.settings.subjectPrefix}-dlq.${type}`, msg.data, { headers: h, msgID: `${consumer}:${msg.seq}` });
+      msg.term();
+    } catch (publishError) {
+      this.logger.error('could not dead-letter message', { subscriber, seq: msg.seq, err: publishError });
+      msg.nak(this.settings.retryDelayMs);
+    }
+  }
+
+  /** Logs connection trouble; once the connection is closed for good, publishes reject. */
+  private async watch(): Promise<void> {
+    void this.nc.closed().then((error) => {
+      if (this.closing) return;
+      this.failure = error instanceof Error ? error : new Error('nats connection closed');
+      this.logger.error('nats connection closed', { err: this.failure });
+    });
+    for await (const status of this.nc.status()) {
+      if (status.type === 'disconnect' || status.type === 'reconnect') {
+        this.connected = status.type === 'reconnect';
+        this.logger.warn(`nats ${status.type}`, { server: status.server });
+      } else if (status.type === 'error') this.logger.error('nats connection error', { err: status.error });
+      else if (status.type === 'staleConnection' || status.type === 'slowConsumer') this.logger.warn(`nats ${status.type}`);
+    }
+  }
+
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.inFlight.add(work);
+    void work.catch(() => undefined).finally(() => this.inFlight.delete(work));
+    return work;
+  }
+
+  private ensureOpen(): void {
+    if (this.failure) throw new Error(`nats message bus unavailable: ${this.failure.message}`, { cause: this.failure });
+    if (this.closing) throw new Error('nats message bus is closed');
+  }
+}
+
+/** Durable names may not contain '.', '*', '>', whitespace or path separators. */
+const consumerName = (subscriber: string, type: string): string => `${subscriber}__${type}`.replace(/[.*>\s/\\]/g, '_');
+
+const isApiError = (error: unknown, code: number): boolean => error instanceof JetStreamApiError && error.code === code;
+
+const ensureStream = async (jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }): Promise<void> => {
+  try {
+    await jsm.streams.info(config.name);
+  } catch (error) {
+    if (!isApiError(error, JetStreamApiCodes.StreamNotFound)) throw error;
+    await jsm.streams.add(config);
+  }
+};
+
+type ConsumerSettings = Parameters<JetStreamManager['consumers']['add']>[1] & { durable_name: string };
+
+/** Creates the durable consumer, or updates the settings that may change on an existing one. */
+const ensureConsumer = async (jsm: JetStreamManager, stream: string, config: ConsumerSettings): Promise<void> => {
+  try {
+    await jsm.consumers.info(stream, config.durable_name);
+  } catch (error) {
+    if (!isApiError(error, JetStreamApiCodes.ConsumerNotFound)) throw error;
+    await jsm.consumers.add(stream, config);
+    return;
+  }
+  const { ack_wait, max_deliver, max_ack_pending } = config;
+  await jsm.consumers.update(stream, config.durable_name, { ack_wait, max_deliver, max_ack_pending });
+};

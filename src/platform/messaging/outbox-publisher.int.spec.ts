@@ -1,0 +1,176 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freshDatabase, testServers } from '../../../test/support/db';
+import { ManualClock } from '../../shared-kernel/clock';
+import { newId } from '../../shared-kernel/ids';
+import { PgLogConsumers } from '../consumers/pg.log-consumers';
+import type { AnyEvent, RecordedEvent } from '../event-store/event-store';
+import { PostgresEventStore } from '../event-store/postgres.event-store';
+import { runMigrations } from '../persistence/migrations';
+import { PgDatabase } from '../persistence/pg.database';
+import { platformCoreMigrations } from '../persistence/platform.migrations';
+import { InProcessMessageBus } from './in-process.message-bus';
+import type { BusLogger } from './delivery-policy';
+import { eventually } from './message-bus.contract';
+import type { IntegrationMessage, IntegrationTranslator } from './message-bus';
+import { messagingMigrations } from './messaging.migrations';
+import { messageFrom, OutboxPublisher } from './outbox-publisher';
+import { PgInbox } from './pg.inbox';
+
+const quietBus: BusLogger = { warn: () => undefined, error: () => undefined };
+const quiet = () => undefined;
+const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+
+/** ordering's switch: OrderPlaced goes out as one message, OrderShipped as two, anything else stays inside. */
+const ordering: IntegrationTranslator = (event) =>
+  event.type === 'OrderPlaced' ? messageFrom(event, 'ordering.order-placed.v1', event.data) : null;
+const shipping: IntegrationTranslator = (event) =>
+  event.type === 'OrderShipped'
+    ? [messageFrom(event, 'shipping.order-shipped.v1', event.data), messageFrom(event, 'notifications.send-shipping-mail.v1', event.data)]
+    : null;
+const ALL_TYPES = ['ordering.order-placed.v1', 'shipping.order-shipped.v1', 'notifications.send-shipping-mail.v1'];
+
+describe.each(testServers())('OutboxPublisher on $name PostgreSQL', (server) => {
+  let db: PgDatabase;
+  let drop: () => Promise<void>;
+  let store: PostgresEventStore;
+  const clock = new ManualClock();
+
+  beforeAll(async () => {
+    const fresh = await freshDatabase(server);
+    drop = fresh.drop;
+    db = new PgDatabase(fresh.url);
+    await runMigrations(db, [...platformCoreMigrations, ...messagingMigrations]);
+    await db.query('create table effects (subscriber text not null, message_id text not null)');
+    store = new PostgresEventStore(db);
+  });
+  afterAll(async () => {
+    await db?.close();
+    await drop?.();
+  });
+
+  /** A publisher as the app wires it: translators first, then install(). */
+  const publisherOn = (bus: InProcessMessageBus) => {
+    const consumers = new PgLogConsumers(db, store, clock, { log: quiet, pollIntervalMs: 20 });
+    const publisher = new OutboxPublisher(consumers, bus);
+    publisher.registerTranslator('ordering', ordering);
+    publisher.registerTranslator('shipping', shipping);
+    publisher.install();
+    return { consumers, publisher };
+  };
+  const append = async (stream: string, events: AnyEvent[], correlationId = newId()) =>
+    (
+      await store.append(stream, events, {
+        expectedVersion: 'any',
+        meta: { commandId: newId(), correlationId, traceparent, now: clock.now() },
+      })
+    ).events;
+  const placed = (orderId: string): AnyEvent => ({ type: 'OrderPlaced', data: { orderId } });
+
+  it('publishes every translated message once, with ids, correlation and causation from the event', async () => {
+    const bus = new InProcessMessageBus({ logger: quietBus });
+    const received: IntegrationMessage[] = [];
+    await bus.subscribe('audit', ALL_TYPES, async (m) => void received.push(m));
+    const { consumers, publisher } = publisherOn(bus);
+
+    const [order, note] = await append(
+      `ordering.order-${newId()}`,
+      [placed('o-1'), { type: 'OrderNoteAdded', data: { note: 'internal' } }],
+      'corr-1',
+    );
+    const [shipped] = await append(`shipping.shipment-${newId()}`, [{ type: 'OrderShipped', data: { orderId: 'o-1' } }], 'corr-2');
+    await consumers.drain();
+    await consumers.drain();
+
+    const id = (e: RecordedEvent) => e.metadata.eventId;
+    expect(received).toEqual([
+      {
+        id: id(order),
+        type: 'ordering.order-placed.v1',
+        occurredAt: order.metadata.occurredAt,
+        correlationId: 'corr-1',
+        causationId: id(order),
+        traceparent,
+        data: { orderId: 'o-1' },
+      },
+      expect.objectContaining({
+        id: `${id(shipped)}:0`,
+        type: 'shipping.order-shipped.v1',
+        correlationId: 'corr-2',
+        causationId: id(shipped),
+        traceparent,
+      }),
+      expect.objectContaining({
+        id: `${id(shipped)}:1`,
+        type: 'notifications.send-shipping-mail.v1',
+        correlationId: 'corr-2',
+        causationId: id(shipped),
+      }),
+    ]);
+    expect(publisher.translate(note)).toEqual([]);
+    expect(publisher.translate(order).map((m) => m.id)).toEqual([id(order)]);
+    expect(publisher.publishedCount).toBe(3);
+    expect(await publisher.lag()).toBe(0);
+    await bus.close();
+  });
+
+  it('refuses a translator registered after install()', () => {
+    const { publisher } = publisherOn(new InProcessMessageBus({ logger: quietBus }));
+    expect(() => publisher.registerTranslator('late', () => null)).toThrow(/after the outbox publisher was installed/);
+  });
+
+  it('loses and doubles nothing across a publisher restart', async () => {
+    const bus = new InProcessMessageBus({ logger: quietBus });
+    const received: string[] = [];
+    await bus.subscribe('audit', ['ordering.order-placed.v1'], async (m) => void received.push(m.id));
+    // The new publisher starts where the previous one stopped (the checkpoints of the earlier test are shared).
+    const before = publisherOn(bus);
+    await before.consumers.drain();
+    received.length = 0;
+
+    const first = await append(`ordering.order-${newId()}`, [placed('r-1'), placed('r-2'), placed('r-3')]);
+    await before.consumers.start();
+    await eventually(() => expect(received).toEqual(first.map((e) => e.metadata.eventId)));
+    await before.consumers.stop();
+
+    const whileDown = await append(`ordering.order-${newId()}`, [placed('r-4'), placed('r-5')]);
+    const after = publisherOn(bus);
+    await after.consumers.start();
+    const later = await append(`ordering.order-${newId()}`, [placed('r-6')]);
+    const expected = [...first, ...whileDown, ...later].map((e) => e.metadata.eventId);
+    await eventually(() => expect(received).toEqual(expected));
+    await after.consumers.stop();
+    await after.consumers.drain();
+    expect(received).toEqual(expected);
+    await bus.close();
+  });
+
+  it('republishes with the same ids after a failed publish, so an inbox applies each message once', async () => {
+    const bus = new InProcessMessageBus({ maxDeliveries: 1, logger: quietBus });
+    const inbox = new PgInbox(db);
+    const deliveries: string[] = [];
+    await bus.subscribe('steady', ['ordering.order-placed.v1'], async (m) => {
+      deliveries.push(m.id);
+      await inbox.handleOnce('steady', m.id, (tx) =>
+        tx.query('insert into effects values ($1, $2)', ['steady', m.id]).then(() => undefined),
+      );
+    });
+    let refusals = 1;
+    const [good, flaky] = await append(`ordering.order-${newId()}`, [placed('f-1'), placed('f-2')]);
+    await bus.subscribe('flaky', ['ordering.order-placed.v1'], async (m) => {
+      if (m.id === flaky.metadata.eventId && refusals-- > 0) throw new Error('flaky subscriber refuses once');
+    });
+    const { consumers } = publisherOn(bus);
+    await consumers.drain(); // the failed event waits for its retry
+    clock.advance(60_000);
+    await consumers.drain();
+
+    const ids = [good, flaky].map((e) => e.metadata.eventId);
+    expect(new Set(deliveries)).toEqual(new Set(ids));
+    expect(deliveries.filter((id) => id === flaky.metadata.eventId).length).toBeGreaterThan(1);
+    const { rows } = await db.query<{ message_id: string }>(
+      "select message_id from effects where subscriber = 'steady' order by message_id",
+    );
+    expect(rows.map((r) => r.message_id)).toEqual([...ids].sort());
+    await bus.close();
+  });
+});

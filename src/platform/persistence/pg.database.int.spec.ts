@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freshDatabase, testServers } from '../../../test/support/db';
+import { Unavailable } from '../../shared-kernel/errors';
+import type { Migration } from './database';
+import { runMigrations } from './migrations';
+import { PgDatabase } from './pg.database';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('PgDatabase without a server', () => {
+  it('reports an unreachable server as Unavailable (HTTP 503)', async () => {
+    const db = new PgDatabase('postgres://postgres@127.0.0.1:1/nothing', { max: 1 });
+    await expect(db.query('select 1')).rejects.toMatchObject({ kind: 'unavailable', code: 'platform.database_unavailable' });
+    await expect(db.transaction(async (tx) => tx.query('select 1'))).rejects.toBeInstanceOf(Unavailable);
+    await db.close();
+  });
+});
+
+describe.each(testServers())('PgDatabase and migrations on $name', (server) => {
+  let url: string;
+  let drop: () => Promise<void>;
+  let db: PgDatabase;
+
+  beforeAll(async () => {
+    ({ url, drop } = await freshDatabase(server));
+    db = new PgDatabase(url, { max: 2, applicationName: 'orderly-test' });
+  });
+  afterAll(async () => {
+    await db.close();
+    await drop();
+  });
+
+  it('returns bigint columns as strings', async () => {
+    const { rows } = await db.query('select 9007199254740993::bigint as big, count(*) as n, 1::int as small from generate_series(1, 3)');
+    expect(rows[0]).toEqual({ big: '9007199254740993', n: '3', small: 1 });
+  });
+
+  it('commits, rolls back on a throw, and always gives the client back', async () => {
+    await db.query('create table public.tx_test (n int primary key)');
+    // more transactions than the pool has clients: a client not given back would block the loop
+    for (let i = 0; i < 6; i++) {
+      const work = db.transaction(async (tx) => {
+        await tx.query('insert into public.tx_test (n) values ($1)', [i]);
+        if (i % 3 === 1) throw new Error('changed my mind');
+        if (i % 3 === 2) await tx.query('select 1/0');
+      });
+      if (i % 3 === 0) await work;
+      else await expect(work).rejects.toThrow();
+    }
+    const { rows } = await db.query<{ n: number }>('select n from public.tx_test order by n');
+    expect(rows.map((r) => r.n)).toEqual([0, 3]);
+  });
+
+  it('delivers notifications to a listener until it is closed', async () => {
+    const received: (string | undefined)[] = [];
+    const listener = await db.listen('test_channel', (payload) => received.push(payload));
+    await db.query("select pg_notify('test_channel', 'hello')");
+    for (let i = 0; i < 500 && !received.includes('hello'); i++) await sleep(10);
+    expect(received).toContain('hello');
+    await listener.close();
+  });
+
+  it('applies each migration once, in id order, also when processes start together', async () => {
+    const migrations: Migration[] = [
+      { id: '0002-second', sql: "insert into public.migration_log (id) values ('0002')" },
+      { id: '0001-first', sql: "create table public.migration_log (seq serial primary key, id text not null); insert into public.migration_log (id) values ('0001')" },
+      { id: '0003-third', sql: "insert into public.migration_log (id) values ('0003')" },
+    ];
+    const starters = Array.from({ length: 4 }, () => new PgDatabase(url, { max: 1 }));
+    const applied = await Promise.all(starters.map((s) => runMigrations(s, migrations)));
+    await Promise.all(starters.map((s) => s.close()));
+    expect(applied.flat().sort()).toEqual(['0001-first', '0002-second', '0003-third']);
+    expect(await runMigrations(db, migrations)).toEqual([]);
+    const { rows } = await db.query<{ id: string }>('select id from public.migration_log order by seq');
+    expect(rows.map((r) => r.id)).toEqual(['0001', '0002', '0003']);
+  });
+
+  it('stops at a failing migration, naming it, and keeps the ones before', async () => {
+    const migrations: Migration[] = [
+      { id: '0101-ok', sql: 'create table public.kept (n int)' },
+      { id: '0102-broken', sql: 'create table public.kept (n int)' },
+      { id: '0103-never', sql: 'create table public.never (n int)' },
+    ];
+    await expect(runMigrations(db, migrations)).rejects.toThrow(/migration 0102-broken failed/);
+    const { rows } = await db.query<{ id: string }>("select id from public.schema_migrations where id like '01%' order by id");
+    expect(rows.map((r) => r.id)).toEqual(['0101-ok']);
+  });
+});

@@ -1,0 +1,151 @@
+import { Client, Pool, types, type ClientConfig, type CustomTypesConfig, type PoolClient, type QueryResultRow } from 'pg';
+import { Unavailable } from '../../shared-kernel/errors';
+import { Database, type Sql } from './database';
+
+export type PgDatabaseOptions = {
+  /** connections in the pool (default 10) */
+  max?: number;
+  /** shown in pg_stat_activity */
+  applicationName?: string;
+  /** how long a caller waits for a free connection before the database counts as unavailable (default 10 s) */
+  connectionTimeoutMillis?: number;
+};
+
+const INT8_OID = 20;
+
+/** int8 stays a string: global positions and counts may pass 2^53. Set per pool, so other pg users are unaffected. */
+const pgTypes: CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID ? (value: string) => value : types.getTypeParser(oid, format)) as CustomTypesConfig['getTypeParser'],
+};
+
+const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'EAI_AGAIN']);
+const CONNECTION_ERROR_MESSAGES = [/connection terminated/i, /timeout exceeded when trying to connect/i, /connection (is )?closed/i, /Client has encountered a connection error/i];
+
+/** True when the error says the server cannot be reached, not that the statement was wrong. */
+export const isConnectionError = (error: unknown): boolean => {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') {
+    if (CONNECTION_ERROR_CODES.has(code)) return true;
+    // SQLSTATE class 08 (connection exception), shutdown, cannot connect now, too many connections
+    if (/^08/.test(code) || ['57P01', '57P02', '57P03', '53300'].includes(code)) return true;
+  }
+  if (error instanceof AggregateError) return error.errors.some(isConnectionError);
+  return CONNECTION_ERROR_MESSAGES.some((pattern) => pattern.test(error.message));
+};
+
+/** Connection failures become `Unavailable` (HTTP 503); every other error passes through unchanged. */
+export const toUnavailable = (error: unknown): unknown =>
+  isConnectionError(error) ? new Unavailable('platform.database_unavailable', 'the database is not reachable', { cause: (error as Error).message }) : error;
+
+/** A LISTEN subscription on a dedicated connection; `close()` ends it. */
+export type Listener = { close(): Promise<void> };
+
+/** The PostgreSQL `Database` over a `pg.Pool`. */
+export class PgDatabase extends Database {
+  private readonly pool: Pool;
+  private readonly clientConfig: ClientConfig;
+
+  constructor(connectionString: string, options: PgDatabaseOptions = {}) {
+    super();
+    this.clientConfig = { connectionString, application_name: options.applicationName, types: pgTypes, keepAlive: true };
+    this.pool = new Pool({ ...this.clientConfig, max: options.max ?? 10, connectionTimeoutMillis: options.connectionTimeoutMillis ?? 10_000 });
+    // An idle client losing its connection must not crash the process; the pool drops it and connects anew.
+    this.pool.on('error', () => undefined);
+  }
+
+  async query<R extends QueryResultRow = QueryResultRow>(text: string, params?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }> {
+    try {
+      return await this.pool.query<R>(text, params);
+    } catch (error) {
+      throw toUnavailable(error);
+    }
+  }
+
+  async transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
+    let client: PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw toUnavailable(error);
+    }
+    let broken: Error | undefined;
+    try {
+      await client.query('begin');
+      const result = await work(client);
+      await client.query('commit');
+      return result;
+    } catch (error) {
+      try {
+        await client.query('rollback');
+      } catch (rollbackError) {
+        broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+      }
+      if (isConnectionError(error)) broken ??= error as Error;
+      throw toUnavailable(error);
+    } finally {
+      // a client whose connection failed is destroyed instead of returned to the pool
+      client.release(broken);
+    }
+  }
+
+  /**
+   * Subscribes to a NOTIFY channel on a dedicated connection that reconnects after a failure. Notifications sent
+   * while it is down are lost, so callers keep a fallback poll; `onNotify(undefined)` runs after every (re)connect.
+   */
+  async listen(channel: string, onNotify: (payload: string | undefined) => void, options: { reconnectDelayMs?: number } = {}): Promise<Listener> {
+    let closed = false;
+    let active: Client | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const ignore = () => undefined;
+    const open = async (): Promise<void> => {
+      const client = new Client(this.clientConfig);
+      const lost = () => {
+        if (active !== client) return;
+        active = undefined;
+        void client.end().catch(ignore);
+        retry();
+      };
+      client.on('error', lost);
+      client.on('end', lost);
+      client.on('notification', (message) => message.channel === channel && onNotify(message.payload));
+      try {
+        await client.connect();
+        await client.query(`listen ${client.escapeIdentifier(channel)}`);
+      } catch (error) {
+        await client.end().catch(ignore);
+        throw error;
+      }
+      if (closed) return void (await client.end().catch(ignore));
+      active = client;
+      onNotify(undefined);
+    };
+    const retry = () => {
+      if (closed || timer) return;
+      timer = setTimeout(() => {
+        timer = undefined;
+        open().catch(retry);
+      }, options.reconnectDelayMs ?? 1000);
+      timer.unref();
+    };
+    try {
+      await open();
+    } catch (error) {
+      throw toUnavailable(error);
+    }
+    return {
+      close: async () => {
+        closed = true;
+        if (timer) clearTimeout(timer);
+        const client = active;
+        active = undefined;
+        await client?.end().catch(ignore);
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freshDatabase, testServers } from '../../../test/support/db';
+import { ManualClock } from '../../shared-kernel/clock';
+import { newId } from '../../shared-kernel/ids';
+import { PostgresEventStore } from '../event-store/postgres.event-store';
+import { runMigrations } from '../persistence/migrations';
+import { PgDatabase } from '../persistence/pg.database';
+import { platformCoreMigrations } from '../persistence/platform.migrations';
+import { PgScheduler } from './pg.scheduler';
+import type { ScheduledMessage } from './scheduler';
+
+describe.each(testServers())('PgScheduler on $name', (server) => {
+  let db: PgDatabase;
+  let store: PostgresEventStore;
+  let drop: () => Promise<void>;
+  const clock = new ManualClock(new Date('2026-05-01T12:00:00Z'));
+
+  beforeAll(async () => {
+    const fresh = await freshDatabase(server);
+    drop = fresh.drop;
+    db = new PgDatabase(fresh.url, { max: 10 });
+    await runMigrations(db, platformCoreMigrations);
+    store = new PostgresEventStore(db);
+  });
+  afterAll(async () => {
+    await db.close();
+    await drop();
+  });
+
+  const timeout = (inMs: number, over: Partial<ScheduledMessage> = {}): ScheduledMessage => ({
+    key: `timeout-${newId()}`,
+    stream: `test.checkout-${newId()}`,
+    event: { type: 'CheckoutTimedOut', data: { reason: 'too slow' } },
+    dueAt: new Date(clock.now().getTime() + inMs),
+    meta: { correlationId: 'corr-1', causationId: 'cause-1' },
+    ...over,
+  });
+
+  it('delivers nothing before it is due, then exactly once', async () => {
+    const scheduler = new PgScheduler(db, store, clock);
+    const message = timeout(60_000);
+    await scheduler.schedule(message);
+    await scheduler.schedule({ ...message, event: { type: 'Other', data: {} } }); // the same key keeps the first
+    expect(await scheduler.deliverDue()).toBe(0);
+    clock.advance(59_999);
+    expect(await scheduler.deliverDue()).toBe(0);
+    expect(await store.readStream(message.stream)).toEqual([]);
+
+    clock.advance(1);
+    expect(await scheduler.deliverDue()).toBe(1);
+    expect(await scheduler.deliverDue()).toBe(0);
+    const events = await store.readStream(message.stream);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      type: 'CheckoutTimedOut',
+      data: { reason: 'too slow' },
+      metadata: { commandId: `scheduled:${message.key}`, correlationId: 'corr-1', causationId: 'cause-1', occurredAt: clock.now().toISOString() },
+    });
+  });
+
+  it('cancels a message before it is due; a later cancel changes nothing', async () => {
+    const scheduler = new PgScheduler(db, store, clock);
+    const cancelled = timeout(1000);
+    const delivered = timeout(1000);
+    await scheduler.schedule(cancelled);
+    await scheduler.schedule(delivered);
+    await scheduler.cancel(cancelled.key);
+    clock.advance(1000);
+    expect(await scheduler.deliverDue()).toBe(1);
+    await scheduler.cancel(delivered.key);
+    expect(await store.readStream(cancelled.stream)).toEqual([]);
+    expect(await store.readStream(delivered.stream)).toHaveLength(1);
+  });
+
+  it('stores a message scheduled in a transaction only if it commits', async () => {
+    const scheduler = new PgScheduler(db, store, clock);
+    const message = timeout(10);
+    await expect(
+      db.transaction(async (tx) => {
+        await scheduler.schedule(message, tx);
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    clock.advance(10);
+    expect(await scheduler.deliverDue()).toBe(0);
+  });
+
+  it('delivers each message once when several pollers run at the same time', async () => {
+    const schedulers = [0, 1, 2].map(() => new PgScheduler(db, store, clock, { batchSize: 4 }));
+    const messages = Array.from({ length: 30 }, (_, i) => timeout(500 + i));
+    for (const m of messages) await schedulers[0].schedule(m);
+    clock.advance(1000);
+    const counts = await Promise.all(schedulers.flatMap((s) => [s.deliverDue(), s.deliverDue()]));
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(30);
+    for (const m of messages) expect(await store.readStream(m.stream)).toHaveLength(1);
+  });
+
+  it('polls until stopped', async () => {
+    const scheduler = new PgScheduler(db, store, clock);
+    const message = timeout(0);
+    await scheduler.schedule(message);
+    scheduler.start(5);
+    for (let i = 0; i < 1000 && (await store.readStream(message.stream)).length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    await scheduler.stop();
+    expect(await store.readStream(message.stream)).toHaveLength(1);
+  });
+});
