@@ -19,7 +19,12 @@ module.exports = {
       from: { path: '^src/contexts/([^/]+)/application/' },
       to: {
         path: '^src/',
-        pathNot: ['^src/contexts/$1/(domain|application|contracts)/', '^src/contexts/[^/]+/contracts/', PLATFORM_PORTS, '^src/shared-kernel/'],
+        pathNot: [
+          '^src/contexts/$1/(domain|application|contracts)/',
+          '^src/contexts/[^/]+/contracts/',
+          PLATFORM_PORTS,
+          '^src/shared-kernel/',
+        ],
       },
     },
     {

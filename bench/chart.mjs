@@ -10,7 +10,10 @@ const results = readdirSync(dir)
   .sort((a, b) => (a.shoppers ?? a.connections ?? 0) - (b.shoppers ?? b.connections ?? 0));
 if (results.length === 0) throw new Error(`no results for ${scenario} in bench/results/`);
 
-const W = 720, H = 320, pad = 50, groupW = (W - 2 * pad) / results.length;
+const W = 720,
+  H = 320,
+  pad = 50,
+  groupW = (W - 2 * pad) / results.length;
 const maxRate = Math.max(...results.map((r) => r.confirmedPerSecond ?? r.requestsPerSecond));
 const maxLat = Math.max(...results.map((r) => r.p99Ms));
 const bars = [];
@@ -30,7 +33,9 @@ results.forEach((r, i) => {
     bars.push(`<rect x="${x}" y="${H - pad - h}" width="${bw - 4}" height="${h}" fill="${s.color}"/>`);
     bars.push(`<text x="${x + (bw - 4) / 2}" y="${H - pad - h - 4}" font-size="10" text-anchor="middle">${s.label}</text>`);
   });
-  bars.push(`<text x="${x0 + (groupW - 30) / 2}" y="${H - pad + 16}" font-size="12" text-anchor="middle">${r.shoppers ?? r.connections} ${r.shoppers ? 'shoppers' : 'connections'}</text>`);
+  bars.push(
+    `<text x="${x0 + (groupW - 30) / 2}" y="${H - pad + 16}" font-size="12" text-anchor="middle">${r.shoppers ?? r.connections} ${r.shoppers ? 'shoppers' : 'connections'}</text>`,
+  );
 });
 const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif">
 <rect width="100%" height="100%" fill="white"/>

@@ -21,7 +21,11 @@ const JOURNEY_TIMEOUT_MS = 30_000;
 const api = async (method, path, { token, body, headers = {} } = {}) => {
   const res = await fetch(`${BASE_URL}/api/v1${path}`, {
     method,
-    headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+    headers: {
+      ...(body ? { 'content-type': 'application/json' } : {}),
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...headers,
+    },
     body: body ? JSON.stringify(body) : undefined,
   });
   const text = await res.text();

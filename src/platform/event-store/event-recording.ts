@@ -56,12 +56,16 @@ export const eventMetadata = (meta: CommandMeta, schemaVersion: number): EventMe
 });
 
 /** The stream version an expected version demands, or null for 'any'. */
-export const requiredVersion = (expected: ExpectedVersion): number | null => (expected === 'any' ? null : expected === 'no_stream' ? 0 : expected);
+export const requiredVersion = (expected: ExpectedVersion): number | null =>
+  expected === 'any' ? null : expected === 'no_stream' ? 0 : expected;
 
 export const checkExpected = (stream: string, expected: ExpectedVersion, actual: number): void => {
   const required = requiredVersion(expected);
   if (required !== null && required !== actual) throw new WrongExpectedVersion(stream, expected, actual);
 };
+
+/** How many events of the log a read of some types looks at, at most: bounded work however rare the types. */
+export const typedScanWindow = (limit: number): number => Math.max(limit * 10, 1000);
 
 /** Compares two log checkpoints as (transaction id, position) pairs. */
 export const compareCheckpoints = (a: LogCheckpoint, b: LogCheckpoint): number => {
@@ -80,7 +84,11 @@ export type DecisionRead = { duplicate: CommandResult } | { duplicate?: undefine
 export type DecidePorts = {
   readForDecision(stream: string, commandId: string, tx?: Sql): Promise<DecisionRead>;
   readStream(stream: string, options: { tx?: Sql }): Promise<RecordedEvent[]>;
-  append(stream: string, events: AnyEvent[], options: { expectedVersion: ExpectedVersion; meta: CommandMeta; tx?: Sql }): Promise<AppendResult>;
+  append(
+    stream: string,
+    events: AnyEvent[],
+    options: { expectedVersion: ExpectedVersion; meta: CommandMeta; tx?: Sql },
+  ): Promise<AppendResult>;
 };
 
 export const MAX_DECIDE_ATTEMPTS = 20;

@@ -82,18 +82,39 @@ export type InlineProjection = {
 export abstract class EventStore {
   /** Appends to one stream. Throws WrongExpectedVersion; a repeated meta.commandId is a no-op returning the first result.
    *  With `tx`, joins that transaction (state-stored contexts use this as their outbox). */
-  abstract append(stream: string, events: AnyEvent[], options: { expectedVersion: ExpectedVersion; meta: CommandMeta; schemaVersions?: Record<string, number>; tx?: Sql }): Promise<AppendResult>;
+  abstract append(
+    stream: string,
+    events: AnyEvent[],
+    options: { expectedVersion: ExpectedVersion; meta: CommandMeta; schemaVersions?: Record<string, number>; tx?: Sql },
+  ): Promise<AppendResult>;
 
-  abstract readStream<E extends AnyEvent = AnyEvent>(stream: string, options?: { fromVersion?: number; tx?: Sql }): Promise<RecordedEvent<E>[]>;
+  abstract readStream<E extends AnyEvent = AnyEvent>(
+    stream: string,
+    options?: { fromVersion?: number; tx?: Sql },
+  ): Promise<RecordedEvent<E>[]>;
 
   /** Events committed after `after`, in commit order; never skips a transaction that commits late. */
-  abstract readAll(after: LogCheckpoint, limit: number, options?: { types?: readonly string[]; tx?: Sql }): Promise<{ events: (RecordedEvent & { transactionId: string })[]; checkpoint: LogCheckpoint }>;
+  abstract readAll(
+    after: LogCheckpoint,
+    limit: number,
+    options?: { types?: readonly string[]; tx?: Sql },
+  ): Promise<{ events: (RecordedEvent & { transactionId: string })[]; checkpoint: LogCheckpoint }>;
 
   /** Read, fold, decide, append with the read version as expected version; retried on a version conflict. */
-  abstract decide<S, E extends AnyEvent>(stream: string, decider: Decider<S, E>, decision: (state: S) => E | E[], meta: CommandMeta, options?: { tx?: Sql }): Promise<{ events: RecordedEvent<E>[]; version: number; state: S; duplicate: boolean }>;
+  abstract decide<S, E extends AnyEvent>(
+    stream: string,
+    decider: Decider<S, E>,
+    decision: (state: S) => E | E[],
+    meta: CommandMeta,
+    options?: { tx?: Sql },
+  ): Promise<{ events: RecordedEvent<E>[]; version: number; state: S; duplicate: boolean }>;
 
   /** Fold a stream into its current state. */
-  abstract aggregate<S, E extends AnyEvent>(stream: string, decider: Decider<S, E>, options?: { tx?: Sql }): Promise<{ state: S; version: number }>;
+  abstract aggregate<S, E extends AnyEvent>(
+    stream: string,
+    decider: Decider<S, E>,
+    options?: { tx?: Sql },
+  ): Promise<{ state: S; version: number }>;
 
   abstract registerUpcaster(upcaster: Upcaster): void;
   abstract registerInlineProjection(projection: InlineProjection): void;

@@ -12,7 +12,17 @@ import {
   type RecordedEvent,
   type Upcaster,
 } from './event-store';
-import { Upcasters, checkExpected, compareCheckpoints, decideWithRetry, eventMetadata, fold, type CommandResult, type DecisionRead } from './event-recording';
+import {
+  Upcasters,
+  checkExpected,
+  compareCheckpoints,
+  decideWithRetry,
+  eventMetadata,
+  fold,
+  typedScanWindow,
+  type CommandResult,
+  type DecisionRead,
+} from './event-recording';
 
 type Stored = {
   stream: string;
@@ -60,13 +70,20 @@ export class InMemoryEventStore extends EventStore {
     this.projections.push({ projection, handles: new Set(projection.handles) });
   }
 
-  append(stream: string, events: AnyEvent[], options: { expectedVersion: ExpectedVersion; meta: CommandMeta; schemaVersions?: Record<string, number>; tx?: Sql }): Promise<AppendResult> {
+  append(
+    stream: string,
+    events: AnyEvent[],
+    options: { expectedVersion: ExpectedVersion; meta: CommandMeta; schemaVersions?: Record<string, number>; tx?: Sql },
+  ): Promise<AppendResult> {
     const run = this.queue.then(() => this.appendNow(stream, events, options));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  async readStream<E extends AnyEvent = AnyEvent>(stream: string, options: { fromVersion?: number; tx?: Sql } = {}): Promise<RecordedEvent<E>[]> {
+  async readStream<E extends AnyEvent = AnyEvent>(
+    stream: string,
+    options: { fromVersion?: number; tx?: Sql } = {},
+  ): Promise<RecordedEvent<E>[]> {
     const from = options.fromVersion ?? 1;
     return (this.streams.get(stream) ?? []).filter((e) => e.version >= from).map((e) => this.toRecorded(e) as RecordedEvent<E>);
   }
@@ -77,15 +94,22 @@ export class InMemoryEventStore extends EventStore {
     options: { types?: readonly string[]; tx?: Sql } = {},
   ): Promise<{ events: (RecordedEvent & { transactionId: string })[]; checkpoint: LogCheckpoint }> {
     const types = options.types && new Set(options.types);
-    const newer = this.log.slice(this.firstAfter(after));
-    const matched = (types ? newer.filter((e) => types.has(e.type)) : newer).slice(0, limit);
+    const first = this.firstAfter(after);
+    const scanned = this.log.slice(first, types ? first + typedScanWindow(limit) : first + limit);
+    const matched = (types ? scanned.filter((e) => types.has(e.type)) : scanned).slice(0, limit);
     let checkpoint = matched.length > 0 ? this.checkpointOf(matched[matched.length - 1]) : after;
-    // like PostgreSQL: when fewer than `limit` match, the checkpoint covers every event scanned
-    if (types && matched.length < limit && newer.length > 0) checkpoint = this.checkpointOf(newer[newer.length - 1]);
+    // like PostgreSQL: when fewer than `limit` match, the checkpoint covers every event looked at
+    if (types && matched.length < limit && scanned.length > 0) checkpoint = this.checkpointOf(scanned[scanned.length - 1]);
     return { events: matched.map((e) => ({ ...this.toRecorded(e), transactionId: e.transactionId })), checkpoint };
   }
 
-  decide<S, E extends AnyEvent>(stream: string, decider: Decider<S, E>, decision: (state: S) => E | E[], meta: CommandMeta, options: { tx?: Sql } = {}) {
+  decide<S, E extends AnyEvent>(
+    stream: string,
+    decider: Decider<S, E>,
+    decision: (state: S) => E | E[],
+    meta: CommandMeta,
+    options: { tx?: Sql } = {},
+  ) {
     return decideWithRetry(this.decidePorts, stream, decider, decision, meta, options.tx);
   }
 
@@ -99,14 +123,21 @@ export class InMemoryEventStore extends EventStore {
       return duplicate ? { duplicate } : { events: await this.readStream(stream) };
     },
     readStream: (stream: string) => this.readStream(stream),
-    append: (stream: string, events: AnyEvent[], options: { expectedVersion: ExpectedVersion; meta: CommandMeta; tx?: Sql }) => this.append(stream, events, options),
+    append: (stream: string, events: AnyEvent[], options: { expectedVersion: ExpectedVersion; meta: CommandMeta; tx?: Sql }) =>
+      this.append(stream, events, options),
   };
 
-  private async appendNow(stream: string, events: AnyEvent[], options: { expectedVersion: ExpectedVersion; meta: CommandMeta; schemaVersions?: Record<string, number>; tx?: Sql }): Promise<AppendResult> {
+  private async appendNow(
+    stream: string,
+    events: AnyEvent[],
+    options: { expectedVersion: ExpectedVersion; meta: CommandMeta; schemaVersions?: Record<string, number>; tx?: Sql },
+  ): Promise<AppendResult> {
     const { meta, expectedVersion } = options;
     const duplicate = this.commands.get(meta.commandId);
     if (duplicate) {
-      const stored = (await this.readStream(duplicate.stream, { fromVersion: duplicate.firstVersion })).filter((e) => e.version <= duplicate.lastVersion);
+      const stored = (await this.readStream(duplicate.stream, { fromVersion: duplicate.firstVersion })).filter(
+        (e) => e.version <= duplicate.lastVersion,
+      );
       return { nextExpectedVersion: duplicate.lastVersion, duplicate: true, events: stored };
     }
     const current = this.streams.get(stream)?.length ?? 0;
@@ -127,7 +158,14 @@ export class InMemoryEventStore extends EventStore {
         metadata: asStored(eventMetadata(meta, schemaVersion)),
       };
     });
-    const recorded: RecordedEvent[] = stored.map((s, i) => ({ type: s.type, data: events[i].data, stream, version: s.version, globalPosition: s.globalPosition, metadata: s.metadata }));
+    const recorded: RecordedEvent[] = stored.map((s, i) => ({
+      type: s.type,
+      data: events[i].data,
+      stream,
+      version: s.version,
+      globalPosition: s.globalPosition,
+      metadata: s.metadata,
+    }));
     // a projection that throws leaves nothing appended, as the rolled-back transaction would
     for (const { projection, handles } of this.projections) {
       const handled = recorded.filter((e) => handles.has(e.type));
@@ -159,6 +197,13 @@ export class InMemoryEventStore extends EventStore {
 
   private toRecorded(e: Stored): RecordedEvent {
     const { data, schemaVersion } = this.upcasters.upcast(e.type, e.schemaVersion, structuredClone(e.data));
-    return { type: e.type, data, stream: e.stream, version: e.version, globalPosition: e.globalPosition, metadata: { ...e.metadata, schemaVersion } };
+    return {
+      type: e.type,
+      data,
+      stream: e.stream,
+      version: e.version,
+      globalPosition: e.globalPosition,
+      metadata: { ...e.metadata, schemaVersion },
+    };
   }
 }

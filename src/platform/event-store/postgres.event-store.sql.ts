@@ -112,30 +112,27 @@ export const READ_ALL = `
   limit $3`;
 
 /**
- * READ_ALL of some types ($4). When fewer than $3 match, a last `tail` row gives the newest readable event of any
- * type (same snapshot), so the checkpoint moves past the events of other types.
+ * READ_ALL of some types ($4), looking at no more than $5 events of the log (bounded work however rare the types).
+ * When fewer than $3 match, a last `tail` row is the last event looked at: the checkpoint moves past the events of
+ * other types, and a reader keeps reading while its checkpoint moves.
  */
 export const READ_ALL_OF_TYPES = `
-  with horizon as (
-    select pg_snapshot_xmin(pg_current_snapshot()) as xmin
-  ), matched as (
-    select e.transaction_id as t, e.global_position as p, ${EVENT_COLUMNS}
+  with scanned as materialized (
+    select e.transaction_id as t, e.global_position as p, e.type
     from es.events e
     where (e.transaction_id, e.global_position) > ($1::xid8, $2::bigint)
-      and e.transaction_id < (select xmin from horizon)
-      and e.type = any($4::text[])
+      and e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
     order by e.transaction_id, e.global_position
-    limit $3
-  ), tail as (
-    select e.transaction_id as t, e.global_position as p from es.events e
-    where e.transaction_id < (select xmin from horizon)
-    order by e.transaction_id desc, e.global_position desc
-    limit 1
+    limit $5
+  ), matched as (
+    select s.t, s.p from scanned s where s.type = any($4::text[]) order by s.t, s.p limit $3
   )
   select * from (
-    select false as tail, t::text as transaction_id, global_position, stream, version, type, schema_version, data, metadata, t, p from matched
+    select false as tail, m.t::text as transaction_id, ${EVENT_COLUMNS}, m.t, m.p
+    from matched m join es.events e on e.global_position = m.p
     union all
-    select true, t::text, p::text, null, null, null, null, null, null, t, p
-    from tail where (select count(*) from matched) < $3
+    select true, s.t::text, s.p::text, null, null, null, null, null, null, s.t, s.p
+    from (select t, p from scanned order by t desc, p desc limit 1) s
+    where (select count(*) from matched) < $3
   ) rows
   order by rows.tail, rows.t, rows.p`;

@@ -12,8 +12,34 @@ import {
   type RecordedEvent,
   type Upcaster,
 } from './event-store';
-import { Upcasters, checkExpected, compareCheckpoints, decideWithRetry, eventMetadata, fold, requiredVersion, type CommandResult, type DecisionRead } from './event-recording';
-import { APPEND, APPEND_NOTIFYING, APPEND_SKIPPING_CONFLICTS, CURRENT_VERSION, DECISION_READ, EMPTY_APPEND_CHECK, FIND_COMMAND, NOTIFY, READ_ALL, READ_ALL_OF_TYPES, READ_STREAM, REMOVE_PARTIAL_APPEND, type AppendRow, type EventRow } from './postgres.event-store.sql';
+import {
+  Upcasters,
+  checkExpected,
+  compareCheckpoints,
+  decideWithRetry,
+  eventMetadata,
+  fold,
+  requiredVersion,
+  typedScanWindow,
+  type CommandResult,
+  type DecisionRead,
+} from './event-recording';
+import {
+  APPEND,
+  APPEND_NOTIFYING,
+  APPEND_SKIPPING_CONFLICTS,
+  CURRENT_VERSION,
+  DECISION_READ,
+  EMPTY_APPEND_CHECK,
+  FIND_COMMAND,
+  NOTIFY,
+  READ_ALL,
+  READ_ALL_OF_TYPES,
+  READ_STREAM,
+  REMOVE_PARTIAL_APPEND,
+  type AppendRow,
+  type EventRow,
+} from './postgres.event-store.sql';
 
 /** How often an 'any' append is retried when a concurrent append took the same version. */
 const ANY_VERSION_ATTEMPTS = 20;
@@ -51,7 +77,11 @@ export class PostgresEventStore extends EventStore {
     this.projections.push({ projection, handles: new Set(projection.handles) });
   }
 
-  async append(stream: string, events: AnyEvent[], options: { expectedVersion: ExpectedVersion; meta: CommandMeta; schemaVersions?: Record<string, number>; tx?: Sql }): Promise<AppendResult> {
+  async append(
+    stream: string,
+    events: AnyEvent[],
+    options: { expectedVersion: ExpectedVersion; meta: CommandMeta; schemaVersions?: Record<string, number>; tx?: Sql },
+  ): Promise<AppendResult> {
     const { expectedVersion, meta, tx } = options;
     if (events.length === 0) return this.appendNothing(stream, expectedVersion, meta.commandId, tx);
 
@@ -59,9 +89,22 @@ export class PostgresEventStore extends EventStore {
       const schemaVersion = options.schemaVersions?.[e.type] ?? this.upcasters.currentVersion(e.type);
       return { type: e.type, data: e.data, schemaVersion, metadata: eventMetadata(meta, schemaVersion) };
     });
-    const params = [meta.commandId, stream, requiredVersion(expectedVersion), docs.length, JSON.stringify(docs.map((d) => ({ ...d, id: d.metadata.eventId })))];
+    const params = [
+      meta.commandId,
+      stream,
+      requiredVersion(expectedVersion),
+      docs.length,
+      JSON.stringify(docs.map((d) => ({ ...d, id: d.metadata.eventId }))),
+    ];
     const toRecorded = (row: AppendRow): RecordedEvent[] =>
-      docs.map((d, i) => ({ type: d.type, data: d.data, stream, version: row.first_version! + i, globalPosition: row.positions[i], metadata: d.metadata }));
+      docs.map((d, i) => ({
+        type: d.type,
+        data: d.data,
+        stream,
+        version: row.first_version! + i,
+        globalPosition: row.positions[i],
+        metadata: d.metadata,
+      }));
     const projections = this.projections.filter((p) => docs.some((d) => p.handles.has(d.type)));
 
     const statement = !tx ? APPEND : projections.length > 0 ? APPEND_NOTIFYING : APPEND_SKIPPING_CONFLICTS;
@@ -73,10 +116,13 @@ export class PostgresEventStore extends EventStore {
         if (isVersionConflict(error)) return { kind: 'conflict', actual: -1 };
         throw error;
       }
-      if (row.dup_stream !== null) return { kind: 'duplicate', result: { stream: row.dup_stream, firstVersion: row.dup_first!, lastVersion: row.dup_last! } };
+      if (row.dup_stream !== null)
+        return { kind: 'duplicate', result: { stream: row.dup_stream, firstVersion: row.dup_first!, lastVersion: row.dup_last! } };
       if (row.first_version === null) {
         const required = requiredVersion(expectedVersion);
-        return required === null || required === row.current_version ? { kind: 'retry' } : { kind: 'conflict', actual: row.current_version };
+        return required === null || required === row.current_version
+          ? { kind: 'retry' }
+          : { kind: 'conflict', actual: row.current_version };
       }
       if (row.positions.length < docs.length) {
         // only when skipping conflicts: another transaction took one of the versions; undo our part
@@ -85,7 +131,10 @@ export class PostgresEventStore extends EventStore {
       }
       const recorded = toRecorded(row);
       for (const { projection, handles } of projections) {
-        await projection.apply(sql, recorded.filter((e) => handles.has(e.type)));
+        await projection.apply(
+          sql,
+          recorded.filter((e) => handles.has(e.type)),
+        );
       }
       return { kind: 'appended', events: recorded };
     };
@@ -110,7 +159,10 @@ export class PostgresEventStore extends EventStore {
     }
   }
 
-  async readStream<E extends AnyEvent = AnyEvent>(stream: string, options: { fromVersion?: number; tx?: Sql } = {}): Promise<RecordedEvent<E>[]> {
+  async readStream<E extends AnyEvent = AnyEvent>(
+    stream: string,
+    options: { fromVersion?: number; tx?: Sql } = {},
+  ): Promise<RecordedEvent<E>[]> {
     const { rows } = await (options.tx ?? this.db).query<EventRow>(READ_STREAM, [stream, options.fromVersion ?? 1]);
     return rows.map((row) => this.toRecorded(row) as RecordedEvent<E>);
   }
@@ -122,36 +174,56 @@ export class PostgresEventStore extends EventStore {
   ): Promise<{ events: (RecordedEvent & { transactionId: string })[]; checkpoint: LogCheckpoint }> {
     const sql = options.tx ?? this.db;
     const { rows } = options.types
-      ? await sql.query<EventRow & { tail: boolean }>(READ_ALL_OF_TYPES, [after.transactionId, after.position, limit, options.types])
+      ? await sql.query<EventRow & { tail: boolean }>(READ_ALL_OF_TYPES, [
+          after.transactionId,
+          after.position,
+          limit,
+          options.types,
+          typedScanWindow(limit),
+        ])
       : await sql.query<EventRow & { tail: boolean }>(READ_ALL, [after.transactionId, after.position, limit]);
     let checkpoint = after;
     const events: (RecordedEvent & { transactionId: string })[] = [];
     for (const row of rows) {
       const position = { transactionId: row.transaction_id!, position: row.global_position };
-      // with types, the tail row is the newest readable event of any type: every event up to it has been scanned
+      // with types, the tail row is the last event looked at: every event up to it has been scanned
       if (compareCheckpoints(position, checkpoint) > 0) checkpoint = position;
       if (!row.tail) events.push({ ...this.toRecorded(row), transactionId: row.transaction_id! });
     }
     return { events, checkpoint };
   }
 
-  decide<S, E extends AnyEvent>(stream: string, decider: Decider<S, E>, decision: (state: S) => E | E[], meta: CommandMeta, options: { tx?: Sql } = {}) {
+  decide<S, E extends AnyEvent>(
+    stream: string,
+    decider: Decider<S, E>,
+    decision: (state: S) => E | E[],
+    meta: CommandMeta,
+    options: { tx?: Sql } = {},
+  ) {
     return decideWithRetry(this.decidePorts, stream, decider, decision, meta, options.tx);
   }
 
-  async aggregate<S, E extends AnyEvent>(stream: string, decider: Decider<S, E>, options: { tx?: Sql } = {}): Promise<{ state: S; version: number }> {
+  async aggregate<S, E extends AnyEvent>(
+    stream: string,
+    decider: Decider<S, E>,
+    options: { tx?: Sql } = {},
+  ): Promise<{ state: S; version: number }> {
     return fold(decider, await this.readStream(stream, options));
   }
 
   private readonly decidePorts = {
     readForDecision: async (stream: string, commandId: string, tx?: Sql): Promise<DecisionRead> => {
-      const { rows } = await (tx ?? this.db).query<EventRow & { dup_stream: string | null; dup_first: number; dup_last: number }>(DECISION_READ, [stream, commandId]);
+      const { rows } = await (tx ?? this.db).query<EventRow & { dup_stream: string | null; dup_first: number; dup_last: number }>(
+        DECISION_READ,
+        [stream, commandId],
+      );
       const first = rows[0];
       if (first?.dup_stream) return { duplicate: { stream: first.dup_stream, firstVersion: first.dup_first, lastVersion: first.dup_last } };
       return { events: rows.filter((r) => r.version !== null).map((r) => this.toRecorded({ ...r, stream })) };
     },
     readStream: (stream: string, options: { tx?: Sql }) => this.readStream(stream, options),
-    append: (stream: string, events: AnyEvent[], options: { expectedVersion: ExpectedVersion; meta: CommandMeta; tx?: Sql }) => this.append(stream, events, options),
+    append: (stream: string, events: AnyEvent[], options: { expectedVersion: ExpectedVersion; meta: CommandMeta; tx?: Sql }) =>
+      this.append(stream, events, options),
   };
 
   /**
@@ -189,26 +261,37 @@ export class PostgresEventStore extends EventStore {
       else await tx.query('rollback to savepoint es_append; release savepoint es_append');
       return outcome;
     } catch (error) {
-      await tx.query('rollback to savepoint es_append; release savepoint es_append');
+      // if this fails too, the connection is gone and the caller's transaction with it: report the first error
+      await tx.query('rollback to savepoint es_append; release savepoint es_append').catch(() => undefined);
       throw error;
     }
   }
 
   private async appendNothing(stream: string, expectedVersion: ExpectedVersion, commandId: string, tx?: Sql): Promise<AppendResult> {
-    const { rows } = await (tx ?? this.db).query<{ current_version: number; dup_stream: string | null; dup_first: number; dup_last: number }>(EMPTY_APPEND_CHECK, [stream, commandId]);
+    const { rows } = await (tx ?? this.db).query<{
+      current_version: number;
+      dup_stream: string | null;
+      dup_first: number;
+      dup_last: number;
+    }>(EMPTY_APPEND_CHECK, [stream, commandId]);
     const row = rows[0];
-    if (row.dup_stream !== null) return this.duplicateResult({ stream: row.dup_stream, firstVersion: row.dup_first, lastVersion: row.dup_last }, tx);
+    if (row.dup_stream !== null)
+      return this.duplicateResult({ stream: row.dup_stream, firstVersion: row.dup_first, lastVersion: row.dup_last }, tx);
     checkExpected(stream, expectedVersion, row.current_version);
     return { nextExpectedVersion: row.current_version, duplicate: false, events: [] };
   }
 
   private async duplicateResult(result: CommandResult, tx?: Sql): Promise<AppendResult> {
-    const events = (await this.readStream(result.stream, { fromVersion: result.firstVersion, tx })).filter((e) => e.version <= result.lastVersion);
+    const events = (await this.readStream(result.stream, { fromVersion: result.firstVersion, tx })).filter(
+      (e) => e.version <= result.lastVersion,
+    );
     return { nextExpectedVersion: result.lastVersion, duplicate: true, events };
   }
 
   private async findCommand(commandId: string, tx?: Sql): Promise<CommandResult | undefined> {
-    const { rows } = await (tx ?? this.db).query<{ stream: string; first_version: number; last_version: number }>(FIND_COMMAND, [commandId]);
+    const { rows } = await (tx ?? this.db).query<{ stream: string; first_version: number; last_version: number }>(FIND_COMMAND, [
+      commandId,
+    ]);
     return rows[0] && { stream: rows[0].stream, firstVersion: rows[0].first_version, lastVersion: rows[0].last_version };
   }
 

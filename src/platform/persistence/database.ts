@@ -10,7 +10,10 @@ export interface Sql {
  * (`transaction`) whose effects, events and inbox rows commit together or not at all.
  */
 export abstract class Database implements Sql {
-  abstract query<R extends QueryResultRow = QueryResultRow>(text: string, params?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }>;
+  abstract query<R extends QueryResultRow = QueryResultRow>(
+    text: string,
+    params?: unknown[],
+  ): Promise<{ rows: R[]; rowCount: number | null }>;
   /** Runs `work` in a READ COMMITTED transaction; rolls back if it throws. */
   abstract transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T>;
   abstract close(): Promise<void>;

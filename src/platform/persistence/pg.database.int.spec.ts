@@ -63,7 +63,10 @@ describe.each(testServers())('PgDatabase and migrations on $name', (server) => {
   it('applies each migration once, in id order, also when processes start together', async () => {
     const migrations: Migration[] = [
       { id: '0002-second', sql: "insert into public.migration_log (id) values ('0002')" },
-      { id: '0001-first', sql: "create table public.migration_log (seq serial primary key, id text not null); insert into public.migration_log (id) values ('0001')" },
+      {
+        id: '0001-first',
+        sql: "create table public.migration_log (seq serial primary key, id text not null); insert into public.migration_log (id) values ('0001')",
+      },
       { id: '0003-third', sql: "insert into public.migration_log (id) values ('0003')" },
     ];
     const starters = Array.from({ length: 4 }, () => new PgDatabase(url, { max: 1 }));

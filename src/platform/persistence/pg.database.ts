@@ -9,6 +9,11 @@ export type PgDatabaseOptions = {
   applicationName?: string;
   /** how long a caller waits for a free connection before the database counts as unavailable (default 10 s) */
   connectionTimeoutMillis?: number;
+  /**
+   * The server ends a session whose transaction stays idle this long (default 60 s): an open transaction holds back
+   * every reader of the global log, which reads only transactions older than the oldest one still open.
+   */
+  idleInTransactionTimeoutMs?: number;
 };
 
 const INT8_OID = 20;
@@ -19,8 +24,22 @@ const pgTypes: CustomTypesConfig = {
     oid === INT8_OID ? (value: string) => value : types.getTypeParser(oid, format)) as CustomTypesConfig['getTypeParser'],
 };
 
-const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'EAI_AGAIN']);
-const CONNECTION_ERROR_MESSAGES = [/connection terminated/i, /timeout exceeded when trying to connect/i, /connection (is )?closed/i, /Client has encountered a connection error/i];
+const CONNECTION_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'EAI_AGAIN',
+]);
+const CONNECTION_ERROR_MESSAGES = [
+  /connection terminated/i,
+  /timeout exceeded when trying to connect/i,
+  /connection (is )?closed/i,
+  /Client has encountered a connection error/i,
+];
 
 /** True when the error says the server cannot be reached, not that the statement was wrong. */
 export const isConnectionError = (error: unknown): boolean => {
@@ -28,16 +47,21 @@ export const isConnectionError = (error: unknown): boolean => {
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string') {
     if (CONNECTION_ERROR_CODES.has(code)) return true;
-    // SQLSTATE class 08 (connection exception), shutdown, cannot connect now, too many connections
-    if (/^08/.test(code) || ['57P01', '57P02', '57P03', '53300'].includes(code)) return true;
+    // SQLSTATE class 08 (connection exception), shutdown, cannot connect now, session timeouts, too many connections
+    if (/^08/.test(code) || ['57P01', '57P02', '57P03', '57P05', '25P03', '53300'].includes(code)) return true;
   }
   if (error instanceof AggregateError) return error.errors.some(isConnectionError);
   return CONNECTION_ERROR_MESSAGES.some((pattern) => pattern.test(error.message));
 };
 
-/** Connection failures become `Unavailable` (HTTP 503); every other error passes through unchanged. */
+/**
+ * Connection failures become `Unavailable` (HTTP 503) keeping the original as `cause` (for logs, not for clients);
+ * every other error passes through unchanged.
+ */
 export const toUnavailable = (error: unknown): unknown =>
-  isConnectionError(error) ? new Unavailable('platform.database_unavailable', 'the database is not reachable', { cause: (error as Error).message }) : error;
+  isConnectionError(error)
+    ? Object.assign(new Unavailable('platform.database_unavailable', 'the database is not reachable'), { cause: error })
+    : error;
 
 /** A LISTEN subscription on a dedicated connection; `close()` ends it. */
 export type Listener = { close(): Promise<void> };
@@ -49,13 +73,26 @@ export class PgDatabase extends Database {
 
   constructor(connectionString: string, options: PgDatabaseOptions = {}) {
     super();
-    this.clientConfig = { connectionString, application_name: options.applicationName, types: pgTypes, keepAlive: true };
-    this.pool = new Pool({ ...this.clientConfig, max: options.max ?? 10, connectionTimeoutMillis: options.connectionTimeoutMillis ?? 10_000 });
+    this.clientConfig = {
+      connectionString,
+      application_name: options.applicationName,
+      types: pgTypes,
+      keepAlive: true,
+      idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? 60_000,
+    };
+    this.pool = new Pool({
+      ...this.clientConfig,
+      max: options.max ?? 10,
+      connectionTimeoutMillis: options.connectionTimeoutMillis ?? 10_000,
+    });
     // An idle client losing its connection must not crash the process; the pool drops it and connects anew.
     this.pool.on('error', () => undefined);
   }
 
-  async query<R extends QueryResultRow = QueryResultRow>(text: string, params?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }> {
+  async query<R extends QueryResultRow = QueryResultRow>(
+    text: string,
+    params?: unknown[],
+  ): Promise<{ rows: R[]; rowCount: number | null }> {
     try {
       return await this.pool.query<R>(text, params);
     } catch (error) {
@@ -94,7 +131,11 @@ export class PgDatabase extends Database {
    * Subscribes to a NOTIFY channel on a dedicated connection that reconnects after a failure. Notifications sent
    * while it is down are lost, so callers keep a fallback poll; `onNotify(undefined)` runs after every (re)connect.
    */
-  async listen(channel: string, onNotify: (payload: string | undefined) => void, options: { reconnectDelayMs?: number } = {}): Promise<Listener> {
+  async listen(
+    channel: string,
+    onNotify: (payload: string | undefined) => void,
+    options: { reconnectDelayMs?: number } = {},
+  ): Promise<Listener> {
     let closed = false;
     let active: Client | undefined;
     let timer: NodeJS.Timeout | undefined;

@@ -54,7 +54,12 @@ describe.each(testServers())('PgScheduler on $name', (server) => {
     expect(events[0]).toMatchObject({
       type: 'CheckoutTimedOut',
       data: { reason: 'too slow' },
-      metadata: { commandId: `scheduled:${message.key}`, correlationId: 'corr-1', causationId: 'cause-1', occurredAt: clock.now().toISOString() },
+      metadata: {
+        commandId: `scheduled:${message.key}`,
+        correlationId: 'corr-1',
+        causationId: 'cause-1',
+        occurredAt: clock.now().toISOString(),
+      },
     });
   });
 
