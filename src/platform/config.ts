@@ -43,6 +43,7 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.preprocess(blankToUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
   PAYMENT_PROVIDER_TIMEOUT_MS: int(1, 600_000, 2000),
   CHECKOUT_TIMEOUT_MS: int(1000, 86_400_000, 60_000),
+  PAYMENT_SANDBOX_LATENCY_MS: int(0, 600_000, 0),
 });
 
 /** The validated settings of one process. Also the DI token: inject `Config` anywhere. */
@@ -63,6 +64,8 @@ export class Config {
   readonly logLevel!: LogLevel;
   readonly paymentProviderTimeoutMs!: number;
   readonly checkoutTimeoutMs!: number;
+  /** The sandbox provider answers an authorization this long after recording it (fault-injection tests; 0 in production). */
+  readonly paymentSandboxLatencyMs!: number;
 
   constructor(values: ConfigValues) {
     Object.assign(this, values);
@@ -99,6 +102,7 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     paymentProviderTimeoutMs: e.PAYMENT_PROVIDER_TIMEOUT_MS,
     checkoutTimeoutMs: e.CHECKOUT_TIMEOUT_MS,
+    paymentSandboxLatencyMs: e.PAYMENT_SANDBOX_LATENCY_MS,
   });
 };
 

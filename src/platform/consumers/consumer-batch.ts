@@ -76,9 +76,14 @@ const lease = async (tx: Sql, consumer: string): Promise<Lease | undefined> => {
   return { checkpoint, failure };
 };
 
-/** SQL: is there a committed event after the checkpoint given by these two parameters? */
+/**
+ * SQL: is there a committed event after the checkpoint given by these two parameters? Written as an ordered LIMIT 1
+ * rather than EXISTS: the planner cannot estimate the row comparison on xid8 and, for EXISTS, falls back to a
+ * sequential scan of the whole log; ordered by the index, it reads one index entry.
+ */
 const eventAfter = (transactionId: string, position: string) =>
-  `exists (select 1 from es.events e where (e.transaction_id, e.global_position) > (${transactionId}::xid8, ${position}::bigint))`;
+  `((select 1 from es.events e where (e.transaction_id, e.global_position) > (${transactionId}::xid8, ${position}::bigint)
+     order by e.transaction_id, e.global_position limit 1) is not null)`;
 
 /** Whether committed events follow the checkpoint (readAll leaves out those newer than a still-open transaction). */
 export const committedAfter = async (sql: Sql, checkpoint: LogCheckpoint): Promise<boolean> =>
@@ -104,8 +109,9 @@ const saveCheckpoint = async (tx: Sql, consumer: string, checkpoint: LogCheckpoi
  * checkpoint. Handlers run without savepoints (no extra round trips); when one throws, the batch is rolled back and
  * `recordFailure` commits the events before the failing one, then schedules its retry or dead-letters it.
  */
-export const runBatch = async (ctx: BatchContext, consumer: LogConsumer): Promise<BatchOutcome> => {
+export const runBatch = async (ctx: BatchContext, consumer: LogConsumer, eventByEvent = false): Promise<BatchOutcome> => {
   let failure: Failure | undefined;
+  let batchFailed = false;
   try {
     return await ctx.db.transaction(async (tx): Promise<BatchOutcome> => {
       const held = await lease(tx, consumer.name);
@@ -115,12 +121,21 @@ export const runBatch = async (ctx: BatchContext, consumer: LogConsumer): Promis
       if (pending && events[0]?.globalPosition === pending.position && pending.nextAttemptAt > ctx.clock.now()) {
         return { kind: 'waiting', retryAt: pending.nextAttemptAt };
       }
-      for (let index = 0; index < events.length; index++) {
+      if (consumer.handleBatch && !eventByEvent && events.length > 0) {
         try {
-          await consumer.handle(events[index], tx);
+          await consumer.handleBatch(events, tx);
         } catch (error) {
-          failure = { index, event: events[index], error };
+          batchFailed = true;
           throw error;
+        }
+      } else {
+        for (let index = 0; index < events.length; index++) {
+          try {
+            await consumer.handle(events[index], tx);
+          } catch (error) {
+            failure = { index, event: events[index], error };
+            throw error;
+          }
         }
       }
       const full = events.length >= ctx.batchSize;
@@ -132,6 +147,8 @@ export const runBatch = async (ctx: BatchContext, consumer: LogConsumer): Promis
       return { kind: 'handled', handled: events.length, checkpoint, more, behind: !more && behind };
     });
   } catch (error) {
+    // the batch as a whole failed: find the failing event by handling the same events one at a time
+    if (batchFailed) return runBatch(ctx, consumer, true);
     if (!failure) throw error;
   }
   return recordFailure(ctx, consumer, failure);

@@ -12,6 +12,16 @@ export type LogConsumer = {
   /** event types it wants; omitted = every event */
   types?: readonly string[];
   handle(event: RecordedEvent, tx: Sql): Promise<void>;
+  /**
+   * Optional: handles a whole batch at once (e.g. one broker publish with one round of confirms). When it throws, the
+   * batch is rolled back and handled again event by event through `handle`, so only the failing event is retried.
+   */
+  handleBatch?(events: RecordedEvent[], tx: Sql): Promise<void>;
+  /**
+   * Optional: whether an event concerns this consumer at all. Runs of events it does not want are passed over
+   * without a transaction (the checkpoint is saved with the next batch, or every few seconds).
+   */
+  wants?(event: RecordedEvent): boolean;
   /** failures before the event goes to the dead-letter table (default 5) */
   maxAttempts?: number;
 };

@@ -30,6 +30,9 @@ const defaultLog: LogFn = (level, msg, fields) => {
   if (level === 'warn' || level === 'error') console.error(JSON.stringify({ level, msg, ...fields, err: String(fields.err ?? '') }));
 };
 
+/** How long a consumer may pass over unwanted events before it saves its checkpoint anyway. */
+const SKIPPED_CHECKPOINT_SAVE_MS = 2_000;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -123,6 +126,10 @@ export class PgLogConsumers extends LogConsumers {
     let behind = 0;
     /** where the last batch left the log fully read: until something follows it, a batch would find nothing */
     let caughtUp: LogCheckpoint | undefined;
+    let savedAt = Date.now();
+    const { types } = running.consumer;
+    // a typed read returns only events of those types, so each one it returns is wanted
+    const wants = running.consumer.wants?.bind(running.consumer) ?? (types ? () => true : undefined);
     while (this.running) {
       running.dirty = false;
       let wait = this.pollIntervalMs;
@@ -131,7 +138,23 @@ export class PgLogConsumers extends LogConsumers {
           await this.idle(running, wait);
           continue;
         }
+        if (caughtUp && wants && Date.now() - savedAt < SKIPPED_CHECKPOINT_SAVE_MS) {
+          // look before leasing: most events concern few consumers, and a batch costs a transaction
+          const peek = await this.context.store.readAll(caughtUp, this.context.batchSize, { types });
+          const moved = compareCheckpoints(peek.checkpoint, caughtUp) !== 0;
+          if (!peek.events.some(wants)) {
+            if (moved) {
+              caughtUp = peek.checkpoint;
+              behind = 0;
+              continue;
+            }
+            behind += 1; // committed but not readable yet: an older transaction is still open
+            await this.idle(running, Math.min(2 ** behind, this.pollIntervalMs));
+            continue;
+          }
+        }
         const outcome = await this.exclusive(running);
+        savedAt = Date.now();
         errors = 0;
         caughtUp = outcome.kind === 'handled' && !outcome.more && !outcome.behind ? outcome.checkpoint : undefined;
         if (outcome.kind === 'handled' && outcome.more) continue;

@@ -20,7 +20,7 @@ export class DeliveryFailed extends Error {
 
 /**
  * Delivers inside the publishing process (embedded default, tests). `publish` resolves once every subscriber of
- * each message's type has handled it: subscribers run concurrently, each gets its messages in order. A failing
+ * each message's type has handled it: subscribers run concurrently, each gets the messages of one correlation in order. A failing
  * handler is retried with exponential backoff; after `maxDeliveries` attempts publish rejects, and the caller
  * (the outbox publisher) publishes again later: subscribers that already succeeded drop the repeat in their inbox.
  */
@@ -30,6 +30,7 @@ export class InProcessMessageBus extends MessageBus {
   private readonly policy: DeliveryPolicy;
   private readonly logger: BusLogger;
   private closed = false;
+  private sealed = false;
 
   constructor(options: InProcessBusOptions = {}) {
     super();
@@ -50,8 +51,36 @@ export class InProcessMessageBus extends MessageBus {
 
   async subscribe(subscriber: string, types: readonly string[], handler: MessageHandler): Promise<void> {
     if (this.closed) throw new Error('in-process message bus is closed');
+    if (this.sealed) throw new Error(`subscriber ${subscriber} subscribed after the subscriptions were handed to the log`);
     if (this.subscriptions.some((s) => s.subscriber === subscriber)) throw new Error(`subscriber ${subscriber} is already subscribed`);
     this.subscriptions.push({ subscriber, types: new Set(types), handler });
+  }
+
+  /**
+   * The subscribers, for the outbox publisher to give each its own log consumer (see OutboxPublisher.install);
+   * no subscriber may join afterwards, since it would have no consumer.
+   */
+  seal(): string[] {
+    this.sealed = true;
+    return this.subscriptions.map((s) => s.subscriber);
+  }
+
+  /** The message types a subscriber receives. */
+  typesOf(subscriber: string): string[] {
+    return [...(this.subscriptions.find((s) => s.subscriber === subscriber)?.types ?? [])];
+  }
+
+  /** Delivers to one subscriber the messages of its types, with the same retries and ordering as `publish`. */
+  async deliverTo(subscriber: string, messages: IntegrationMessage[]): Promise<void> {
+    const subscription = this.subscriptions.find((s) => s.subscriber === subscriber);
+    if (!subscription) throw new Error(`no subscriber ${subscriber}`);
+    const delivery = this.deliverAll(messages, [subscription]);
+    this.inFlight.add(delivery);
+    try {
+      await delivery;
+    } finally {
+      this.inFlight.delete(delivery);
+    }
   }
 
   async close(): Promise<void> {
@@ -59,16 +88,28 @@ export class InProcessMessageBus extends MessageBus {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
-  private async deliverAll(messages: IntegrationMessage[]): Promise<void> {
+  /**
+   * Every subscriber concurrently; within a subscriber, messages of one correlation (one checkout, one request) in
+   * order and different correlations concurrently, so one slow flow does not hold up the others.
+   */
+  private async deliverAll(messages: IntegrationMessage[], subscriptions = this.subscriptions): Promise<void> {
     const failures: DeliveryFailed[] = [];
+    const flows = new Map<string, IntegrationMessage[]>();
+    for (const message of messages) {
+      const flow = flows.get(message.correlationId);
+      if (flow) flow.push(message);
+      else flows.set(message.correlationId, [message]);
+    }
     await Promise.all(
-      this.subscriptions.map(async (subscription) => {
-        for (const message of messages) {
-          if (!subscription.types.has(message.type)) continue;
-          const failure = await this.deliver(subscription, message);
-          if (failure) failures.push(failure);
-        }
-      }),
+      subscriptions.flatMap((subscription) =>
+        [...flows.values()].map(async (flow) => {
+          for (const message of flow) {
+            if (!subscription.types.has(message.type)) continue;
+            const failure = await this.deliver(subscription, message);
+            if (failure) failures.push(failure);
+          }
+        }),
+      ),
     );
     if (failures.length === 1) throw failures[0];
     if (failures.length > 1) throw new AggregateError(failures, `${failures.length} deliveries failed`);

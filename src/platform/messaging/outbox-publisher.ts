@@ -1,12 +1,18 @@
 import type { LogConsumers } from '../consumers/log-consumer';
 import type { RecordedEvent } from '../event-store/event-store';
+import { Unavailable } from '../../shared-kernel/errors';
+import { DeliveryFailed, InProcessMessageBus } from './in-process.message-bus';
 import { IntegrationEvents, type IntegrationMessage, type IntegrationTranslator, type MessageBus } from './message-bus';
 
 export const OUTBOX_PUBLISHER = 'platform.outbox-publisher';
+/** In one process, each subscriber reads the log as consumer `subscriber.<name>`. */
+export const SUBSCRIBER_CONSUMER_PREFIX = 'subscriber.';
 
 export type OutboxPublisherOptions = {
   /** failed publishes of one event before the log consumer dead-letters it (default: the consumers' default) */
   maxAttempts?: number;
+  /** with the in-process bus, one log consumer per subscriber instead of one publisher (default true) */
+  consumerPerSubscriber?: boolean;
 };
 
 /**
@@ -39,11 +45,38 @@ export class OutboxPublisher extends IntegrationEvents {
     this.translators.set(name, translator);
   }
 
-  /** Registers the log consumer; call once, after every context registered its translators. */
+  /**
+   * Registers the log consumer(s); call once, after every context registered its translators and subscribed.
+   *
+   * With a broker, one consumer publishes every message. With the in-process bus there is nothing to carry messages
+   * between processes, so each subscriber reads the log itself through the translators, on its own checkpoint: the
+   * checkout process, inventory and payment advance in parallel instead of waiting in one publisher's batches, and
+   * delivery stays at-least-once with the same message ids (the subscribers' inboxes still dedupe).
+   */
   install(): void {
     if (this.installed) return;
     this.installed = true;
-    this.consumers.register({ name: OUTBOX_PUBLISHER, maxAttempts: this.options.maxAttempts, handle: (event) => this.publish(event) });
+    if (this.bus instanceof InProcessMessageBus && this.options.consumerPerSubscriber !== false) {
+      const bus = this.bus;
+      for (const subscriber of bus.seal()) {
+        const deliver = (events: RecordedEvent[]) => this.deliverTo(bus, subscriber, events);
+        const types = new Set(bus.typesOf(subscriber));
+        this.consumers.register({
+          name: `${SUBSCRIBER_CONSUMER_PREFIX}${subscriber}`,
+          wants: (event) => this.translate(event).some((message) => types.has(message.type)),
+          maxAttempts: this.options.maxAttempts,
+          handle: (event) => deliver([event]),
+          handleBatch: deliver,
+        });
+      }
+      return;
+    }
+    this.consumers.register({
+      name: OUTBOX_PUBLISHER,
+      maxAttempts: this.options.maxAttempts,
+      handle: (event) => this.publish([event]),
+      handleBatch: (events) => this.publish(events),
+    });
   }
 
   /** The messages an event becomes, with ids, correlation and causation taken from the event. */
@@ -68,15 +101,32 @@ export class OutboxPublisher extends IntegrationEvents {
     return this.published;
   }
 
-  /** Events in the log the publisher has not passed yet. */
+  /** Events in the log not yet passed by the slowest publishing consumer. */
   async lag(): Promise<number> {
-    return (await this.consumers.status()).find((s) => s.name === OUTBOX_PUBLISHER)?.lag ?? 0;
+    const mine = (await this.consumers.status()).filter(
+      (s) => s.name === OUTBOX_PUBLISHER || s.name.startsWith(SUBSCRIBER_CONSUMER_PREFIX),
+    );
+    return Math.max(0, ...mine.map((s) => s.lag));
   }
 
-  private async publish(event: RecordedEvent): Promise<void> {
-    const messages = this.translate(event);
+  private async deliverTo(bus: InProcessMessageBus, subscriber: string, events: RecordedEvent[]): Promise<void> {
+    const messages = events.flatMap((event) => this.translate(event));
     if (messages.length === 0) return;
-    await this.bus.publish(messages);
+    await bus.deliverTo(subscriber, messages);
+    this.published += messages.length;
+  }
+
+  /** One publish per batch: a broker confirms the whole batch in one round trip. */
+  private async publish(events: RecordedEvent[]): Promise<void> {
+    const messages = events.flatMap((event) => this.translate(event));
+    if (messages.length === 0) return;
+    try {
+      await this.bus.publish(messages);
+    } catch (error) {
+      // a subscriber that keeps failing is a bug to dead-letter; a transport that fails is an outage to wait out
+      if (error instanceof DeliveryFailed || error instanceof AggregateError) throw error;
+      throw new Unavailable('messaging.bus_unavailable', 'the message bus did not accept the messages', { cause: String(error) });
+    }
     this.published += messages.length;
   }
 }
