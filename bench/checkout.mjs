@@ -4,9 +4,10 @@
 //
 //   BASE_URL=http://127.0.0.1:3000 SHOPPERS=50 DURATION_S=30 npm run bench:checkout
 //
-// It logs in as the admin (ORDERLY_ADMIN_EMAIL / ORDERLY_ADMIN_PASSWORD, as given to the server) to stock the SKUs it buys.
+// It logs in as the admin to stock the SKUs it buys: ORDERLY_ADMIN_EMAIL / ORDERLY_ADMIN_PASSWORD as given to the
+// server, or the password the embedded default generated in DATA_DIR/admin-password.
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { percentile, progress } from './lib.mjs';
 
 const BASE_URL = process.env.BASE_URL ?? 'http://127.0.0.1:3000';
@@ -14,8 +15,12 @@ const SHOPPERS = Number(process.env.SHOPPERS ?? 10);
 const DURATION_S = Number(process.env.DURATION_S ?? 30);
 const WARMUP_S = Number(process.env.WARMUP_S ?? 3);
 const ADMIN_EMAIL = process.env.ORDERLY_ADMIN_EMAIL ?? 'admin@orderly.local';
-const ADMIN_PASSWORD = process.env.ORDERLY_ADMIN_PASSWORD ?? 'orderly-admin';
-const POLL_MS = Number(process.env.POLL_MS ?? 5);
+// the embedded default keeps a generated admin password in DATA_DIR/admin-password
+const DATA_DIR = process.env.DATA_DIR ?? '.data';
+const ADMIN_PASSWORD =
+  process.env.ORDERLY_ADMIN_PASSWORD ??
+  (existsSync(`${DATA_DIR}/admin-password`) ? readFileSync(`${DATA_DIR}/admin-password`, 'utf8').trim() : '');
+const POLL_MS = Number(process.env.POLL_MS ?? 20);
 const JOURNEY_TIMEOUT_MS = 30_000;
 
 const api = async (method, path, { token, body, headers = {} } = {}) => {

@@ -127,6 +127,8 @@ export class PgLogConsumers extends LogConsumers {
     /** where the last batch left the log fully read: until something follows it, a batch would find nothing */
     let caughtUp: LogCheckpoint | undefined;
     let savedAt = Date.now();
+    /** passed over unwanted events whose checkpoint is not saved yet (a quiet log saves it after a while) */
+    let skipped = false;
     const { types } = running.consumer;
     // a typed read returns only events of those types, so each one it returns is wanted
     const wants = running.consumer.wants?.bind(running.consumer) ?? (types ? () => true : undefined);
@@ -134,7 +136,8 @@ export class PgLogConsumers extends LogConsumers {
       running.dirty = false;
       let wait = this.pollIntervalMs;
       try {
-        if (caughtUp && !(await committedAfter(this.db, caughtUp))) {
+        const saveDue = skipped && Date.now() - savedAt >= SKIPPED_CHECKPOINT_SAVE_MS;
+        if (caughtUp && !saveDue && !(await committedAfter(this.db, caughtUp))) {
           await this.idle(running, wait);
           continue;
         }
@@ -145,6 +148,7 @@ export class PgLogConsumers extends LogConsumers {
           if (!peek.events.some(wants)) {
             if (moved) {
               caughtUp = peek.checkpoint;
+              skipped = true;
               behind = 0;
               continue;
             }
@@ -155,6 +159,7 @@ export class PgLogConsumers extends LogConsumers {
         }
         const outcome = await this.exclusive(running);
         savedAt = Date.now();
+        skipped = false;
         errors = 0;
         caughtUp = outcome.kind === 'handled' && !outcome.more && !outcome.behind ? outcome.checkpoint : undefined;
         if (outcome.kind === 'handled' && outcome.more) continue;

@@ -30,7 +30,7 @@ export class InProcessMessageBus extends MessageBus {
   private readonly policy: DeliveryPolicy;
   private readonly logger: BusLogger;
   private closed = false;
-  private sealed = false;
+  private onLateSubscriber?: (subscriber: string) => void;
 
   constructor(options: InProcessBusOptions = {}) {
     super();
@@ -51,17 +51,17 @@ export class InProcessMessageBus extends MessageBus {
 
   async subscribe(subscriber: string, types: readonly string[], handler: MessageHandler): Promise<void> {
     if (this.closed) throw new Error('in-process message bus is closed');
-    if (this.sealed) throw new Error(`subscriber ${subscriber} subscribed after the subscriptions were handed to the log`);
     if (this.subscriptions.some((s) => s.subscriber === subscriber)) throw new Error(`subscriber ${subscriber} is already subscribed`);
     this.subscriptions.push({ subscriber, types: new Set(types), handler });
+    this.onLateSubscriber?.(subscriber);
   }
 
   /**
    * The subscribers, for the outbox publisher to give each its own log consumer (see OutboxPublisher.install);
-   * no subscriber may join afterwards, since it would have no consumer.
+   * `onLateSubscriber` is told of every subscriber that joins afterwards, so it gets one too.
    */
-  seal(): string[] {
-    this.sealed = true;
+  handOver(onLateSubscriber: (subscriber: string) => void): string[] {
+    this.onLateSubscriber = onLateSubscriber;
     return this.subscriptions.map((s) => s.subscriber);
   }
 

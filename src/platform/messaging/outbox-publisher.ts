@@ -58,17 +58,8 @@ export class OutboxPublisher extends IntegrationEvents {
     this.installed = true;
     if (this.bus instanceof InProcessMessageBus && this.options.consumerPerSubscriber !== false) {
       const bus = this.bus;
-      for (const subscriber of bus.seal()) {
-        const deliver = (events: RecordedEvent[]) => this.deliverTo(bus, subscriber, events);
-        const types = new Set(bus.typesOf(subscriber));
-        this.consumers.register({
-          name: `${SUBSCRIBER_CONSUMER_PREFIX}${subscriber}`,
-          wants: (event) => this.translate(event).some((message) => types.has(message.type)),
-          maxAttempts: this.options.maxAttempts,
-          handle: (event) => deliver([event]),
-          handleBatch: deliver,
-        });
-      }
+      const consumeFor = (subscriber: string) => this.registerSubscriberConsumer(bus, subscriber);
+      for (const subscriber of bus.handOver(consumeFor)) consumeFor(subscriber);
       return;
     }
     this.consumers.register({
@@ -107,6 +98,19 @@ export class OutboxPublisher extends IntegrationEvents {
       (s) => s.name === OUTBOX_PUBLISHER || s.name.startsWith(SUBSCRIBER_CONSUMER_PREFIX),
     );
     return Math.max(0, ...mine.map((s) => s.lag));
+  }
+
+  /** A subscriber's own log consumer: it reads the log from the start (its inbox drops what it already applied). */
+  private registerSubscriberConsumer(bus: InProcessMessageBus, subscriber: string): void {
+    const deliver = (events: RecordedEvent[]) => this.deliverTo(bus, subscriber, events);
+    const types = new Set(bus.typesOf(subscriber));
+    this.consumers.register({
+      name: `${SUBSCRIBER_CONSUMER_PREFIX}${subscriber}`,
+      wants: (event) => this.translate(event).some((message) => types.has(message.type)),
+      maxAttempts: this.options.maxAttempts,
+      handle: (event) => deliver([event]),
+      handleBatch: deliver,
+    });
   }
 
   private async deliverTo(bus: InProcessMessageBus, subscriber: string, events: RecordedEvent[]): Promise<void> {

@@ -30,11 +30,14 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * `payment_sandbox`, idempotent by payment id. Tokens: `tok_approve` authorizes; `tok_decline` is declined;
  * `tok_error` fails every attempt; `tok_slow` answers (and authorizes) only after PAYMENT_PROVIDER_TIMEOUT_MS + 1 s.
  * Any other token is declined as invalid. A void that comes before the authorization is remembered, and the late
- * authorization is voided at once; a voided payment is never captured.
+ * authorization is voided at once; a voided payment is never captured. With PAYMENT_SANDBOX_LATENCY_MS > 0 every
+ * authorization is recorded in the ledger first and answered that much later, like a provider whose reply is slow
+ * on the way back (fault-injection tests crash the caller in that window).
  */
 @Injectable()
 export class SandboxPaymentGateway extends PaymentGateway {
   readonly slowDelayMs: number;
+  readonly latencyMs: number;
 
   constructor(
     private readonly db: Database,
@@ -42,6 +45,7 @@ export class SandboxPaymentGateway extends PaymentGateway {
   ) {
     super();
     this.slowDelayMs = config.paymentProviderTimeoutMs + 1000;
+    this.latencyMs = config.paymentSandboxLatencyMs;
   }
 
   async authorize({ paymentId, amount, token }: AuthorizeRequest): Promise<Authorization> {
@@ -64,6 +68,7 @@ export class SandboxPaymentGateway extends PaymentGateway {
       [paymentId, approved ? 'authorized' : 'declined', approved ? `sbx_${randomUUID()}` : null, amount.amount, amount.currency],
     );
     const row = rows[0];
+    if (this.latencyMs > 0) await sleep(this.latencyMs);
     if (row.state === 'declined') return { outcome: 'declined', reason: 'card_declined' };
     if (row.state === 'voided') return { outcome: 'declined', reason: 'voided' };
     return { outcome: 'authorized', providerRef: row.provider_ref! };

@@ -1,0 +1,216 @@
+import type { Sql } from '../../src/platform/persistence/database';
+
+type Truthy<T> = Exclude<T, false | 0 | '' | null | undefined>;
+
+/** Polls `probe` until it returns a truthy value (returned), or throws naming `what` after `deadlineMs`. */
+export const until = async <T>(what: string, probe: () => Promise<T> | T, deadlineMs = 30_000, intervalMs = 50): Promise<Truthy<T>> => {
+  const deadline = Date.now() + deadlineMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value as Truthy<T>;
+    if (Date.now() > deadline) throw new Error(`timed out after ${deadlineMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+};
+
+/** Row counts of the tables a command writes: equal before and after means nothing was written. */
+export const writeCounts = async (sql: Sql): Promise<Record<string, number>> => {
+  const tables = [
+    'es.events',
+    'es.command_results',
+    'es.scheduled_messages',
+    'http.idempotency_keys',
+    'ordering.orders',
+    'cart.carts',
+    'catalog.categories',
+    'catalog.products',
+    'inventory.stock_levels',
+    'inventory.stock_reservations',
+    'messaging.inbox',
+    'payment_sandbox.payments',
+  ];
+  const { rows } = await sql.query<{ counts: Record<string, string> }>(
+    `select json_build_object(${tables.map((table) => `'${table}', (select count(*) from ${table})`).join(', ')}) as counts`,
+  );
+  return Object.fromEntries(Object.entries(rows[0].counts).map(([table, count]) => [table, Number(count)]));
+};
+
+type OrderRow = {
+  id: string;
+  status: string;
+  total: string;
+  lines: { sku: string; quantity: number }[];
+  cancellation_reason: string | null;
+};
+type StockEventRow = {
+  stream: string;
+  version: number;
+  type: string;
+  data: { sku: string; onHand?: number; orderId?: string; quantity?: number; level?: { onHand: number; reserved: number } };
+};
+
+/**
+ * The invariants of RELIABILITY.md that hold whenever the system is quiet, checked on the database alone; returns
+ * one line per violation ([] when all hold):
+ * - every stream's versions are 1..n without gaps, event ids are unique, no dead letters, no inbox row twice;
+ * - replaying every stock stream, available (onHand - reserved) and reserved are never negative at any version,
+ *   the CHECK constraint backing it exists, and the projection equals the replay;
+ * - each (SKU, order) is reserved at most once and released at most once;
+ * - every order is terminal and has exactly one OrderPlaced and one terminal event; a confirmed order holds its
+ *   lines in stock and has exactly its total captured; a cancelled one holds no stock and keeps no money;
+ * - the sandbox provider holds no payment for an order that does not exist.
+ */
+export const invariantViolations = async (sql: Sql): Promise<string[]> => {
+  const violations: string[] = [];
+  const rows = async <R extends object>(text: string) => (await sql.query<R & Record<string, unknown>>(text)).rows;
+
+  for (const r of await rows<{ stream: string; first: number; last: number; n: string }>(
+    `select stream, min(version) as first, max(version) as last, count(*) as n from es.events group by stream
+     having min(version) <> 1 or max(version) <> count(*)`,
+  ))
+    violations.push(`stream ${r.stream}: versions ${r.first}..${r.last} but ${r.n} events`);
+  for (const r of await rows<{ event_id: string }>(`select event_id from es.events group by event_id having count(*) > 1`))
+    violations.push(`event id ${r.event_id} stored more than once`);
+  for (const r of await rows<{ consumer: string; type: string; error: string }>(`select consumer, type, error from es.dead_letters`))
+    violations.push(`dead letter: ${r.consumer} ${r.type}: ${r.error}`);
+  for (const r of await rows<{ subscriber: string; message_id: string }>(
+    `select subscriber, message_id from messaging.inbox group by subscriber, message_id having count(*) > 1`,
+  ))
+    violations.push(`inbox: ${r.subscriber} applied ${r.message_id} more than once`);
+
+  const check = await rows<{ definition: string }>(
+    `select pg_get_constraintdef(oid) as definition from pg_constraint where conname = 'stock_levels_available_check'`,
+  );
+  if (!/available >= 0/.test(check[0]?.definition ?? '')) violations.push('inventory.stock_levels has no CHECK (available >= 0)');
+
+  const replayed = new Map<string, { onHand: number; reserved: number }>();
+  const held = new Map<string, number>();
+  for (const e of await rows<StockEventRow>(
+    `select stream, version, type, data from es.events where stream like 'inventory.stock-%' order by stream, version`,
+  )) {
+    const level = replayed.get(e.data.sku) ?? { onHand: 0, reserved: 0 };
+    const key = `${e.data.sku} ${e.data.orderId}`;
+    if (e.type === 'StockLevelSet') level.onHand = e.data.onHand!;
+    if (e.type === 'StockReserved' || e.type === 'StockReleased') {
+      const times = (held.get(`${e.type} ${key}`) ?? 0) + 1;
+      held.set(`${e.type} ${key}`, times);
+      if (times > 1) violations.push(`${e.type} for ${key} appended ${times} times`);
+      level.reserved += e.type === 'StockReserved' ? e.data.quantity! : -e.data.quantity!;
+    }
+    replayed.set(e.data.sku, level);
+    if (level.reserved < 0 || level.onHand - level.reserved < 0)
+      violations.push(`${e.stream} v${e.version}: onHand ${level.onHand}, reserved ${level.reserved}`);
+    if (e.data.level && (e.data.level.onHand !== level.onHand || e.data.level.reserved !== level.reserved))
+      violations.push(`${e.stream} v${e.version}: event says ${JSON.stringify(e.data.level)}, replay ${JSON.stringify(level)}`);
+  }
+  const projected = await rows<{ sku: string; on_hand: number; reserved: number; available: number }>(
+    `select sku, on_hand, reserved, available from inventory.stock_levels`,
+  );
+  for (const p of projected) {
+    const level = replayed.get(p.sku);
+    if (!level || level.onHand !== p.on_hand || level.reserved !== p.reserved || p.available < 0)
+      violations.push(`stock_levels ${p.sku}: ${p.on_hand}/${p.reserved}/${p.available}, replay ${JSON.stringify(level)}`);
+  }
+  if (projected.length !== replayed.size) violations.push(`stock_levels has ${projected.length} rows, the log ${replayed.size} SKUs`);
+
+  const orderEvents = new Map<string, string[]>();
+  for (const r of await rows<{ stream: string; types: string[] }>(
+    `select stream, array_agg(type order by version) as types from es.events where stream like 'ordering.order-%' group by stream`,
+  ))
+    orderEvents.set(r.stream.slice('ordering.order-'.length), r.types);
+  const reservations = new Map<string, Map<string, number>>();
+  for (const r of await rows<{ order_id: string; sku: string; quantity: number }>(
+    `select order_id, sku, quantity from inventory.stock_reservations where not released`,
+  )) {
+    const bySku = reservations.get(r.order_id) ?? new Map<string, number>();
+    bySku.set(r.sku, r.quantity);
+    reservations.set(r.order_id, bySku);
+  }
+  const payments = new Map<string, { state: string; captured: number; refunded: number }>();
+  for (const r of await rows<{ payment_id: string; state: string; captured: string; refunded: string }>(
+    `select payment_id, state, captured, refunded from payment_sandbox.payments`,
+  ))
+    payments.set(r.payment_id, { state: r.state, captured: Number(r.captured), refunded: Number(r.refunded) });
+
+  const orders = await rows<OrderRow>(`select id::text as id, status, total, lines, cancellation_reason from ordering.orders`);
+  for (const o of orders) {
+    const types = orderEvents.get(o.id) ?? [];
+    const expected = o.status === 'confirmed' ? 'OrderConfirmed' : 'OrderCancelled';
+    if (o.status === 'placed') violations.push(`order ${o.id} is not terminal`);
+    else if (types.join() !== `OrderPlaced,${expected}`) violations.push(`order ${o.id} (${o.status}): stream ${types.join()}`);
+    const holds = [...(reservations.get(o.id) ?? new Map<string, number>())].sort().join();
+    const lines = new Map<string, number>();
+    for (const line of o.lines) lines.set(line.sku, (lines.get(line.sku) ?? 0) + line.quantity);
+    const wants = o.status === 'confirmed' ? [...lines].sort().join() : '';
+    if (holds !== wants) violations.push(`order ${o.id} (${o.status}) holds stock [${holds}], expected [${wants}]`);
+    const payment = payments.get(o.id);
+    const kept = payment ? payment.captured - payment.refunded : 0;
+    if (o.status === 'confirmed' && (payment?.state !== 'captured' || kept !== Number(o.total)))
+      violations.push(`confirmed order ${o.id} (total ${o.total}): provider ${JSON.stringify(payment)}`);
+    if (o.status === 'cancelled' && kept !== 0) violations.push(`cancelled order ${o.id} keeps ${kept} at the provider`);
+  }
+  const orderIds = new Set(orders.map((o) => o.id));
+  for (const id of payments.keys()) if (!orderIds.has(id)) violations.push(`the provider holds payment ${id} of no order`);
+  return violations;
+};
+
+/**
+ * Which subscriber applies the message each event type becomes (see the contexts' translators and subscribers);
+ * commands a handler may find already answered (void, refund) are left out, as are messages nobody subscribes to.
+ */
+const SUBSCRIBERS_BY_EVENT: Record<string, string> = {
+  OrderPlaced: 'cart.checkout',
+  StockReservationRequested: 'inventory.commands',
+  StockReleaseRequested: 'inventory.commands',
+  PaymentAuthorizationRequested: 'payment.commands',
+  PaymentCaptureRequested: 'payment.commands',
+  StockReservationConfirmed: 'ordering.checkout',
+  StockReservationRejected: 'ordering.checkout',
+  PaymentAuthorized: 'ordering.checkout',
+  PaymentDeclined: 'ordering.checkout',
+  PaymentFailed: 'ordering.checkout',
+  PaymentCaptured: 'ordering.checkout',
+  PaymentVoided: 'ordering.checkout',
+  PaymentRefunded: 'ordering.checkout',
+  StockLevelSet: 'catalog.availability',
+  StockReserved: 'catalog.availability',
+  StockReleased: 'catalog.availability',
+};
+
+/**
+ * R3 end to end: every committed event that becomes a message was applied by its subscriber exactly once (one inbox
+ * row, keyed by the event id the message id derives from); returns one line per event that was not.
+ */
+export const deliveryViolations = async (sql: Sql): Promise<string[]> => {
+  const { rows } = await sql.query<{ type: string; stream: string; event_id: string; applied: string }>(
+    `select e.type, e.stream, e.event_id::text as event_id,
+            (select count(*) from messaging.inbox i where i.subscriber = s.subscriber and i.message_id = e.event_id::text) as applied
+       from es.events e join (select * from jsonb_each_text($1::jsonb)) as s(type, subscriber) on s.type = e.type`,
+    [JSON.stringify(SUBSCRIBERS_BY_EVENT)],
+  );
+  return rows
+    .filter((r) => Number(r.applied) !== 1)
+    .map((r) => `${r.type} ${r.event_id} (${r.stream}) applied ${r.applied} times by ${SUBSCRIBERS_BY_EVENT[r.type]}`);
+};
+
+/**
+ * Waits (bounded) until the checkout flows are quiet: no order is still `placed` and every message an event became
+ * has been applied by its subscriber (deliveryViolations is empty). Decided on the database alone, so it works
+ * across processes and whatever the consumers' checkpointing; on timeout it lists what is still open.
+ */
+export const settle = async (sql: Sql, deadlineMs = 30_000): Promise<void> => {
+  let open: string[] = [];
+  try {
+    await until(
+      'every order terminal and every message applied',
+      async () => {
+        const { rows } = await sql.query<{ id: string }>(`select id::text as id from ordering.orders where status = 'placed'`);
+        open = [...rows.map((r) => `order ${r.id} is placed`), ...(await deliveryViolations(sql))];
+        return open.length === 0;
+      },
+      deadlineMs,
+    );
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; still open: ${open.slice(0, 20).join('; ')}`, { cause: error });
+  }
+};
