@@ -28,6 +28,17 @@ export abstract class MessageBus {
   abstract close(): Promise<void>;
 }
 
+/** The wire message an event becomes: id, correlation, causation and trace context taken from the event. */
+export const messageFrom = <D>(event: RecordedEvent, type: string, data: D): IntegrationMessage<D> => ({
+  id: event.metadata.eventId,
+  type,
+  occurredAt: event.metadata.occurredAt,
+  correlationId: event.metadata.correlationId,
+  causationId: event.metadata.eventId,
+  ...(event.metadata.traceparent ? { traceparent: event.metadata.traceparent } : {}),
+  data,
+});
+
 /** Maps a context's domain events to its public wire messages; null for facts that stay inside. */
 export type IntegrationTranslator = (event: RecordedEvent) => IntegrationMessage | IntegrationMessage[] | null;
 

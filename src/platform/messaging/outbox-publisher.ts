@@ -135,12 +135,4 @@ export class OutboxPublisher extends IntegrationEvents {
   }
 }
 
-/** What a translator returns for one wire type; the publisher sets the id, correlation and causation. */
-export const messageFrom = <D>(event: RecordedEvent, type: string, data: D): IntegrationMessage<D> => ({
-  id: event.metadata.eventId,
-  type,
-  occurredAt: event.metadata.occurredAt,
-  correlationId: event.metadata.correlationId,
-  causationId: event.metadata.eventId,
-  data,
-});
+export { messageFrom } from './message-bus';

@@ -1,17 +1,7 @@
 import type { RecordedEvent } from '../../../platform/event-store/event-store';
-import type { IntegrationMessage } from '../../../platform/messaging/message-bus';
+import { messageFrom, type IntegrationMessage } from '../../../platform/messaging/message-bus';
 import { CatalogMessages, type ProductCreatedV1, type ProductRepricedV1 } from '../contracts';
 import type { ProductEvent } from '../domain/product';
-
-const message = <D>(event: RecordedEvent, type: string, data: D): IntegrationMessage<D> => ({
-  id: event.metadata.eventId,
-  type,
-  occurredAt: event.metadata.occurredAt,
-  correlationId: event.metadata.correlationId,
-  causationId: event.metadata.eventId,
-  ...(event.metadata.traceparent ? { traceparent: event.metadata.traceparent } : {}),
-  data,
-});
 
 /** Catalog's switch from domain events to its public wire messages; renames, moves and categories stay inside. */
 export const toIntegrationEvent = (recorded: RecordedEvent): IntegrationMessage | null => {
@@ -20,11 +10,11 @@ export const toIntegrationEvent = (recorded: RecordedEvent): IntegrationMessage 
   switch (event.type) {
     case 'ProductCreated': {
       const { productId, sku, name, description, category, price } = event.data;
-      return message<ProductCreatedV1>(event, CatalogMessages.productCreated, { productId, sku, name, description, category, price });
+      return messageFrom<ProductCreatedV1>(event, CatalogMessages.productCreated, { productId, sku, name, description, category, price });
     }
     case 'ProductRepriced': {
       const { productId, sku, price, previousPrice } = event.data;
-      return message<ProductRepricedV1>(event, CatalogMessages.productRepriced, { productId, sku, price, previousPrice });
+      return messageFrom<ProductRepricedV1>(event, CatalogMessages.productRepriced, { productId, sku, price, previousPrice });
     }
     default:
       return null;

@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '../../../platform/event-store/event-store';
-import type { IntegrationMessage, IntegrationTranslator } from '../../../platform/messaging/message-bus';
+import { messageFrom, type IntegrationMessage, type IntegrationTranslator } from '../../../platform/messaging/message-bus';
 import {
   PaymentMessages,
   type PaymentAuthorizedV1,
@@ -11,16 +11,6 @@ import {
 } from '../contracts';
 import type { PaymentEvent } from '../domain/payment';
 
-const message = <D>(event: RecordedEvent, type: string, data: D): IntegrationMessage<D> => ({
-  id: event.metadata.eventId,
-  type,
-  occurredAt: event.metadata.occurredAt,
-  correlationId: event.metadata.correlationId,
-  causationId: event.metadata.eventId,
-  ...(event.metadata.traceparent ? { traceparent: event.metadata.traceparent } : {}),
-  data,
-});
-
 /** payment's domain events → its public wire messages. The provider reference stays inside. */
 export const toIntegrationEvent: IntegrationTranslator = (recorded: RecordedEvent): IntegrationMessage | null => {
   if (!recorded.stream.startsWith('payment.')) return null;
@@ -28,21 +18,21 @@ export const toIntegrationEvent: IntegrationTranslator = (recorded: RecordedEven
   const { orderId } = event.data;
   switch (event.type) {
     case 'PaymentAuthorized':
-      return message<PaymentAuthorizedV1>(event, PaymentMessages.paymentAuthorized, { orderId, amount: event.data.amount });
+      return messageFrom<PaymentAuthorizedV1>(event, PaymentMessages.paymentAuthorized, { orderId, amount: event.data.amount });
     case 'PaymentDeclined':
-      return message<PaymentDeclinedV1>(event, PaymentMessages.paymentDeclined, { orderId, reason: event.data.reason });
+      return messageFrom<PaymentDeclinedV1>(event, PaymentMessages.paymentDeclined, { orderId, reason: event.data.reason });
     case 'PaymentFailed':
-      return message<PaymentFailedV1>(event, PaymentMessages.paymentFailed, {
+      return messageFrom<PaymentFailedV1>(event, PaymentMessages.paymentFailed, {
         orderId,
         reason: event.data.reason,
         operation: event.data.operation,
       });
     case 'PaymentCaptured':
-      return message<PaymentCapturedV1>(event, PaymentMessages.paymentCaptured, { orderId, amount: event.data.amount });
+      return messageFrom<PaymentCapturedV1>(event, PaymentMessages.paymentCaptured, { orderId, amount: event.data.amount });
     case 'PaymentVoided':
-      return message<PaymentVoidedV1>(event, PaymentMessages.paymentVoided, { orderId });
+      return messageFrom<PaymentVoidedV1>(event, PaymentMessages.paymentVoided, { orderId });
     case 'PaymentRefunded':
-      return message<PaymentRefundedV1>(event, PaymentMessages.paymentRefunded, { orderId, amount: event.data.amount });
+      return messageFrom<PaymentRefundedV1>(event, PaymentMessages.paymentRefunded, { orderId, amount: event.data.amount });
     default:
       return null;
   }
