@@ -43,8 +43,17 @@ const login = async (email, password) => (await api('POST', '/auth/login', { bod
 
 const setup = async () => {
   const admin = await login(ADMIN_EMAIL, ADMIN_PASSWORD);
-  const { items } = await api('GET', '/products?limit=20');
-  if (items.length < 2) throw new Error('the catalog needs at least 2 products');
+  let { items } = await api('GET', '/products?limit=20');
+  if (items.length < 2) {
+    // an empty store (a real DATABASE_URL is not seeded with demo data): bring 20 products of our own
+    const slug = `bench-${Date.now().toString(36)}`;
+    await api('POST', '/categories', { token: admin, body: { slug, name: 'Benchmark' } });
+    for (let i = 0; i < 20; i++) {
+      const body = { sku: `${slug}-${i}`, name: `Benchmark item ${i}`, category: slug, price: { amount: 1000 + i, currency: 'EUR' } };
+      await api('POST', '/products', { token: admin, body });
+    }
+    ({ items } = await api('GET', `/products?limit=20&category=${slug}`));
+  }
   // plenty of stock: the benchmark measures checkout, not running out
   for (const p of items) await api('PUT', `/inventory/${encodeURIComponent(p.sku)}`, { token: admin, body: { onHand: 10_000_000 } });
   const shoppers = [];
