@@ -21,7 +21,7 @@ export default tseslint.config(
     rules: { '@typescript-eslint/consistent-type-imports': 'off' },
   },
   {
-    files: ['bench/**', 'test/global-setup.ts', 'src/app/**', 'scripts/**', '**/*.spec.ts'],
+    files: ['bench/**', 'test/global-setup.ts', 'test/support/**', 'src/app/**', 'scripts/**', '**/*.spec.ts'],
     rules: { 'no-console': 'off' },
   },
   {

@@ -1,12 +1,9 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { PgDatabase } from '../src/platform/persistence/pg.database';
 import { newId } from '../src/shared-kernel/ids';
 import { freshDatabase } from './support/db';
 import { deliveryViolations, invariantViolations, settle, until } from './support/invariants';
+import { ADMIN, call, ensureBuilt, type Instance, kill9, killAll, login, newCustomer, output, startApp } from './support/processes';
 
 /**
  * R3 and R4 with real processes: the built monolith (`node dist/app/monolith.main.js`) is killed with SIGKILL in the
@@ -17,128 +14,9 @@ import { deliveryViolations, invariantViolations, settle, until } from './suppor
  * when it is missing or older than a source file.
  */
 
-const ROOT = process.cwd();
-const MAIN = join(ROOT, 'dist', 'app', 'monolith.main.js');
-const JWT_SECRET = 'crash-test-secret-of-at-least-32-characters';
-const ADMIN = { email: 'crash-admin@example.com', password: 'crash admin password' };
 const address = { name: 'Ada Lovelace', line1: '12 Analytical Street', city: 'London', postalCode: 'N1 9GU', country: 'GB' };
 /** Long enough that the process is always killed inside it; the provider timeout stays above it. */
 const SANDBOX_LATENCY_MS = 30_000;
-
-const newestSource = (dir: string): number =>
-  Math.max(
-    0,
-    ...readdirSync(dir, { recursive: true, encoding: 'utf8' })
-      .filter((file) => file.endsWith('.ts') && !file.endsWith('.spec.ts'))
-      .map((file) => statSync(join(dir, file)).mtimeMs),
-  );
-
-const ensureBuilt = () => {
-  if (existsSync(MAIN) && statSync(MAIN).mtimeMs >= newestSource(join(ROOT, 'src'))) return;
-  execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
-    cwd: ROOT,
-    stdio: 'pipe',
-  });
-};
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-
-type Instance = { child: ChildProcess; base: string; exited: Promise<void> };
-const children = new Set<ChildProcess>();
-const output: string[] = [];
-
-/** Starts the monolith on the database and waits until it answers HTTP (bounded). */
-const startApp = async (databaseUrl: string, env: Record<string, string> = {}): Promise<Instance> => {
-  const port = await freePort();
-  const child = spawn(process.execPath, [MAIN], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      DATABASE_URL: databaseUrl,
-      JWT_SECRET,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      ORDERLY_ADMIN_EMAIL: ADMIN.email,
-      ORDERLY_ADMIN_PASSWORD: ADMIN.password,
-      MESSAGE_BUS: 'in-process',
-      DB_POOL_SIZE: '8',
-      LOG_LEVEL: 'warn',
-      ...env,
-    },
-  });
-  children.add(child);
-  const record = (chunk: Buffer) =>
-    output.push(
-      ...chunk
-        .toString()
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => `[${child.pid}] ${line}`),
-    );
-  child.stdout!.on('data', record);
-  child.stderr!.on('data', record);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const base = `http://127.0.0.1:${port}/api/v1`;
-  await until(
-    'the app to answer',
-    async () => {
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the app exited (${child.exitCode ?? child.signalCode})`);
-      return fetch(`${base}/categories`).then(
-        (res) => res.ok,
-        () => false,
-      );
-    },
-    60_000,
-    100,
-  );
-  return { child, base, exited };
-};
-
-const kill9 = async (instance: Instance) => {
-  instance.child.kill('SIGKILL');
-  await instance.exited;
-};
-
-type Reply = { status: number; body: Record<string, unknown>; headers: Headers };
-const call = async (
-  instance: Instance,
-  method: string,
-  path: string,
-  { token, body, key }: { token?: string; body?: unknown; key?: string } = {},
-): Promise<Reply> => {
-  const res = await fetch(`${instance.base}${path}`, {
-    method,
-    headers: {
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(key ? { 'idempotency-key': key } : {}),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : {}, headers: res.headers };
-};
-
-const login = async (instance: Instance, email: string, password: string): Promise<string> => {
-  const res = await call(instance, 'POST', '/auth/login', { body: { email, password } });
-  expect(res.status).toBe(200);
-  return res.body.accessToken as string;
-};
-
-const newCustomer = async (instance: Instance): Promise<{ id: string; token: string }> => {
-  const email = `crash-${newId()}@example.com`;
-  const registered = await call(instance, 'POST', '/auth/register', { body: { email, password: 'customer password', name: 'Crash' } });
-  expect(registered.status).toBe(201);
-  return { id: registered.body.id as string, token: await login(instance, email, 'customer password') };
-};
 
 describe('crash recovery with real processes (e2e)', () => {
   let fresh: Awaited<ReturnType<typeof freshDatabase>>;
@@ -150,13 +28,7 @@ describe('crash recovery with real processes (e2e)', () => {
     db = new PgDatabase(fresh.url, { max: 2 });
   });
   afterAll(async () => {
-    for (const child of children) {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGKILL');
-        await exited;
-      }
-    }
+    await killAll();
     await db?.close();
     await fresh?.drop();
   });

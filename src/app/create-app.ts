@@ -32,6 +32,13 @@ export const allMigrations: readonly Migration[] = [
 ];
 
 /** Applies every migration; returns the ids applied now. */
+/**
+ * How long requests in flight get to finish once the server stops accepting. A connection still open after it (a
+ * request accepted at the socket but never answered, a client that keeps a connection open) is closed, so a
+ * shutdown always reaches the consumers, the bus and the pool.
+ */
+const HTTP_DRAIN_MS = 10_000;
+
 export const migrate = (db: Database): Promise<string[]> => runMigrations(db, allMigrations);
 
 /**
@@ -80,5 +87,14 @@ export const createApp = async (config: Config, overrides: PlatformOptions = {})
     throw error;
   }
   const nest = app;
-  return { app: nest, config, logger, shutdown: () => nest.close() };
+  const shutdown = async () => {
+    const server = nest.getHttpServer();
+    const drained = setTimeout(() => server.closeAllConnections(), HTTP_DRAIN_MS);
+    try {
+      await nest.close();
+    } finally {
+      clearTimeout(drained);
+    }
+  };
+  return { app: nest, config, logger, shutdown };
 };

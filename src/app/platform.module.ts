@@ -24,6 +24,13 @@ const SCHEDULER_POLL_MS = 500;
 const IDEMPOTENCY_PURGE_MS = 60 * 60 * 1000;
 /** Whether the platform connected the bus itself (and so closes it), or was given one by the caller. */
 const OWNS_BUS = 'orderly:owns-bus';
+/**
+ * The connections log consumers hold their batch transactions (and leases) on. A pool of their own: a batch that
+ * delivers to in-process subscribers waits for handlers which need connections of the main pool; sharing one pool,
+ * enough concurrent batches would take every connection and wait forever for handlers that cannot get one.
+ */
+const CONSUMER_DATABASE = 'orderly:consumer-database';
+const CONSUMER_POOL_SIZE = 10;
 
 /**
  * The work a running process does besides answering requests: log consumers (projections, process managers, the
@@ -45,6 +52,7 @@ export class PlatformRuntime implements OnApplicationShutdown {
     private readonly clock: Clock,
     private readonly logger: AppLogger,
     @Inject(OWNS_BUS) private readonly ownsBus: boolean,
+    @Inject(CONSUMER_DATABASE) private readonly consumerDb: Database,
   ) {}
 
   /** Registers the outbox publisher's consumer: once, after every context registered its translators. */
@@ -70,6 +78,7 @@ export class PlatformRuntime implements OnApplicationShutdown {
     clearInterval(this.purgeTimer);
     if (this.scheduler instanceof PgScheduler) await this.scheduler.stop();
     await this.consumers.stop();
+    if (this.consumerDb !== this.db) await this.consumerDb.close();
     if (this.ownsBus) await this.bus.close();
     await this.db.close();
   }
@@ -112,12 +121,18 @@ export class PlatformModule {
       options.database ? { provide: Database, useValue: options.database } : { provide: Database, useFactory: () => openDatabase(config) },
       { provide: EventStore, useFactory: (db: Database) => new PostgresEventStore(db), inject: [Database] },
       {
+        provide: CONSUMER_DATABASE,
+        useFactory: (db: Database) =>
+          config.databaseUrl ? new PgDatabase(config.databaseUrl, { max: CONSUMER_POOL_SIZE, applicationName: 'orderly-consumers' }) : db,
+        inject: [Database],
+      },
+      {
         provide: LogConsumers,
         useFactory: (db: Database, store: EventStore, clock: Clock, logger: AppLogger) => {
           const log = logger.child({ component: 'consumers' });
           return new PgLogConsumers(db, store, clock, { log: (level, msg, fields) => log[level](msg, fields) });
         },
-        inject: [Database, EventStore, Clock, AppLogger],
+        inject: [CONSUMER_DATABASE, EventStore, Clock, AppLogger],
       },
       {
         provide: Scheduler,

@@ -2,7 +2,7 @@ import type { Clock } from '../../shared-kernel/clock';
 import { LOG_START, type EventStore, type LogCheckpoint, type RecordedEvent } from '../event-store/event-store';
 import { compareCheckpoints } from '../event-store/event-recording';
 import type { Database, Sql } from '../persistence/database';
-import { isConnectionError } from '../persistence/pg.database';
+import { isOutage } from '../outage';
 import type { LogConsumer } from './log-consumer';
 
 export type LogFn = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown>) => void;
@@ -29,9 +29,6 @@ const LOCK_NAMESPACE = 0x4553;
 const MAX_ERROR_LENGTH = 4000;
 
 export const retryBackoffMs = (attempts: number): number => Math.min(100 * 2 ** (attempts - 1), 30_000);
-
-/** Outages are retried for as long as they last; only other errors use up attempts towards the dead-letter table. */
-const isTransient = (error: unknown): boolean => (error as { kind?: string })?.kind === 'unavailable' || isConnectionError(error);
 
 const errorText = (error: unknown): string =>
   (error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error)).slice(0, MAX_ERROR_LENGTH);
@@ -205,7 +202,7 @@ const settle = async (
     err: error,
   };
 
-  if (attempts >= maxAttempts && !isTransient(error)) {
+  if (attempts >= maxAttempts && !isOutage(error)) {
     await tx.query(
       `insert into es.dead_letters (consumer, global_position, event_id, type, error, attempts) values ($1, $2, $3, $4, $5, $6)`,
       [consumer.name, event.globalPosition, event.metadata.eventId, event.type, errorText(error), attempts],

@@ -1,4 +1,5 @@
 import { AppLogger } from '../observability/logger';
+import { isOutage } from '../outage';
 
 /** What the message buses log through; the application passes its AppLogger (a child, typically). */
 export type BusLogger = Pick<AppLogger, 'warn' | 'error'>;
@@ -16,3 +17,26 @@ export type DeliveryPolicy = {
 /** Short, single-line text for message headers. */
 export const describeError = (error: unknown): string =>
   (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).replace(/[\r\n]+/g, ' ').slice(0, 500);
+
+/**
+ * Runs a handler, retrying it every `retryDelayMs` for as long as it fails with an outage (the message stays
+ * claimed meanwhile); any other error is thrown at once. Stops waiting when `stopping()` turns true and throws the
+ * outage, which callers hand back to the broker without counting a delivery.
+ */
+export const waitOutOutages = async (
+  handle: () => Promise<void>,
+  retryDelayMs: number,
+  stopping: () => boolean,
+  logger: BusLogger,
+  fields: Record<string, unknown>,
+): Promise<void> => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await handle();
+    } catch (error) {
+      if (!isOutage(error) || stopping()) throw error;
+      if (attempt === 1) logger.warn('message handler hit an outage; retrying until it ends', { ...fields, err: error });
+      await new Promise((resolve) => setTimeout(resolve, Math.min(retryDelayMs * attempt, 30_000)));
+    }
+  }
+};

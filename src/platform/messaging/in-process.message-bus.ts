@@ -1,5 +1,5 @@
 import { MessageBus, type IntegrationMessage, type MessageHandler } from './message-bus';
-import { defaultBusLogger, type BusLogger, type DeliveryPolicy } from './delivery-policy';
+import { defaultBusLogger, waitOutOutages, type BusLogger, type DeliveryPolicy } from './delivery-policy';
 
 export type InProcessBusOptions = Partial<DeliveryPolicy> & { logger?: BusLogger };
 
@@ -121,7 +121,15 @@ export class InProcessMessageBus extends MessageBus {
     for (let attempt = 1; ; attempt++) {
       try {
         // A copy as it would come off the wire: handlers never share or see non-JSON values.
-        await subscription.handler(JSON.parse(JSON.stringify(message)) as IntegrationMessage);
+        const copy = JSON.parse(JSON.stringify(message)) as IntegrationMessage;
+        const fields = { subscriber: subscription.subscriber, messageId: message.id };
+        await waitOutOutages(
+          () => subscription.handler(copy),
+          retryDelayMs,
+          () => this.closed,
+          this.logger,
+          fields,
+        );
         return undefined;
       } catch (error) {
         if (attempt >= maxDeliveries) {

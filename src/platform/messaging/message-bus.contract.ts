@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Unavailable } from '../../shared-kernel/errors';
 import type { IntegrationMessage, MessageBus } from './message-bus';
 
 /** What the contract needs from one adapter; every name it creates on a server is unique to this run. */
@@ -165,6 +166,26 @@ export const messageBusContract = (name: string, factory: () => Promise<BusFixtu
       await bus.publish([fence]);
       await eventually(() => expect(handler.ids()).toContain(fence.id));
       expect(handler.attempts.get(poison.id)).toBe(fixture.maxDeliveries);
+    });
+
+    it('waits out an outage longer than maxDeliveries: the message is delivered, never dead-lettered', async () => {
+      const bus = await open();
+      const t = type('outage');
+      const name = subscriber('outage');
+      const outageAttempts = fixture.maxDeliveries + 2;
+      const attempts = new Map<string, number>();
+      const handled: string[] = [];
+      await bus.subscribe(name, [t], async (m) => {
+        const attempt = (attempts.get(m.id) ?? 0) + 1;
+        attempts.set(m.id, attempt);
+        if (attempt <= outageAttempts) throw new Error('handler failed', { cause: new Unavailable('platform.database_unavailable') });
+        handled.push(m.id);
+      });
+      const sent = message(t);
+      await bus.publish([sent]);
+      await eventually(() => expect(handled).toEqual([sent.id]), 40_000);
+      expect(attempts.get(sent.id)).toBe(outageAttempts + 1);
+      if (fixture.deadLetters) expect(await fixture.deadLetters(name)).not.toContain(sent.id);
     });
 
     it('delivers every message of a large batch', async () => {

@@ -15,7 +15,8 @@ import {
   type StreamConfig,
 } from '@nats-io/jetstream';
 import { MessageBus, type IntegrationMessage, type MessageHandler } from './message-bus';
-import { defaultBusLogger, describeError, type BusLogger, type DeliveryPolicy } from './delivery-policy';
+import { isOutage } from '../outage';
+import { defaultBusLogger, describeError, waitOutOutages, type BusLogger, type DeliveryPolicy } from './delivery-policy';
 
 export type NatsBusOptions = Partial<DeliveryPolicy> & {
   /** stream holding every message (default 'ORDERLY'); dead letters go to `<stream>_DLQ` */
@@ -175,8 +176,19 @@ export class NatsMessageBus extends MessageBus {
     // A slow handler keeps its claim, so the server does not deliver the message a second time meanwhile.
     const claim = setInterval(() => msg.working(), this.settings.ackWaitMs / 2);
     try {
-      await subscription.handler(message);
+      const fields = { subscriber: subscription.subscriber, subject: msg.subject, seq: msg.seq };
+      await waitOutOutages(
+        () => subscription.handler(message),
+        this.settings.retryDelayMs,
+        () => !!this.closing,
+        this.logger,
+        fields,
+      );
     } catch (error) {
+      if (isOutage(error)) {
+        msg.nak(); // closing during an outage: handed back for the next consumer
+        return;
+      }
       if (deliveries >= this.settings.maxDeliveries) return this.deadLetter(subscription, msg, error);
       msg.nak(this.settings.retryDelayMs);
       return;

@@ -13,7 +13,8 @@ import type { BusLogger } from './delivery-policy';
 import { eventually } from './message-bus.contract';
 import type { IntegrationMessage, IntegrationTranslator } from './message-bus';
 import { messagingMigrations } from './messaging.migrations';
-import { messageFrom, OutboxPublisher } from './outbox-publisher';
+import { messageFrom } from './message-bus';
+import { OutboxPublisher } from './outbox-publisher';
 import { PgInbox } from './pg.inbox';
 
 const quietBus: BusLogger = { warn: () => undefined, error: () => undefined };

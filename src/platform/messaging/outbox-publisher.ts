@@ -134,5 +134,3 @@ export class OutboxPublisher extends IntegrationEvents {
     this.published += messages.length;
   }
 }
-
-export { messageFrom } from './message-bus';

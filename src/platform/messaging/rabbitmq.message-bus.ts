@@ -1,6 +1,7 @@
 import { connect, type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Options } from 'amqplib';
 import { MessageBus, type IntegrationMessage, type MessageHandler } from './message-bus';
-import { defaultBusLogger, describeError, type BusLogger, type DeliveryPolicy } from './delivery-policy';
+import { isOutage } from '../outage';
+import { defaultBusLogger, describeError, waitOutOutages, type BusLogger, type DeliveryPolicy } from './delivery-policy';
 
 export type RabbitMqBusOptions = Partial<DeliveryPolicy> & {
   /** durable topic exchange every message is published to (default 'orderly.events') */
@@ -126,8 +127,17 @@ export class RabbitMqMessageBus extends MessageBus {
       return this.park(subscription, raw, error, deliveries);
     }
     try {
-      await subscription.handler(message);
+      const fields = { subscriber: subscription.subscriber, messageId: raw.properties.messageId };
+      await waitOutOutages(
+        () => subscription.handler(message),
+        this.policy.retryDelayMs,
+        () => !!this.closing,
+        this.logger,
+        fields,
+      );
     } catch (error) {
+      // closing during an outage: back to the queue as it was, without counting a delivery
+      if (isOutage(error)) return this.settle(subscription, raw, 'requeue');
       if (deliveries >= this.policy.maxDeliveries) return this.park(subscription, raw, error, deliveries);
       return this.settle(subscription, raw, 'nack');
     }
@@ -170,11 +180,12 @@ export class RabbitMqMessageBus extends MessageBus {
     }
   }
 
-  /** nack = reject without requeue: the queue's dead-letter route sends it through the retry queue. */
-  private settle(subscription: Subscription, raw: ConsumeMessage, outcome: 'ack' | 'nack'): void {
+  /** nack = reject without requeue: the queue's dead-letter route sends it through the retry queue (a counted delivery).
+   *  requeue = back to the head of its queue, not counted. */
+  private settle(subscription: Subscription, raw: ConsumeMessage, outcome: 'ack' | 'nack' | 'requeue'): void {
     try {
       if (outcome === 'ack') subscription.channel.ack(raw);
-      else subscription.channel.nack(raw, false, false);
+      else subscription.channel.nack(raw, false, outcome === 'requeue');
     } catch (error) {
       // The channel is gone; the broker redelivers the unacknowledged message to the next consumer.
       this.logger.warn(`could not ${outcome} message`, { subscriber: subscription.subscriber, err: error });

@@ -114,7 +114,6 @@ export const evolve = (state: Checkout, event: CheckoutEvent): Checkout => {
 export const checkoutDecider = { initialState, evolve };
 export const checkoutStream = (orderId: string): string => `ordering.checkout-${orderId}`;
 export const checkoutTimeoutKey = (orderId: string): string => `checkout-timeout:${orderId}`;
-export const isFinished = (state: Checkout): boolean => state.status === 'completed' || state.status === 'failed';
 
 export class CheckoutAlreadyStarted extends Conflict {
   constructor(orderId: string) {

@@ -48,14 +48,6 @@ export const evolve = (state: Payment, event: PaymentEvent): Payment => {
 
 export const paymentDecider = { initialState, evolve };
 export const paymentStream = (orderId: string): string => `payment.payment-${orderId}`;
-export const PAYMENT_EVENT_TYPES = [
-  'PaymentAuthorized',
-  'PaymentDeclined',
-  'PaymentFailed',
-  'PaymentCaptured',
-  'PaymentVoided',
-  'PaymentRefunded',
-] as const;
 
 export class PaymentNotCapturable extends Conflict {
   constructor(orderId: string, status: string) {
