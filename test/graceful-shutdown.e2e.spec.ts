@@ -1,9 +1,12 @@
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { PgDatabase } from '../src/platform/persistence/pg.database';
 import { newId } from '../src/shared-kernel/ids';
 import { freshDatabase } from './support/db';
 import { deliveryViolations, invariantViolations, settle, until } from './support/invariants';
-import { ADMIN, call, ensureBuilt, killAll, login, newCustomer, output, startApp } from './support/processes';
+import { ADMIN, call, ensureBuilt, freePort, killAll, login, newCustomer, output, startApp } from './support/processes';
 
 /**
  * SIGTERM while checkouts are in the middle of their payment: the process stops taking requests, lets the ones in
@@ -98,5 +101,53 @@ describe('graceful shutdown with real processes (e2e)', () => {
     expect(await invariantViolations(db)).toEqual([]);
     expect(await deliveryViolations(db)).toEqual([]);
     expect((await db.query('select * from es.dead_letters')).rows).toEqual([]);
+  });
+
+  it('Ctrl-C on the embedded default (SIGINT to the whole process group) still stops in order and resumes', async () => {
+    onTestFailed(() => console.error(`app output:\n${output.slice(-80).join('\n')}`));
+    const dataDir = mkdtempSync(join(tmpdir(), 'orderly-ctrl-c-'));
+    chmodSync(dataDir, 0o755); // the embedded server runs as the 'postgres' user when the tests run as root
+    const embedded = { DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(await freePort()) };
+    try {
+      const first = await startApp(
+        undefined,
+        { ...embedded, PAYMENT_SANDBOX_LATENCY_MS: '1500', PAYMENT_PROVIDER_TIMEOUT_MS: '20000', LOG_LEVEL: 'info' },
+        { ownProcessGroup: true },
+      );
+      const admin = await login(first, ADMIN.email, ADMIN.password);
+      const { body: catalog } = await call(first, 'GET', '/products?limit=1');
+      const sku = (catalog.items as { sku: string }[])[0].sku;
+      expect((await call(first, 'PUT', `/inventory/${sku}`, { token: admin, body: { onHand: 40 } })).status).toBe(200);
+      const buyer = await newCustomer(first);
+      expect((await call(first, 'POST', '/cart/items', { token: buyer.token, body: { sku, quantity: 1 } })).status).toBe(200);
+      const placed = await call(first, 'POST', '/checkout', {
+        token: buyer.token,
+        key: newId(),
+        body: { paymentToken: 'tok_approve', shippingAddress: address },
+      });
+      expect(placed.status).toBe(202);
+
+      // the terminal's Ctrl-C: SIGINT to every process of the group, the database server included unless it has its own
+      process.kill(-first.child.pid!, 'SIGINT');
+      await first.exited;
+      expect(first.child.exitCode).toBe(0);
+      const mine = output.filter((line) => line.startsWith(`[${first.child.pid}]`));
+      expect(mine.some((line) => line.includes('"msg":"stopped"'))).toBe(true);
+      expect(mine.some((line) => line.includes('shutdown failed') || line.includes('did not finish'))).toBe(false);
+      expect(existsSync(join(dataDir, 'pg', 'postmaster.pid'))).toBe(false); // the server was stopped, and stopped cleanly
+
+      const second = await startApp(undefined, embedded);
+      const order = await until('the order to end', async () => {
+        const reply = await call(second, 'GET', `/orders/${placed.body.orderId as string}`, { token: buyer.token });
+        return reply.body.status !== 'placed' && reply.body;
+      });
+      expect(order).toMatchObject({ status: 'confirmed' });
+      second.child.kill('SIGTERM');
+      await second.exited;
+      expect(second.child.exitCode).toBe(0);
+    } finally {
+      await killAll();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

