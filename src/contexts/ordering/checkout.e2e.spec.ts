@@ -100,7 +100,8 @@ describe('checkout (e2e)', () => {
 
   it.each([
     ['tok_decline', 'payment_declined', 'declined'],
-    ['tok_error', 'payment_failed', undefined],
+    // the provider errored: whatever it may hold is voided (it remembers the void), nothing is captured
+    ['tok_error', 'payment_failed', 'voided'],
     ['tok_slow', 'payment_failed', 'voided'],
   ])('%s: the order is cancelled (%s), the stock restored and nothing captured', async (token, reason, providerState) => {
     const customer = await t.registerAndLogin('customer');
@@ -137,6 +138,23 @@ describe('checkout (e2e)', () => {
     expect(losers[0].order).toMatchObject({ cancellationReason: 'out_of_stock' });
     expect(await ledger(losers[0].orderId)).toBeUndefined();
     expect(await stock(sku)).toMatchObject({ onHand: 1, reserved: 1, available: 0 });
+  });
+
+  it('the same cart contents are ordered once, even with a new Idempotency-Key (another tab, a client retry)', async () => {
+    const customer = await t.registerAndLogin('customer');
+    const sku = await stockedProduct(5);
+    const orderId = await checkout(customer, sku, 1, 'tok_approve');
+    const again = await t.inject('POST', '/api/v1/checkout', {
+      token: customer.token,
+      headers: { 'idempotency-key': newId() },
+      body: { paymentToken: 'tok_approve', shippingAddress: address },
+    });
+    expect(again.statusCode).toBe(409);
+    expect(again.json()).toMatchObject({ code: 'ordering.cart_already_ordered', details: { orderId } });
+    expect((await settled(orderId, customer)).status).toBe('confirmed');
+    const orders = await t.inject('GET', '/api/v1/orders', { token: customer.token });
+    expect(orders.json().items).toHaveLength(1);
+    expect(await stock(sku)).toMatchObject({ reserved: 1 });
   });
 
   it('a repeated checkout with the same Idempotency-Key is the same order', async () => {

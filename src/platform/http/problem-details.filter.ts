@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Injectable, NotFo
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, ErrorKind } from '../../shared-kernel/errors';
 import { WrongExpectedVersion } from '../event-store/event-store';
+import { isConnectionError } from '../persistence/pg.database';
 import { AppLogger } from '../observability/logger';
 
 /** An RFC 9457 problem document, plus our stable machine-readable `code`. */
@@ -75,12 +76,6 @@ const FASTIFY_CODES: Record<string, { status: number; code: string; detail: stri
   },
 };
 
-/** PostgreSQL / driver failures that mean "try again later", not "bug": connection loss, overload, shutdown. */
-const isDatabaseUnavailable = (error: Error & { code?: string }): boolean =>
-  ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P02', '57P03', '53300'].includes(error.code ?? '') ||
-  (error.code ?? '').startsWith('08') ||
-  /timeout exceeded when trying to connect|Connection terminated/i.test(error.message);
-
 /** Serialization failures and deadlocks: the command lost a race and may be retried as it is. */
 const isTransactionConflict = (error: Error & { code?: string }): boolean => error.code === '40001' || error.code === '40P01';
 
@@ -145,7 +140,7 @@ export const toProblem = (error: unknown): { problem: Problem; headers: Record<s
       unexpected: false,
     };
   }
-  if (error instanceof Error && isDatabaseUnavailable(error)) {
+  if (isConnectionError(error)) {
     headers['retry-after'] = '5';
     return {
       problem: problem(503, 'service.unavailable', 'the service is temporarily unavailable; retry later'),
@@ -181,8 +176,16 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
     const { problem: p, headers, unexpected } = toProblem(exception);
     const correlationId = String(request.id);
-    if (unexpected) {
+    if (unexpected && p.status !== 503) {
       this.logger.error('request failed', { err: exception, correlationId, method: request.method, url: request.url, status: p.status });
+    } else if (p.status === 503) {
+      // an outage, not a bug: still worth knowing which requests it cost, and why (the cause stays out of the reply)
+      this.logger.warn('request refused: a dependency is unavailable', {
+        err: exception,
+        correlationId,
+        method: request.method,
+        url: request.url,
+      });
     }
     reply
       .status(p.status)

@@ -15,7 +15,17 @@ import { ConfirmOrderHandler } from './confirm-order';
 import { PlaceOrderHandler } from './place-order';
 import { toIntegrationEvent } from './to-integration-events';
 
-const noSql: Sql = { query: async () => ({ rows: [], rowCount: 0 }) };
+/** No tables, except the one-order-per-cart-version claim place-order makes (reset before each test). */
+const claimedCarts = new Set<string>();
+const noSql: Sql = {
+  query: async (text: string, params?: unknown[]) => {
+    if (!text.includes('insert into ordering.cart_checkouts')) return { rows: [], rowCount: 0 };
+    const [cartId, version, orderId] = params as [string, number, string];
+    if (claimedCarts.has(`${cartId}@${version}`)) return { rows: [], rowCount: 0 };
+    claimedCarts.add(`${cartId}@${version}`);
+    return { rows: [{ order_id: orderId }] as never[], rowCount: 1 };
+  },
+};
 const fakeDb = {
   query: noSql.query,
   transaction: async <T>(work: (tx: Sql) => Promise<T>) => work(noSql),
@@ -80,6 +90,7 @@ describe('place order + checkout process (in memory)', () => {
       .orderId;
 
   beforeEach(() => {
+    claimedCarts.clear();
     events = new InMemoryEventStore();
     scheduler = new FakeScheduler();
     carts = new FakeCarts();

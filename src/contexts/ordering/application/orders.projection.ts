@@ -91,13 +91,17 @@ export type OrderPage = { items: OrderView[]; nextCursor: string | null };
 
 const encodeCursor = (row: OrderRow): string => Buffer.from(JSON.stringify([row.placed_at.toISOString(), row.id])).toString('base64url');
 
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 /** The position a cursor points after, or undefined when it is not one of ours. */
 export const decodeCursor = (cursor: string): { placedAt: string; id: string } | undefined => {
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (!Array.isArray(value) || value.length !== 2) return undefined;
     const [placedAt, id] = value as unknown[];
-    if (typeof placedAt !== 'string' || Number.isNaN(Date.parse(placedAt)) || typeof id !== 'string' || !isUuid(id)) return undefined;
+    if (typeof placedAt !== 'string' || typeof id !== 'string' || !isUuid(id)) return undefined;
+    // exactly the form encodeCursor writes: Date.parse accepts strings ('1') that PostgreSQL's timestamptz refuses
+    if (!ISO_INSTANT.test(placedAt) || Number.isNaN(Date.parse(placedAt))) return undefined;
     return { placedAt, id };
   } catch {
     return undefined;

@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { type CommandMeta, EventStore, WrongExpectedVersion } from '../../../platform/event-store/event-store';
 import { Config } from '../../../platform/config';
-import { Database } from '../../../platform/persistence/database';
+import { Database, type Sql } from '../../../platform/persistence/database';
 import { Scheduler } from '../../../platform/scheduling/scheduler';
 import { CartContents } from '../../cart/contracts';
 import { checkoutDecider, checkoutStream, checkoutTimeoutKey, start } from '../domain/checkout';
-import { EmptyCart, orderDecider, orderStream, place, type OrderPlaced, type ShippingAddress } from '../domain/order';
+import { CartAlreadyOrdered, EmptyCart, orderDecider, orderStream, place, type OrderPlaced, type ShippingAddress } from '../domain/order';
 import { getOrder } from './orders.projection';
 
 export type PlaceOrder = { customerId: string; paymentToken: string; shippingAddress: ShippingAddress };
@@ -52,6 +52,13 @@ export class PlaceOrderHandler {
       return await this.db.transaction(async (tx) => {
         const appended = await this.events.append(orderStream(orderId), [placed], { expectedVersion: 'no_stream', meta, tx });
         if (appended.duplicate) return { orderId: (appended.events[0] as unknown as OrderPlaced).data.orderId };
+        // the cart is emptied later (cart consumes order-placed): until then its version names what was ordered
+        const { rows: claimed } = await tx.query<{ order_id: string }>(
+          `insert into ordering.cart_checkouts (cart_id, cart_version, order_id) values ($1, $2, $3)
+           on conflict (cart_id, cart_version) do nothing returning order_id`,
+          [cart.cartId, cart.version, orderId],
+        );
+        if (claimed.length === 0) throw new CartAlreadyOrdered(cart.cartId, await this.orderOfCart(tx, cart.cartId, cart.version));
         const { total, lines } = placed.data;
         const checkout = start(checkoutDecider.initialState(), {
           orderId,
@@ -82,5 +89,13 @@ export class PlaceOrderHandler {
       if (error instanceof WrongExpectedVersion) return { orderId };
       throw error;
     }
+  }
+
+  private async orderOfCart(tx: Sql, cartId: string, version: number): Promise<string> {
+    const { rows } = await tx.query<{ order_id: string }>(
+      'select order_id from ordering.cart_checkouts where cart_id = $1 and cart_version = $2',
+      [cartId, version],
+    );
+    return rows[0]?.order_id ?? '';
   }
 }

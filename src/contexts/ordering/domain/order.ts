@@ -49,6 +49,11 @@ export class EmptyCart extends DomainError {
   readonly kind = 'unprocessable';
   readonly code = 'ordering.empty_cart';
 }
+export class CartAlreadyOrdered extends Conflict {
+  constructor(cartId: string, orderId: string) {
+    super('ordering.cart_already_ordered', 'these cart contents have already been ordered; refresh the cart', { cartId, orderId });
+  }
+}
 export class OrderAlreadyPlaced extends Conflict {
   constructor(orderId: string) {
     super('ordering.order_already_placed', 'the order has already been placed', { orderId });

@@ -23,4 +23,17 @@ export const orderingMigrations: Migration[] = [
       create index orders_by_customer on ordering.orders (customer_id, placed_at desc, id desc);
     `,
   },
+  {
+    id: '0002-ordering-cart-checkouts',
+    sql: `
+      -- one order per version of a cart: two checkouts of the same cart contents (two tabs, a retry with a new key)
+      -- cannot both become orders
+      create table ordering.cart_checkouts (
+        cart_id text not null,
+        cart_version integer not null,
+        order_id uuid not null,
+        primary key (cart_id, cart_version)
+      );
+    `,
+  },
 ];

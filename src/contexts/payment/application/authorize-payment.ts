@@ -41,7 +41,9 @@ export class AuthorizePaymentHandler {
     );
     if (call.ok) return call.value;
     if (call.reason === 'refused') return { outcome: 'declined', reason: 'refused' };
-    if (call.reason === 'timeout') {
+    // Timed out or errored: the provider may still have authorized (and hold the customer's money), so void by
+    // payment id; a provider remembers a void that comes before its authorization.
+    {
       const voided = await callProvider(() => this.gateway.void(cmd.orderId), policy);
       // not voided: throw, so the message comes again and the provider is asked again (it answers from its ledger)
       if (!voided.ok && voided.reason !== 'refused') throw voided.error;

@@ -87,12 +87,12 @@ describe('payment command handlers', () => {
     expect(await recorded()).toEqual([{ type: 'PaymentDeclined', data: { orderId, reason: 'card_declined' } }]);
   });
 
-  it('retries provider errors a bounded number of times, then records PaymentFailed', async () => {
+  it('retries provider errors a bounded number of times, voids whatever the provider may hold, then records PaymentFailed', async () => {
     gateway.answer = async () => {
       throw new Error('provider down');
     };
     await authorize();
-    expect(gateway.calls).toHaveLength(3);
+    expect(gateway.calls).toEqual([...Array(3).fill(`authorize ${orderId} tok_approve`), `void ${orderId}`]);
     expect(await recorded()).toEqual([{ type: 'PaymentFailed', data: { orderId, reason: 'provider_error', operation: 'authorize' } }]);
   });
 
