@@ -139,8 +139,11 @@ const CATALOG: Range[] = [
   },
 ];
 
-/** The i-th demo product: names cycle through every range, items and variants; later rounds are numbered series. */
-const demoProduct = (i: number) => {
+/**
+ * The i-th demo product: names cycle through every range, items and variants; later rounds are numbered series.
+ * Fixed SKU, name, category, price and stock, so a seed can resume where it stopped.
+ */
+export const demoProduct = (i: number) => {
   const range = CATALOG[i % CATALOG.length];
   const n = Math.floor(i / CATALOG.length);
   const [item, cents] = range.items[n % range.items.length];
@@ -164,13 +167,29 @@ const ignore =
 
 /**
  * Fills an empty catalog with demo categories, products (EUR prices) and their stock, through the same handlers the
- * API uses. Does nothing when products exist; a concurrent seeder's rows are skipped, not duplicated.
+ * API uses. Resumable: the demo SKUs are fixed, so a seed cut short (a Ctrl-C during the first start) is completed on
+ * the next start, and a concurrent seeder's rows are skipped, not duplicated. A catalog with products but none of the
+ * demo SKUs is a store's own and is left alone.
  */
 export const seedDemoData = async (app: INestApplication, options: SeedOptions = {}): Promise<SeedResult> => {
   const resolve = <T>(token: abstract new (...args: never[]) => T): T => app.get(token, { strict: false });
   const db = resolve(Database);
-  const { rows } = await db.query<{ n: string }>('select count(*) as n from catalog.products');
-  if (Number(rows[0].n) > 0) return { seeded: false, categories: 0, products: 0 };
+  const count = options.products ?? 120;
+  const skus = Array.from({ length: count }, (_, i) => demoProduct(i).sku);
+  // read-only look at two contexts' tables, as the composition root that seeds them both
+  const { rows } = await db.query<{ products: string; demo: string; stocked: string }>(
+    `select (select count(*) from catalog.products) as products,
+            (select count(*) from catalog.products where sku = any($1::text[])) as demo,
+            (select count(*) from inventory.stock_levels where sku = any($1::text[])) as stocked`,
+    [skus],
+  );
+  const [products, demo, stocked] = [rows[0].products, rows[0].demo, rows[0].stocked].map(Number);
+  const ownCatalog = products > 0 && demo === 0;
+  if (ownCatalog || (demo === count && stocked === count)) return { seeded: false, categories: 0, products: 0 };
+  const { rows: stockedRows } = await db.query<{ sku: string }>('select sku from inventory.stock_levels where sku = any($1::text[])', [
+    skus,
+  ]);
+  const hasStock = new Set(stockedRows.map((r) => r.sku));
 
   const clock = resolve(Clock);
   const correlationId = newId();
@@ -181,7 +200,6 @@ export const seedDemoData = async (app: INestApplication, options: SeedOptions =
     resolve(SetStockLevelHandler),
   ];
 
-  const count = options.products ?? 120;
   const total = CATALOG.length + count;
   const bar =
     options.onProgress || !process.stdout.isTTY
@@ -203,8 +221,8 @@ export const seedDemoData = async (app: INestApplication, options: SeedOptions =
     const worker = async () => {
       for (let i = next++; i < count; i = next++) {
         const { onHand, ...product } = demoProduct(i);
-        const created = await createProduct.execute(product, meta()).then(() => true, ignore(SkuTaken));
-        if (created) await setStockLevel.execute({ sku: product.sku, onHand }, meta());
+        await createProduct.execute(product, meta()).catch(ignore(SkuTaken));
+        if (!hasStock.has(product.sku)) await setStockLevel.execute({ sku: product.sku, onHand }, meta());
         step();
       }
     };
