@@ -1,7 +1,7 @@
 import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown, Provider } from '@nestjs/common';
 import { LogConsumers } from '../platform/consumers/log-consumer';
 import { PgLogConsumers } from '../platform/consumers/pg.log-consumers';
-import { Config } from '../platform/config';
+import { Config, DEFAULT_BUS_NAMESPACE } from '../platform/config';
 import { EventStore } from '../platform/event-store/event-store';
 import { PostgresEventStore } from '../platform/event-store/postgres.event-store';
 import { HttpApiModule } from '../platform/http/http-api.module';
@@ -93,13 +93,27 @@ export type PlatformOptions = {
   bus?: MessageBus;
 };
 
+/**
+ * Where BUS_NAMESPACE puts this app on a shared broker. The exchange and the stream carry the namespace; queues and
+ * consumers carry it as a prefix except in the default namespace, whose queues and consumers keep the names they
+ * always had (a renamed durable queue or consumer would start empty and lose what the old one still held).
+ */
+export const busNames = (namespace: string) => {
+  const prefix = namespace === DEFAULT_BUS_NAMESPACE ? '' : `${namespace}.`;
+  return {
+    rabbitmq: { exchange: `${namespace}.events`, queuePrefix: prefix },
+    nats: { stream: namespace.toUpperCase(), subjectPrefix: namespace, consumerPrefix: prefix },
+  };
+};
+
 const connectBus = async (config: Config, logger: AppLogger): Promise<MessageBus> => {
   const log = logger.child({ component: 'messaging' });
+  const names = busNames(config.busNamespace);
   switch (config.messageBus) {
     case 'rabbitmq':
-      return RabbitMqMessageBus.connect(config.amqpUrl!, { logger: log });
+      return RabbitMqMessageBus.connect(config.amqpUrl!, { ...names.rabbitmq, logger: log });
     case 'nats':
-      return NatsMessageBus.connect(config.natsUrl!, { logger: log });
+      return NatsMessageBus.connect(config.natsUrl!, { ...names.nats, logger: log });
     case 'in-process':
       return new InProcessMessageBus({ logger: log });
   }

@@ -16,6 +16,7 @@ describe('loadConfig', () => {
       dbPoolSize: 20,
       embeddedPgPort: 54329,
       messageBus: 'in-process',
+      busNamespace: 'orderly',
       logLevel: 'info',
       paymentProviderTimeoutMs: 2000,
       checkoutTimeoutMs: 60000,
@@ -35,6 +36,10 @@ describe('loadConfig', () => {
     [{ ORDERLY_ADMIN_EMAIL: 'not-an-email', ORDERLY_ADMIN_PASSWORD: 'password1' }, 'ORDERLY_ADMIN_EMAIL'],
     [{ ORDERLY_ADMIN_EMAIL: 'root@example.com' }, 'ORDERLY_ADMIN_PASSWORD'],
     [{ MESSAGE_BUS: 'nats' }, 'NATS_URL'],
+    [{ BUS_NAMESPACE: 'Staging' }, 'BUS_NAMESPACE'],
+    [{ BUS_NAMESPACE: 'eu.staging' }, 'BUS_NAMESPACE'],
+    [{ BUS_NAMESPACE: 'n'.repeat(41) }, 'BUS_NAMESPACE'],
+    [{ BUS_NAMESPACE: 'staging-dlq' }, 'BUS_NAMESPACE'],
   ])('refuses %j naming %s', (env, variable) => {
     expect(() => loadConfig({ JWT_SECRET: secret, DATA_DIR: dataDir(), ...env })).toThrow(ConfigError);
     expect(() => loadConfig({ JWT_SECRET: secret, DATA_DIR: dataDir(), ...env })).toThrow(variable);
@@ -45,6 +50,13 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...base, AMQP_URL: 'amqp://127.0.0.1' }).messageBus).toBe('rabbitmq');
     expect(loadConfig({ ...base, NATS_URL: 'nats://127.0.0.1:4222' }).messageBus).toBe('nats');
     expect(loadConfig({ ...base, AMQP_URL: 'amqp://127.0.0.1', MESSAGE_BUS: 'in-process' }).messageBus).toBe('in-process');
+  });
+
+  it('takes a bus namespace of lowercase letters, digits, - and _', () => {
+    const base = { JWT_SECRET: secret, DATA_DIR: dataDir() };
+    expect(loadConfig({ ...base, BUS_NAMESPACE: 'eu-staging_2' }).busNamespace).toBe('eu-staging_2');
+    expect(loadConfig({ ...base, BUS_NAMESPACE: 'n'.repeat(40) }).busNamespace).toBe('n'.repeat(40));
+    expect(loadConfig({ ...base, BUS_NAMESPACE: ' ' }).busNamespace).toBe('orderly');
   });
 
   it('requires JWT_SECRET with a real database', () => {

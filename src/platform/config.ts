@@ -4,6 +4,8 @@ import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 
 export type MessageBusKind = 'in-process' | 'rabbitmq' | 'nats';
+/** The bus namespace of deployments that set none: its broker names are the ones Orderly always used. */
+export const DEFAULT_BUS_NAMESPACE = 'orderly';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 /** A setting that is missing or malformed; the message names the variable. The process exits with 1. */
@@ -37,6 +39,15 @@ const EnvSchema = z.object({
   AMQP_URL: url(['amqp:', 'amqps:']),
   NATS_URL: url(['nats:', 'tls:']),
   MESSAGE_BUS: z.preprocess(blankToUndefined, z.enum(['in-process', 'rabbitmq', 'nats']).optional()),
+  BUS_NAMESPACE: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .regex(/^[a-z0-9_-]{1,40}$/, 'must be 1 to 40 lowercase letters, digits, - or _')
+      // NATS keeps a namespace's dead letters in `<NS>_DLQ` on subjects `<ns>-dlq.>`: such a name would collide with them
+      .refine((v) => !/[-_]dlq$/.test(v), 'must not end in -dlq or _dlq')
+      .default(DEFAULT_BUS_NAMESPACE),
+  ),
   JWT_SECRET: z.preprocess(blankToUndefined, z.string().min(32, 'must be at least 32 characters').optional()),
   ORDERLY_ADMIN_EMAIL: z.preprocess(blankToUndefined, z.email().optional()),
   ORDERLY_ADMIN_PASSWORD: z.preprocess(blankToUndefined, z.string().min(8, 'must be at least 8 characters').max(128).optional()),
@@ -59,6 +70,11 @@ export class Config {
   readonly messageBus!: MessageBusKind;
   readonly amqpUrl?: string;
   readonly natsUrl?: string;
+  /**
+   * Keeps apps that share a broker apart: RabbitMQ exchange `<ns>.events` and queues `<ns>.<subscriber>`, NATS stream
+   * `<NS>` on subjects `<ns>.>` and consumers `<ns>_<subscriber>__<type>` (see connectBus).
+   */
+  readonly busNamespace!: string;
   readonly jwtSecret!: string;
   readonly admin?: { email: string; password: string };
   readonly logLevel!: LogLevel;
@@ -97,6 +113,7 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     messageBus: chooseMessageBus(e.MESSAGE_BUS, e.AMQP_URL, e.NATS_URL),
     amqpUrl: e.AMQP_URL,
     natsUrl: e.NATS_URL,
+    busNamespace: e.BUS_NAMESPACE,
     jwtSecret: e.JWT_SECRET ?? embeddedJwtSecret(e.DATABASE_URL, dataDir),
     admin: adminAccount(e.ORDERLY_ADMIN_EMAIL, e.ORDERLY_ADMIN_PASSWORD),
     logLevel: e.LOG_LEVEL,

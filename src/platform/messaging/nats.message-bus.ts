@@ -23,6 +23,8 @@ export type NatsBusOptions = Partial<DeliveryPolicy> & {
   stream?: string;
   /** subject = `<prefix>.<type>` (default 'orderly'); dead letters use `<prefix>-dlq.<type>` */
   subjectPrefix?: string;
+  /** put before the subscriber in each durable consumer's name, e.g. 'staging.' (default '': see consumerName) */
+  consumerPrefix?: string;
   /** unacknowledged messages per consumer, handled concurrently (default 64) */
   prefetch?: number;
   /** a delivery not acknowledged within this time is sent again (default 30 s) */
@@ -34,7 +36,7 @@ export type NatsBusOptions = Partial<DeliveryPolicy> & {
   logger?: BusLogger;
 };
 
-type Settings = DeliveryPolicy & Required<Pick<NatsBusOptions, 'stream' | 'subjectPrefix' | 'prefetch' | 'ackWaitMs'>>;
+type Settings = DeliveryPolicy & Required<Pick<NatsBusOptions, 'stream' | 'subjectPrefix' | 'consumerPrefix' | 'prefetch' | 'ackWaitMs'>>;
 type Subscription = { subscriber: string; consumer: string; messages: ConsumerMessages; handler: MessageHandler; loop?: Promise<void> };
 
 /** Published concurrently at most this many at a time; the PubAcks are awaited per window. */
@@ -43,11 +45,12 @@ const PUBLISH_WINDOW = 256;
 /**
  * NATS JetStream transport. One stream on `<prefix>.>`; `publish` awaits each PubAck and sets the message id as
  * `Nats-Msg-Id`, so the server drops a republish within the duplicate window. A subscriber gets one durable pull
- * consumer per type (`<subscriber>__<type>`): NATS 2.9 allows one filter subject per consumer, and one layout for
- * every server version keeps the consumers' positions when the server is upgraded. A failed handler naks with
- * `retryDelayMs`; the delivery that reaches `maxDeliveries` is copied to `<prefix>-dlq.<type>` in `<stream>_DLQ`
- * (PubAck awaited) and then terminated. Consumers have no server-side max_deliver, so a message whose handler
- * never answered (crash, ack timeout) is still counted and dead-lettered, not dropped.
+ * consumer per type (`<consumerPrefix><subscriber>__<type>`, '.' written '_'): NATS 2.9 allows one filter subject
+ * per consumer, and one layout for every server version keeps the consumers' positions when the server is upgraded.
+ * A failed handler naks with `retryDelayMs`; the delivery that reaches `maxDeliveries` is copied to
+ * `<prefix>-dlq.<type>` in `<stream>_DLQ` (PubAck awaited) and then terminated. Consumers have no server-side
+ * max_deliver, so a message whose handler never answered (crash, ack timeout) is still counted and dead-lettered,
+ * not dropped.
  */
 export class NatsMessageBus extends MessageBus {
   private readonly subscriptions: Subscription[] = [];
@@ -72,6 +75,7 @@ export class NatsMessageBus extends MessageBus {
     const settings: Settings = {
       stream: options.stream ?? 'ORDERLY',
       subjectPrefix: options.subjectPrefix ?? 'orderly',
+      consumerPrefix: options.consumerPrefix ?? '',
       maxDeliveries: options.maxDeliveries ?? 5,
       retryDelayMs: options.retryDelayMs ?? 1000,
       prefetch: options.prefetch ?? 64,
@@ -116,9 +120,9 @@ export class NatsMessageBus extends MessageBus {
 
   async subscribe(subscriber: string, types: readonly string[], handler: MessageHandler): Promise<void> {
     this.ensureOpen();
-    const { stream, subjectPrefix, prefetch, ackWaitMs } = this.settings;
+    const { stream, subjectPrefix, consumerPrefix, prefetch, ackWaitMs } = this.settings;
     for (const type of types) {
-      const consumer = consumerName(subscriber, type);
+      const consumer = consumerName(`${consumerPrefix}${subscriber}`, type);
       await ensureConsumer(this.jsm, stream, {
         durable_name: consumer,
         filter_subject: `${subjectPrefix}.${type}`,

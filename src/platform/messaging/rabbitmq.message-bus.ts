@@ -6,6 +6,8 @@ import { defaultBusLogger, describeError, waitOutOutages, type BusLogger, type D
 export type RabbitMqBusOptions = Partial<DeliveryPolicy> & {
   /** durable topic exchange every message is published to (default 'orderly.events') */
   exchange?: string;
+  /** put before each subscriber's queue name, e.g. 'staging.' gives `staging.<subscriber>` (default '': the subscriber's name) */
+  queuePrefix?: string;
   /** unacknowledged messages per subscriber, handled concurrently (default 64) */
   prefetch?: number;
   logger?: BusLogger;
@@ -15,14 +17,15 @@ type Subscription = { subscriber: string; queue: string; channel: Channel; consu
 
 /**
  * RabbitMQ transport. Messages go to one durable topic exchange with the message type as routing key, persistent,
- * under publisher confirms. Each subscriber owns a durable queue bound to its types; a handler failure rejects the
- * message into `<queue>.retry`, whose TTL (`retryDelayMs`) dead-letters it back to the queue; the delivery that
- * reaches `maxDeliveries` (counted from the `x-death` header) is parked in `<queue>.dlq` instead.
+ * under publisher confirms. Each subscriber owns a durable queue `<queuePrefix><subscriber>` bound to its types; a
+ * handler failure rejects the message into `<queue>.retry`, whose TTL (`retryDelayMs`) dead-letters it back to the
+ * queue; the delivery that reaches `maxDeliveries` (counted from the `x-death` header) is parked in `<queue>.dlq`.
  * The retry delay is fixed per queue: changing it needs the `.retry` queue deleted first.
  * No reconnection: after a connection or channel failure the error is logged and every publish rejects.
  */
 export class RabbitMqMessageBus extends MessageBus {
   private readonly subscriptions: Subscription[] = [];
+  private readonly declared = new Set<string>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private failure: Error | undefined;
   private closing: Promise<void> | undefined;
@@ -31,6 +34,7 @@ export class RabbitMqMessageBus extends MessageBus {
     private readonly connection: ChannelModel,
     private readonly publisher: ConfirmChannel,
     private readonly exchange: string,
+    private readonly queuePrefix: string,
     private readonly policy: DeliveryPolicy,
     private readonly prefetch: number,
     private readonly logger: BusLogger,
@@ -50,7 +54,8 @@ export class RabbitMqMessageBus extends MessageBus {
       const publisher = await connection.createConfirmChannel();
       await publisher.assertExchange(exchange, 'topic', { durable: true });
       const policy = { maxDeliveries: options.maxDeliveries ?? 5, retryDelayMs: options.retryDelayMs ?? 1000 };
-      return new RabbitMqMessageBus(connection, publisher, exchange, policy, options.prefetch ?? 64, options.logger ?? defaultBusLogger());
+      const { queuePrefix = '', prefetch = 64, logger = defaultBusLogger() } = options;
+      return new RabbitMqMessageBus(connection, publisher, exchange, queuePrefix, policy, prefetch, logger);
     } catch (error) {
       await connection.close().catch(() => undefined);
       throw error;
@@ -77,12 +82,13 @@ export class RabbitMqMessageBus extends MessageBus {
 
   async subscribe(subscriber: string, types: readonly string[], handler: MessageHandler): Promise<void> {
     this.ensureOpen();
-    const queue = subscriber;
+    const queue = `${this.queuePrefix}${subscriber}`;
     const channel = await this.connection.createChannel();
     channel.on('error', (error: Error) => this.logger.error('rabbitmq consumer channel error', { subscriber, err: error }));
     channel.on('close', () => {
       if (!this.closing) this.logger.error('rabbitmq consumer channel closed; no more deliveries', { subscriber });
     });
+    for (const name of [queue, `${queue}.retry`, `${queue}.dlq`]) this.declared.add(name);
     await channel.assertQueue(queue, { durable: true, deadLetterExchange: '', deadLetterRoutingKey: `${queue}.retry` });
     await channel.assertQueue(`${queue}.retry`, {
       durable: true,
@@ -102,6 +108,11 @@ export class RabbitMqMessageBus extends MessageBus {
     });
     subscription.consumerTag = consumerTag;
     this.subscriptions.push(subscription);
+  }
+
+  /** The queues this bus declared (or tried to): each subscriber's queue, its `.retry` and its `.dlq`. */
+  get queues(): string[] {
+    return [...this.declared];
   }
 
   /** Stops consuming, lets in-flight handlers and publishes finish, then closes the channels and the connection. */

@@ -30,7 +30,7 @@ const SessionSchema = z.object({
 });
 
 /** Accounts and sessions: register, log in, refresh (rotating), log out. */
-@ApiTags('identity')
+@ApiTags('Identity')
 @Controller(`${API_V1}/auth`)
 export class AuthController {
   constructor(

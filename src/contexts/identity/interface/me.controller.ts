@@ -10,7 +10,7 @@ import { ROLES, UserNotFound } from '../domain/user';
 export const ProfileSchema = z.object({ id: z.uuid(), email: z.email(), name: z.string(), role: z.enum(ROLES) });
 
 /** The caller's own account. */
-@ApiTags('identity')
+@ApiTags('Identity')
 @Controller(API_V1)
 export class MeController {
   constructor(private readonly db: Database) {}
