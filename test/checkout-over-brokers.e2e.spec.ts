@@ -4,6 +4,8 @@ import { connect as amqpConnect, type Channel } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { busNames } from '../src/app/platform.module';
 import { MessageBus } from '../src/platform/messaging/message-bus';
+import { NatsMessageBus } from '../src/platform/messaging/nats.message-bus';
+import { OutboxPublisher } from '../src/platform/messaging/outbox-publisher';
 import { RabbitMqMessageBus } from '../src/platform/messaging/rabbitmq.message-bus';
 import { Database } from '../src/platform/persistence/database';
 import { SystemClock } from '../src/shared-kernel/clock';
@@ -23,28 +25,23 @@ const PRICE = 1250;
 
 type Broker = {
   backend: Extract<Backend, 'rabbitmq' | 'nats'>;
+  adapter: { prototype: MessageBus };
+  /** The queues / durable consumers the app created, and the prefix every one must carry. */
+  created(namespace: string, bus: MessageBus): Promise<{ names: string[]; prefix: string }>;
   /** What the run left on the broker's dead-letter queues / stream (0 when every message was handled). */
   parked(namespace: string, bus: MessageBus): Promise<number>;
   /** Deletes every queue and exchange / stream (with its consumers) the namespace created. */
   cleanup(namespace: string, bus: MessageBus | undefined): Promise<void>;
 };
 
+/** Runs `work` on a connection of its own, closed afterwards. */
 const withAmqp = async <T>(work: (channel: Channel) => Promise<T>) => {
   const connection = await amqpConnect(BACKEND_URLS.rabbitmq);
-  try {
-    return await work(await connection.createChannel());
-  } finally {
-    await connection.close();
-  }
+  return work(await connection.createChannel()).finally(() => connection.close());
 };
-
 const withJsm = async <T>(work: (jsm: JetStreamManager) => Promise<T>) => {
   const nc = await natsConnect({ servers: BACKEND_URLS.nats });
-  try {
-    return await work(await jetstreamManager(nc));
-  } finally {
-    await nc.close();
-  }
+  return work(await jetstreamManager(nc)).finally(() => nc.close());
 };
 const natsStreams = (namespace: string) => [busNames(namespace).nats.stream, `${busNames(namespace).nats.stream}_DLQ`];
 const queuesOf = (bus: MessageBus | undefined) => (bus instanceof RabbitMqMessageBus ? bus.queues : []);
@@ -52,6 +49,8 @@ const queuesOf = (bus: MessageBus | undefined) => (bus instanceof RabbitMqMessag
 const BROKERS: Broker[] = [
   {
     backend: 'rabbitmq',
+    adapter: RabbitMqMessageBus,
+    created: async (namespace, bus) => ({ names: queuesOf(bus), prefix: `${namespace}.` }),
     parked: (_, bus) =>
       withAmqp(async (channel) => {
         let parked = 0;
@@ -66,6 +65,13 @@ const BROKERS: Broker[] = [
   },
   {
     backend: 'nats',
+    adapter: NatsMessageBus,
+    created: (namespace) =>
+      withJsm(async (jsm) => {
+        const names: string[] = [];
+        for await (const consumer of jsm.consumers.list(busNames(namespace).nats.stream)) names.push(consumer.name);
+        return { names, prefix: `${namespace}_` };
+      }),
     parked: (namespace) => withJsm(async (jsm) => (await jsm.streams.info(natsStreams(namespace)[1])).state.messages),
     cleanup: (namespace) =>
       withJsm(async (jsm) => {
@@ -134,12 +140,9 @@ describe.each(BROKERS)('checkout over $backend (e2e)', (broker) => {
     expect(res.statusCode, res.body).toBe(202);
     return res.json<{ orderId: string }>().orderId;
   };
+  type Order = { status: string; cancellationReason?: string; total: { amount: number } };
   const order = async (customer: LoggedIn, orderId: string) =>
-    (await t!.inject('GET', `/api/v1/orders/${orderId}`, { token: customer.token })).json<{
-      status: string;
-      cancellationReason?: string;
-      total: { amount: number };
-    }>();
+    (await t!.inject('GET', `/api/v1/orders/${orderId}`, { token: customer.token })).json<Order>();
   const terminal = (customer: LoggedIn, orderId: string) =>
     until(`order ${orderId} to end`, async () => {
       const o = await order(customer, orderId);
@@ -147,13 +150,9 @@ describe.each(BROKERS)('checkout over $backend (e2e)', (broker) => {
     });
   const stock = async (sku: string) =>
     (await t!.inject('GET', `/api/v1/inventory/${sku}`, { token: admin.token })).json<{ onHand: number; reserved: number }>();
+  const LEDGER = 'select payment_id, state, captured from payment_sandbox.payments where payment_id = any($1)';
   const ledger = async (orderIds: string[]) =>
-    (
-      await db.query<{ payment_id: string; state: string; captured: string }>(
-        'select payment_id, state, captured from payment_sandbox.payments where payment_id = any($1)',
-        [orderIds],
-      )
-    ).rows;
+    (await db.query<{ payment_id: string; state: string; captured: string }>(LEDGER, [orderIds])).rows;
   const count = async (sql: string, params: unknown[] = []) => Number((await db.query<{ n: string }>(sql, params)).rows[0].n);
 
   /** Every flow ended and every message was applied once; no dead letter in PostgreSQL nor on the broker. */
@@ -163,7 +162,15 @@ describe.each(BROKERS)('checkout over $backend (e2e)', (broker) => {
     expect(await deliveryViolations(db)).toEqual([]);
     expect(await count('select count(*) as n from es.dead_letters')).toBe(0);
     expect(await broker.parked(namespace, bus!)).toBe(0);
+    expect(t!.get(OutboxPublisher).publishedCount).toBeGreaterThan(0); // the messages went through the broker
   };
+
+  it('keeps to its own namespace on the broker', async () => {
+    expect(bus).toBeInstanceOf(broker.adapter);
+    const { names, prefix } = await broker.created(namespace, bus!);
+    expect(names.length).toBeGreaterThanOrEqual(5); // one per subscriber at least
+    expect(names.filter((name) => !name.startsWith(prefix))).toEqual([]);
+  });
 
   it('tok_approve: the order is confirmed, its stock reserved and the money captured once', async () => {
     const customer = await t!.registerAndLogin('customer');

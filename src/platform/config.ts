@@ -72,7 +72,8 @@ export class Config {
   readonly natsUrl?: string;
   /**
    * Keeps apps that share a broker apart: RabbitMQ exchange `<ns>.events` and queues `<ns>.<subscriber>`, NATS stream
-   * `<NS>` on subjects `<ns>.>` and consumers `<ns>_<subscriber>__<type>` (see connectBus).
+   * `<NS>` on subjects `<ns>.>` and consumers `<ns>_<subscriber>__<type>`. The default namespace keeps the queue and
+   * consumer names it always had, without the prefix (see busNames in the platform module).
    */
   readonly busNamespace!: string;
   readonly jwtSecret!: string;
