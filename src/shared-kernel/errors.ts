@@ -5,7 +5,6 @@ export type ErrorKind =
   | 'forbidden' // 403
   | 'not_found' // 404
   | 'conflict' // 409
-  | 'payload_too_large' // 413
   | 'unprocessable' // 422
   | 'rate_limited' // 429
   | 'unavailable'; // 503
@@ -23,69 +22,25 @@ export abstract class DomainError extends Error {
   }
 }
 
-/** For rules that need no class of their own (e.g. a missing resource looked up by id). */
-export class NotFound extends DomainError {
-  readonly kind = 'not_found';
-  constructor(
-    readonly code: string,
-    message = 'not found',
-    details: Record<string, unknown> = {},
-  ) {
-    super(message, details);
-  }
-}
+/**
+ * A DomainError of one kind whose code is given where it is thrown: for rules that need no class of their own
+ * (a missing resource looked up by id, an input refused at the edge).
+ */
+const errorOfKind = <K extends ErrorKind>(kind: K, defaultMessage: string) =>
+  class extends DomainError {
+    readonly kind: K = kind;
+    constructor(
+      readonly code: string,
+      message = defaultMessage,
+      details: Record<string, unknown> = {},
+    ) {
+      super(message, details);
+    }
+  };
 
-export class InvalidInput extends DomainError {
-  readonly kind = 'validation';
-  constructor(
-    readonly code: string,
-    message: string,
-    details: Record<string, unknown> = {},
-  ) {
-    super(message, details);
-  }
-}
-
-export class Conflict extends DomainError {
-  readonly kind = 'conflict';
-  constructor(
-    readonly code: string,
-    message: string,
-    details: Record<string, unknown> = {},
-  ) {
-    super(message, details);
-  }
-}
-
-export class Forbidden extends DomainError {
-  readonly kind = 'forbidden';
-  constructor(
-    readonly code: string,
-    message = 'forbidden',
-    details: Record<string, unknown> = {},
-  ) {
-    super(message, details);
-  }
-}
-
-export class Unauthorized extends DomainError {
-  readonly kind = 'unauthorized';
-  constructor(
-    readonly code: string,
-    message = 'authentication required',
-    details: Record<string, unknown> = {},
-  ) {
-    super(message, details);
-  }
-}
-
-export class Unavailable extends DomainError {
-  readonly kind = 'unavailable';
-  constructor(
-    readonly code: string,
-    message = 'temporarily unavailable',
-    details: Record<string, unknown> = {},
-  ) {
-    super(message, details);
-  }
-}
+export class NotFound extends errorOfKind('not_found', 'not found') {}
+export class InvalidInput extends errorOfKind('validation', 'the input is not valid') {}
+export class Conflict extends errorOfKind('conflict', 'conflict with the current state') {}
+export class Forbidden extends errorOfKind('forbidden', 'forbidden') {}
+export class Unauthorized extends errorOfKind('unauthorized', 'authentication required') {}
+export class Unavailable extends errorOfKind('unavailable', 'temporarily unavailable') {}

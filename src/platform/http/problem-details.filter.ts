@@ -37,7 +37,6 @@ const KIND_STATUS: Record<ErrorKind, number> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
-  payload_too_large: 413,
   unprocessable: 422,
   rate_limited: 429,
   unavailable: 503,
