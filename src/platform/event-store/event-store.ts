@@ -64,6 +64,26 @@ export class WrongExpectedVersion extends Error {
   }
 }
 
+/** Unique violation (a concurrent insert), CHECK violation (a write on stale state), serialization failure, deadlock. */
+const LOST_RACE_SQLSTATES = new Set(['23505', '23514', '40001', '40P01']);
+
+/**
+ * Runs a command's transaction again when it lost a race to a concurrent writer (another append took the version, a
+ * unique key or a CHECK refused a stale write): the retry reads fresh state, so its decision is made on what is
+ * committed. Other errors, and the last attempt's, are thrown.
+ */
+export const retryOnConflict = async <T>(work: () => Promise<T>, attempts = 8): Promise<T> => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      const lostRace = error instanceof WrongExpectedVersion || LOST_RACE_SQLSTATES.has((error as { code?: string } | null)?.code ?? '');
+      if (!lostRace || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+    }
+  }
+};
+
 /** Rewrites an older stored shape of an event type into the current one, one schema version at a time. */
 export type Upcaster = { type: string; fromVersion: number; upcast: (data: Record<string, unknown>) => Record<string, unknown> };
 

@@ -1,4 +1,4 @@
-import { type CommandMeta, EventStore, WrongExpectedVersion } from '../../../platform/event-store/event-store';
+import { type CommandMeta, EventStore, retryOnConflict } from '../../../platform/event-store/event-store';
 import type { Database, Sql } from '../../../platform/persistence/database';
 import { type CartEvent, type CartState, evolve } from '../domain/cart';
 import { cartStream, loadCart } from './carts.projection';
@@ -24,16 +24,4 @@ export const decideOnCart = async (
     return { state: events.reduce(evolve, current.state), version: result.nextExpectedVersion };
   };
   return tx ? run(tx) : retryOnConflict(() => deps.db.transaction(run));
-};
-
-/** Runs `work` again (a few times) when it lost an expected-version race or a unique-key race. */
-export const retryOnConflict = async <T>(work: () => Promise<T>, attempts = 5): Promise<T> => {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await work();
-    } catch (error) {
-      const lostRace = error instanceof WrongExpectedVersion || (error as { code?: string } | null)?.code === '23505';
-      if (!lostRace || attempt >= attempts) throw error;
-    }
-  }
 };

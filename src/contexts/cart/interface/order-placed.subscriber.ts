@@ -1,10 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { z } from 'zod';
-import type { CommandMeta } from '../../../platform/event-store/event-store';
+import { type CommandMeta, retryOnConflict } from '../../../platform/event-store/event-store';
 import { Inbox, type IntegrationMessage, MessageBus } from '../../../platform/messaging/message-bus';
 import { Clock } from '../../../shared-kernel/clock';
 import { CheckOutCartHandler } from '../application/check-out-cart';
-import { retryOnConflict } from '../application/cart-writes';
 import { OrderingMessages } from '../../ordering/contracts';
 
 const SUBSCRIBER = 'cart.checkout';

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { type CommandMeta, EventStore } from '../../../platform/event-store/event-store';
+import { type CommandMeta, EventStore, retryOnConflict } from '../../../platform/event-store/event-store';
 import { Database, type Sql } from '../../../platform/persistence/database';
 import { releaseForOrder, reservationDecider, type ReservationState } from '../domain/reservation';
 import { lockStocks } from './stock-levels.projection';
-import { appendReservationDecision, reservationStream, retryOnConflict, statesOf } from './stock-writes';
+import { appendReservationDecision, reservationStream, statesOf } from './stock-writes';
 
 export type ReleaseStock = { orderId: string };
 

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { type CommandMeta, EventStore } from '../../../platform/event-store/event-store';
+import { type CommandMeta, EventStore, retryOnConflict } from '../../../platform/event-store/event-store';
 import { Database } from '../../../platform/persistence/database';
 import { available, initialStockState, setLevel } from '../domain/stock';
 import { lockStocks, type StockLevelView } from './stock-levels.projection';
-import { retryOnConflict, stockStream } from './stock-writes';
+import { stockStream } from './stock-writes';
 
 export type SetStockLevel = { sku: string; onHand: number };
 

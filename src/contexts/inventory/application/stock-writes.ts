@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type CommandMeta, EventStore, WrongExpectedVersion } from '../../../platform/event-store/event-store';
+import { type CommandMeta, EventStore } from '../../../platform/event-store/event-store';
 import type { Sql } from '../../../platform/persistence/database';
 import type { ReservationDecision } from '../domain/reservation';
 import type { StockState } from '../domain/stock';
@@ -47,22 +47,3 @@ export const appendReservationDecision = async (
 };
 
 /** PostgreSQL codes after which the whole transaction is simply run again: unique and check violations, serialization failure, deadlock. */
-const RETRYABLE_SQLSTATES = new Set(['23505', '23514', '40001', '40P01']);
-
-const isRetryable = (error: unknown): boolean =>
-  error instanceof WrongExpectedVersion || RETRYABLE_SQLSTATES.has((error as { code?: string } | null)?.code ?? '');
-
-/**
- * Runs a transaction again when it lost a race (another writer appended first, or a CHECK refused a stale write);
- * the retry reads fresh state, so its decision is made on what is committed.
- */
-export const retryOnConflict = async <T>(work: () => Promise<T>, attempts = 8): Promise<T> => {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await work();
-    } catch (error) {
-      if (attempt >= attempts || !isRetryable(error)) throw error;
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
-    }
-  }
-};

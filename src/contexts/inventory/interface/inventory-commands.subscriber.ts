@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
-import type { CommandMeta } from '../../../platform/event-store/event-store';
+import { type CommandMeta, retryOnConflict } from '../../../platform/event-store/event-store';
 import { Inbox, type IntegrationMessage, MessageBus } from '../../../platform/messaging/message-bus';
 import { Clock } from '../../../shared-kernel/clock';
 import { InvalidInput } from '../../../shared-kernel/errors';
 import { ReleaseStockHandler } from '../application/release-stock';
 import { ReserveStockHandler } from '../application/reserve-stock';
-import { retryOnConflict } from '../application/stock-writes';
 import { InventoryMessages } from '../contracts';
 
 const SUBSCRIBER = 'inventory.commands';
