@@ -75,4 +75,22 @@ describe('the OpenAPI document', () => {
       if (operation!.security?.length) expect(operation!.responses, route).toHaveProperty('401');
     }
   });
+
+  it('documents request bodies and query parameters with the schemas that validate them', async () => {
+    const document = (await t.inject('GET', '/api/docs-json')).json();
+    const checkout = document.paths['/api/v1/checkout'].post;
+    const body = checkout.requestBody.content['application/json'].schema;
+    expect(body.required).toEqual(expect.arrayContaining(['paymentToken', 'shippingAddress']));
+    expect(body.additionalProperties).toBe(false);
+    const listed = (document.paths['/api/v1/products'].get.parameters as { name: string; in: string }[]).filter((p) => p.in === 'query');
+    expect(listed.map((p) => p.name).sort()).toEqual(['category', 'cursor', 'limit']);
+    // and the same schema refuses what it documents as not allowed
+    const { token } = await t.registerAndLogin('customer');
+    const refused = await t.inject('POST', '/api/v1/checkout', {
+      token,
+      headers: { 'idempotency-key': 'documented-1' },
+      body: { paymentToken: 'tok_approve', shippingAddress: {}, extra: 1 },
+    });
+    expect(refused.statusCode).toBe(400);
+  });
 });

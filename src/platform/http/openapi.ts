@@ -1,4 +1,4 @@
-import { applyDecorators, INestApplication } from '@nestjs/common';
+import { applyDecorators, Body, INestApplication, Query } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ApiBody, ApiQuery, ApiResponse, DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -6,6 +6,7 @@ import type { OpenAPIObject, OperationObject, ParameterObject, PathItemObject, S
 import { z } from 'zod';
 import { serveSwaggerUi } from './swagger-ui';
 import { IDEMPOTENT, IS_PUBLIC, Role, ROLES } from './request-context';
+import { ZodPipe } from './zod.pipe';
 
 export const OPENAPI_JSON_PATH = 'api/docs-json';
 export const OPENAPI_UI_PATH = 'api/docs';
@@ -31,6 +32,28 @@ export const ApiZodQuery = (schema: z.ZodObject) => {
     ),
   );
 };
+
+/** Applies a method decorator from a parameter decorator, so one schema both validates and documents the input. */
+const onMethod = (decorator: MethodDecorator, target: object, key: string | symbol | undefined) => {
+  if (key === undefined) throw new Error('ValidBody / ValidQuery decorate a parameter of a route method');
+  decorator(target, key, Object.getOwnPropertyDescriptor(target, key)!);
+};
+
+/** The request body, validated with `schema` (400 problem+json listing each issue) and documented with it. */
+export const ValidBody =
+  (schema: z.ZodType): ParameterDecorator =>
+  (target, key, index) => {
+    Body(new ZodPipe(schema))(target, key, index);
+    onMethod(ApiZodBody(schema), target, key);
+  };
+
+/** The query string, validated with `schema` and documented with it, one parameter per property. */
+export const ValidQuery =
+  (schema: z.ZodObject): ParameterDecorator =>
+  (target, key, index) => {
+    Query(new ZodPipe(schema))(target, key, index);
+    onMethod(ApiZodQuery(schema), target, key);
+  };
 
 /** Documents a success response with a zod schema of its body. */
 export const ApiZodResponse = (status: number, schema: z.ZodType, description = 'success') =>

@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { Sku } from '../../catalog/contracts';
 
-export const Sku = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a SKU is 1-64 letters, digits, dots, dashes or underscores');
 const Quantity = z.number().int().min(1).max(99);
 
 export const AddCartItemBody = z.object({ sku: Sku, quantity: Quantity }).strict();

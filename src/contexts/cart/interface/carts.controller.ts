@@ -1,7 +1,7 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
 import type { z } from 'zod';
 import type { CommandMeta } from '../../../platform/event-store/event-store';
-import { ApiProblems, ApiZodBody, ApiZodResponse } from '../../../platform/http/openapi';
+import { ApiProblems, ApiZodResponse, ValidBody } from '../../../platform/http/openapi';
 import { type AuthUser, CurrentUser, Idempotent, Meta } from '../../../platform/http/request-context';
 import { ZodPipe } from '../../../platform/http/zod.pipe';
 import { Database } from '../../../platform/persistence/database';
@@ -9,7 +9,8 @@ import { AddCartItemHandler } from '../application/add-cart-item';
 import { getCart } from '../application/carts.projection';
 import { ChangeCartItemQuantityHandler } from '../application/change-cart-item-quantity';
 import { RemoveCartItemHandler } from '../application/remove-cart-item';
-import { AddCartItemBody, CartResponse, ChangeCartItemQuantityBody, Sku } from './cart.schemas';
+import { Sku } from '../../catalog/contracts';
+import { AddCartItemBody, CartResponse, ChangeCartItemQuantityBody } from './cart.schemas';
 
 const SkuParam = new ZodPipe(Sku, 'cart.invalid_sku');
 
@@ -33,21 +34,19 @@ export class CartsController {
   @Post('items')
   @HttpCode(200)
   @Idempotent()
-  @ApiZodBody(AddCartItemBody)
   @ApiZodResponse(200, CartResponse)
   @ApiProblems(400, 404, 409)
-  add(@Body(new ZodPipe(AddCartItemBody)) body: z.infer<typeof AddCartItemBody>, @CurrentUser() user: AuthUser, @Meta() meta: CommandMeta) {
+  add(@ValidBody(AddCartItemBody) body: z.infer<typeof AddCartItemBody>, @CurrentUser() user: AuthUser, @Meta() meta: CommandMeta) {
     return this.addItem.execute({ cartId: user.id, ...body }, meta);
   }
 
   @Put('items/:sku')
   @Idempotent()
-  @ApiZodBody(ChangeCartItemQuantityBody)
   @ApiZodResponse(200, CartResponse)
   @ApiProblems(400, 404, 409)
   change(
     @Param('sku', SkuParam) sku: string,
-    @Body(new ZodPipe(ChangeCartItemQuantityBody)) body: z.infer<typeof ChangeCartItemQuantityBody>,
+    @ValidBody(ChangeCartItemQuantityBody) body: z.infer<typeof ChangeCartItemQuantityBody>,
     @CurrentUser() user: AuthUser,
     @Meta() meta: CommandMeta,
   ) {

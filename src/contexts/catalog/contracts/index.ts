@@ -1,9 +1,13 @@
+import { z } from 'zod';
 import type { Money } from '../../../shared-kernel/money';
 
 /**
  * Catalog's public contract: the integration events it publishes and the query facade other contexts use
  * (the cart for its price snapshot, ordering at checkout). Consumers must tolerate extra fields.
  */
+
+/** What a SKU looks like, wherever one is accepted (catalog, cart, inventory): the catalog defines it. */
+export const Sku = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a SKU is 1-64 letters, digits, dots, dashes or underscores');
 
 export const CatalogMessages = {
   productCreated: 'catalog.product-created.v1',

@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import { Sku } from '../contracts';
 
 /** Request and response shapes of the catalog API: validation, types and OpenAPI from one place. */
 
-export const Sku = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a SKU is 1-64 letters, digits, dots, dashes or underscores');
 export const Slug = z
   .string()
   .max(64)

@@ -1,9 +1,8 @@
-import { Body, Controller, Get, Post } from '@nestjs/common';
+import { Controller, Get, Post } from '@nestjs/common';
 import type { z } from 'zod';
 import type { CommandMeta } from '../../../platform/event-store/event-store';
-import { ApiProblems, ApiZodBody, ApiZodResponse } from '../../../platform/http/openapi';
+import { ApiProblems, ApiZodResponse, ValidBody } from '../../../platform/http/openapi';
 import { Idempotent, Meta, Public, Roles } from '../../../platform/http/request-context';
-import { ZodPipe } from '../../../platform/http/zod.pipe';
 import { Database } from '../../../platform/persistence/database';
 import { CreateCategoryHandler } from '../application/create-category';
 import { findCategories } from '../application/product-queries';
@@ -26,10 +25,9 @@ export class CategoriesController {
   @Post()
   @Roles('admin')
   @Idempotent()
-  @ApiZodBody(CreateCategoryBody)
   @ApiZodResponse(201, CategoryResponse)
   @ApiProblems(400, 409, 422)
-  create(@Body(new ZodPipe(CreateCategoryBody)) body: z.infer<typeof CreateCategoryBody>, @Meta() meta: CommandMeta) {
+  create(@ValidBody(CreateCategoryBody) body: z.infer<typeof CreateCategoryBody>, @Meta() meta: CommandMeta) {
     return this.createCategory.execute(body, meta);
   }
 }

@@ -1,9 +1,8 @@
-import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
+import { Controller, Get, Param, Patch, Post } from '@nestjs/common';
 import type { z } from 'zod';
 import type { CommandMeta } from '../../../platform/event-store/event-store';
-import { ApiProblems, ApiZodBody, ApiZodQuery, ApiZodResponse } from '../../../platform/http/openapi';
+import { ApiProblems, ApiZodResponse, ValidBody, ValidQuery } from '../../../platform/http/openapi';
 import { Idempotent, Meta, Public, Roles } from '../../../platform/http/request-context';
-import { ZodPipe } from '../../../platform/http/zod.pipe';
 import { Database } from '../../../platform/persistence/database';
 import { NotFound } from '../../../shared-kernel/errors';
 import { CreateProductHandler } from '../application/create-product';
@@ -23,10 +22,9 @@ export class ProductsController {
   /** Pages in creation order; follow `nextCursor` until it is null. */
   @Get()
   @Public()
-  @ApiZodQuery(ListProductsQuery)
   @ApiZodResponse(200, ProductPageResponse)
   @ApiProblems(400)
-  list(@Query(new ZodPipe(ListProductsQuery)) query: z.infer<typeof ListProductsQuery>) {
+  list(@ValidQuery(ListProductsQuery) query: z.infer<typeof ListProductsQuery>) {
     return findProducts(this.db, query);
   }
 
@@ -43,24 +41,18 @@ export class ProductsController {
   @Post()
   @Roles('admin')
   @Idempotent()
-  @ApiZodBody(CreateProductBody)
   @ApiZodResponse(201, ProductResponse)
   @ApiProblems(400, 409, 422)
-  create(@Body(new ZodPipe(CreateProductBody)) body: z.infer<typeof CreateProductBody>, @Meta() meta: CommandMeta) {
+  create(@ValidBody(CreateProductBody) body: z.infer<typeof CreateProductBody>, @Meta() meta: CommandMeta) {
     return this.createProduct.execute(body, meta);
   }
 
   @Patch(':id')
   @Roles('admin')
   @Idempotent()
-  @ApiZodBody(ReviseProductBody)
   @ApiZodResponse(200, ProductResponse)
   @ApiProblems(400, 404, 422)
-  revise(
-    @Param('id') id: string,
-    @Body(new ZodPipe(ReviseProductBody)) body: z.infer<typeof ReviseProductBody>,
-    @Meta() meta: CommandMeta,
-  ) {
+  revise(@Param('id') id: string, @ValidBody(ReviseProductBody) body: z.infer<typeof ReviseProductBody>, @Meta() meta: CommandMeta) {
     return this.reviseProduct.execute({ productId: id, ...body }, meta);
   }
 }

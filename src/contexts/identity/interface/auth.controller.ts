@@ -1,10 +1,9 @@
-import { Body, Controller, Header, HttpCode, Post } from '@nestjs/common';
+import { Controller, Header, HttpCode, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import type { CommandMeta } from '../../../platform/event-store/event-store';
-import { ApiProblems, ApiZodBody, ApiZodResponse } from '../../../platform/http/openapi';
+import { ApiProblems, ApiZodResponse, ValidBody } from '../../../platform/http/openapi';
 import { API_V1, Idempotent, Meta, Public } from '../../../platform/http/request-context';
-import { ZodPipe } from '../../../platform/http/zod.pipe';
 import { LogInHandler } from '../application/log-in';
 import { LogOutHandler } from '../application/log-out';
 import { RefreshSessionHandler } from '../application/refresh-session';
@@ -44,10 +43,9 @@ export class AuthController {
   @Public()
   @Idempotent()
   @ApiOperation({ summary: 'Create a customer account' })
-  @ApiZodBody(RegisterBody)
   @ApiZodResponse(201, ProfileSchema, 'the new account')
   @ApiProblems(409)
-  register(@Body(new ZodPipe(RegisterBody)) body: z.infer<typeof RegisterBody>, @Meta() meta: CommandMeta) {
+  register(@ValidBody(RegisterBody) body: z.infer<typeof RegisterBody>, @Meta() meta: CommandMeta) {
     return this.registerUser.execute(body, meta);
   }
 
@@ -56,10 +54,9 @@ export class AuthController {
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @ApiOperation({ summary: 'Exchange email and password for an access token and a refresh token' })
-  @ApiZodBody(LogInBody)
   @ApiZodResponse(200, SessionSchema)
   @ApiProblems(401)
-  login(@Body(new ZodPipe(LogInBody)) body: z.infer<typeof LogInBody>, @Meta() meta: CommandMeta) {
+  login(@ValidBody(LogInBody) body: z.infer<typeof LogInBody>, @Meta() meta: CommandMeta) {
     return this.logIn.execute(body, meta);
   }
 
@@ -68,10 +65,9 @@ export class AuthController {
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @ApiOperation({ summary: 'Rotate a refresh token; reusing a spent one revokes its whole session' })
-  @ApiZodBody(RefreshTokenBody)
   @ApiZodResponse(200, SessionSchema)
   @ApiProblems(401)
-  refresh(@Body(new ZodPipe(RefreshTokenBody)) body: z.infer<typeof RefreshTokenBody>, @Meta() meta: CommandMeta) {
+  refresh(@ValidBody(RefreshTokenBody) body: z.infer<typeof RefreshTokenBody>, @Meta() meta: CommandMeta) {
     return this.refreshSession.execute(body, meta);
   }
 
@@ -79,8 +75,7 @@ export class AuthController {
   @Public()
   @HttpCode(204)
   @ApiOperation({ summary: 'End the session a refresh token belongs to' })
-  @ApiZodBody(RefreshTokenBody)
-  async logout(@Body(new ZodPipe(RefreshTokenBody)) body: z.infer<typeof RefreshTokenBody>, @Meta() meta: CommandMeta): Promise<void> {
+  async logout(@ValidBody(RefreshTokenBody) body: z.infer<typeof RefreshTokenBody>, @Meta() meta: CommandMeta): Promise<void> {
     await this.logOut.execute(body, meta);
   }
 }

@@ -1,15 +1,15 @@
-import { Body, Controller, Get, Param, Put } from '@nestjs/common';
+import { Controller, Get, Param, Put } from '@nestjs/common';
 import { z } from 'zod';
 import type { CommandMeta } from '../../../platform/event-store/event-store';
-import { ApiProblems, ApiZodBody, ApiZodResponse } from '../../../platform/http/openapi';
+import { ApiProblems, ApiZodResponse, ValidBody } from '../../../platform/http/openapi';
 import { Idempotent, Meta, Roles } from '../../../platform/http/request-context';
 import { ZodPipe } from '../../../platform/http/zod.pipe';
 import { Database } from '../../../platform/persistence/database';
 import { NotFound } from '../../../shared-kernel/errors';
+import { Sku } from '../../catalog/contracts';
 import { SetStockLevelHandler } from '../application/set-stock-level';
 import { getStockLevel } from '../application/stock-levels.projection';
 
-const Sku = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a SKU is 1-64 letters, digits, dots, dashes or underscores');
 const SetStockLevelBody = z.object({ onHand: z.number().int().min(0).max(1_000_000_000) }).strict();
 const StockLevel = z.object({
   sku: z.string(),
@@ -30,12 +30,11 @@ export class InventoryController {
   /** Records the counted on-hand stock; refused (409 inventory.on_hand_below_reserved) below what is reserved. */
   @Put(':sku')
   @Idempotent()
-  @ApiZodBody(SetStockLevelBody)
   @ApiZodResponse(200, StockLevel)
   @ApiProblems(400, 409)
   set(
     @Param('sku', new ZodPipe(Sku, 'inventory.invalid_sku')) sku: string,
-    @Body(new ZodPipe(SetStockLevelBody)) body: z.infer<typeof SetStockLevelBody>,
+    @ValidBody(SetStockLevelBody) body: z.infer<typeof SetStockLevelBody>,
     @Meta() meta: CommandMeta,
   ) {
     return this.setStockLevel.execute({ sku, onHand: body.onHand }, meta);

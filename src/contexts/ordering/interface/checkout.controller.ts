@@ -1,10 +1,9 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import type { CommandMeta } from '../../../platform/event-store/event-store';
-import { ApiProblems, ApiZodBody, ApiZodResponse } from '../../../platform/http/openapi';
+import { ApiProblems, ApiZodResponse, ValidBody } from '../../../platform/http/openapi';
 import { API_V1, type AuthUser, CurrentUser, Idempotent, Meta, Roles } from '../../../platform/http/request-context';
-import { ZodPipe } from '../../../platform/http/zod.pipe';
 import { PlaceOrderHandler } from '../application/place-order';
 import { COUNTRY_CODES } from './country-codes';
 
@@ -47,11 +46,10 @@ export class CheckoutController {
   @Roles('customer')
   @Idempotent({ required: true })
   @ApiOperation({ summary: 'Place an order from the cart and start its checkout (Idempotency-Key required)' })
-  @ApiZodBody(CheckoutSchema)
   @ApiZodResponse(202, CheckoutAcceptedSchema, 'accepted: the order is placed, its checkout runs')
   @ApiProblems(400, 401, 403, 409, 422)
   checkout(
-    @Body(new ZodPipe(CheckoutSchema)) body: z.infer<typeof CheckoutSchema>,
+    @ValidBody(CheckoutSchema) body: z.infer<typeof CheckoutSchema>,
     @CurrentUser() user: AuthUser,
     @Meta() meta: CommandMeta,
   ): Promise<{ orderId: string }> {

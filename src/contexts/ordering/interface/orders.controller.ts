@@ -1,9 +1,8 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Controller, Get, Param } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { ApiProblems, ApiZodQuery, ApiZodResponse } from '../../../platform/http/openapi';
+import { ApiProblems, ApiZodResponse, ValidQuery } from '../../../platform/http/openapi';
 import { API_V1, type AuthUser, CurrentUser } from '../../../platform/http/request-context';
-import { ZodPipe } from '../../../platform/http/zod.pipe';
 import { Database } from '../../../platform/persistence/database';
 import { InvalidInput } from '../../../shared-kernel/errors';
 import { isUuid } from '../../../shared-kernel/ids';
@@ -44,13 +43,9 @@ export class OrdersController {
 
   @Get()
   @ApiOperation({ summary: "The caller's orders, newest first (cursor pagination)" })
-  @ApiZodQuery(ListOrdersQuery)
   @ApiZodResponse(200, OrderPageSchema)
   @ApiProblems(400, 401)
-  async list(
-    @Query(new ZodPipe(ListOrdersQuery)) query: z.infer<typeof ListOrdersQuery>,
-    @CurrentUser() user: AuthUser,
-  ): Promise<OrderPage> {
+  async list(@ValidQuery(ListOrdersQuery) query: z.infer<typeof ListOrdersQuery>, @CurrentUser() user: AuthUser): Promise<OrderPage> {
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     if (query.cursor !== undefined && !after) throw new InvalidInput('ordering.invalid_cursor', 'the cursor is not valid');
     return findOrders(this.db, user.id, { limit: query.limit, after });
