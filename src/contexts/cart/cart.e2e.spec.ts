@@ -40,6 +40,13 @@ describe('cart over HTTP', () => {
     expect((await t.inject('GET', '/api/v1/cart')).statusCode).toBe(401);
   });
 
+  it('is for customers: staff get 403', async () => {
+    const staff = await t.registerAndLogin('staff');
+    const refused = await t.inject('GET', '/api/v1/cart', { token: staff.token });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json()).toMatchObject({ code: 'auth.forbidden' });
+  });
+
   it('adds items with the catalog price, sums repeated adds and totals the cart', async () => {
     expect((await add('CART-MUG', 2)).statusCode).toBe(200);
     const cart = (await add('CART-MUG', 1)).json();

@@ -2,7 +2,7 @@ import { Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/com
 import type { z } from 'zod';
 import type { CommandMeta } from '../../../platform/event-store/event-store';
 import { ApiProblems, ApiZodResponse, ValidBody } from '../../../platform/http/openapi';
-import { type AuthUser, CurrentUser, Idempotent, Meta } from '../../../platform/http/request-context';
+import { type AuthUser, CurrentUser, Idempotent, Meta, API_V1, Roles } from '../../../platform/http/request-context';
 import { ZodPipe } from '../../../platform/http/zod.pipe';
 import { Database } from '../../../platform/persistence/database';
 import { AddCartItemHandler } from '../application/add-cart-item';
@@ -15,7 +15,8 @@ import { AddCartItemBody, CartResponse, ChangeCartItemQuantityBody } from './car
 const SkuParam = new ZodPipe(Sku, 'cart.invalid_sku');
 
 /** The caller's own cart (any signed-in role); the cart id is the user id, so nobody reaches another's cart. */
-@Controller('api/v1/cart')
+@Controller(`${API_V1}/cart`)
+@Roles('customer')
 export class CartsController {
   constructor(
     private readonly db: Database,

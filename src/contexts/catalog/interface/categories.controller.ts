@@ -2,13 +2,13 @@ import { Controller, Get, Post } from '@nestjs/common';
 import type { z } from 'zod';
 import type { CommandMeta } from '../../../platform/event-store/event-store';
 import { ApiProblems, ApiZodResponse, ValidBody } from '../../../platform/http/openapi';
-import { Idempotent, Meta, Public, Roles } from '../../../platform/http/request-context';
+import { Idempotent, Meta, Public, Roles, API_V1 } from '../../../platform/http/request-context';
 import { Database } from '../../../platform/persistence/database';
 import { CreateCategoryHandler } from '../application/create-category';
 import { findCategories } from '../application/product-queries';
 import { CategoryListResponse, CategoryResponse, CreateCategoryBody } from './catalog.schemas';
 
-@Controller('api/v1/categories')
+@Controller(`${API_V1}/categories`)
 export class CategoriesController {
   constructor(
     private readonly db: Database,

@@ -2,7 +2,7 @@ import { Controller, Get, Param, Patch, Post } from '@nestjs/common';
 import type { z } from 'zod';
 import type { CommandMeta } from '../../../platform/event-store/event-store';
 import { ApiProblems, ApiZodResponse, ValidBody, ValidQuery } from '../../../platform/http/openapi';
-import { Idempotent, Meta, Public, Roles } from '../../../platform/http/request-context';
+import { Idempotent, Meta, Public, Roles, API_V1 } from '../../../platform/http/request-context';
 import { Database } from '../../../platform/persistence/database';
 import { NotFound } from '../../../shared-kernel/errors';
 import { CreateProductHandler } from '../application/create-product';
@@ -11,7 +11,7 @@ import { ReviseProductHandler } from '../application/revise-product';
 import { CreateProductBody, ListProductsQuery, ProductPageResponse, ProductResponse, ReviseProductBody } from './catalog.schemas';
 
 /** The product catalog: anyone browses, admins maintain it. */
-@Controller('api/v1/products')
+@Controller(`${API_V1}/products`)
 export class ProductsController {
   constructor(
     private readonly db: Database,

@@ -2,7 +2,7 @@ import { Controller, Get, Param, Put } from '@nestjs/common';
 import { z } from 'zod';
 import type { CommandMeta } from '../../../platform/event-store/event-store';
 import { ApiProblems, ApiZodResponse, ValidBody } from '../../../platform/http/openapi';
-import { Idempotent, Meta, Roles } from '../../../platform/http/request-context';
+import { Idempotent, Meta, Roles, API_V1 } from '../../../platform/http/request-context';
 import { ZodPipe } from '../../../platform/http/zod.pipe';
 import { Database } from '../../../platform/persistence/database';
 import { NotFound } from '../../../shared-kernel/errors';
@@ -19,7 +19,7 @@ const StockLevel = z.object({
 });
 
 /** Stock levels per SKU (admin). Reservations are made by ordering's checkout over the bus, not here. */
-@Controller('api/v1/inventory')
+@Controller(`${API_V1}/inventory`)
 @Roles('admin')
 export class InventoryController {
   constructor(
