@@ -106,7 +106,11 @@ export class InProcessMessageBus extends MessageBus {
           for (const message of flow) {
             if (!subscription.types.has(message.type)) continue;
             const failure = await this.deliver(subscription, message);
-            if (failure) failures.push(failure);
+            if (failure) {
+              // the flow's later messages wait for this one: they are delivered in order, or not yet
+              failures.push(failure);
+              break;
+            }
           }
         }),
       ),
