@@ -137,25 +137,25 @@ export class PgLogConsumers extends LogConsumers {
       let wait = this.pollIntervalMs;
       try {
         const saveDue = skipped && Date.now() - savedAt >= SKIPPED_CHECKPOINT_SAVE_MS;
-        if (caughtUp && !saveDue && !(await committedAfter(this.db, caughtUp))) {
-          await this.idle(running, wait);
-          continue;
-        }
-        if (caughtUp && wants && Date.now() - savedAt < SKIPPED_CHECKPOINT_SAVE_MS) {
+        if (caughtUp && wants && !saveDue) {
           // look before leasing: most events concern few consumers, and a batch costs a transaction
           const peek = await this.context.store.readAll(caughtUp, this.context.batchSize, { types });
-          const moved = compareCheckpoints(peek.checkpoint, caughtUp) !== 0;
           if (!peek.events.some(wants)) {
-            if (moved) {
+            if (compareCheckpoints(peek.checkpoint, caughtUp) !== 0) {
               caughtUp = peek.checkpoint;
               skipped = true;
               behind = 0;
               continue;
             }
-            behind += 1; // committed but not readable yet: an older transaction is still open
-            await this.idle(running, Math.min(2 ** behind, this.pollIntervalMs));
+            // nothing readable: nothing committed (wait for a notification), or events behind an open transaction
+            const committed = await committedAfter(this.db, caughtUp);
+            behind = committed ? behind + 1 : 0;
+            await this.idle(running, committed ? Math.min(2 ** behind, this.pollIntervalMs) : wait);
             continue;
           }
+        } else if (caughtUp && !saveDue && !(await committedAfter(this.db, caughtUp))) {
+          await this.idle(running, wait);
+          continue;
         }
         const outcome = await this.exclusive(running);
         savedAt = Date.now();

@@ -7,6 +7,7 @@ import { IntegrationEvents, type IntegrationMessage, type IntegrationTranslator,
 export const OUTBOX_PUBLISHER = 'platform.outbox-publisher';
 /** In one process, each subscriber reads the log as consumer `subscriber.<name>`. */
 export const SUBSCRIBER_CONSUMER_PREFIX = 'subscriber.';
+const TRANSLATION_CACHE_SIZE = 4096;
 
 export type OutboxPublisherOptions = {
   /** failed publishes of one event before the log consumer dead-letters it (default: the consumers' default) */
@@ -29,6 +30,9 @@ export type OutboxPublisherOptions = {
 export class OutboxPublisher extends IntegrationEvents {
   private readonly translators = new Map<string, IntegrationTranslator>();
   private installed = false;
+  /** Recent translations by event id: every in-process subscriber's consumer reads the same events (the bus copies
+   *  each message it delivers, so sharing them is safe). */
+  private readonly translated = new Map<string, IntegrationMessage[]>();
   private published = 0;
 
   constructor(
@@ -72,6 +76,15 @@ export class OutboxPublisher extends IntegrationEvents {
 
   /** The messages an event becomes, with ids, correlation and causation taken from the event. */
   translate(event: RecordedEvent): IntegrationMessage[] {
+    const known = this.translated.get(event.metadata.eventId);
+    if (known) return known;
+    const messages = this.translateNow(event);
+    if (this.translated.size >= TRANSLATION_CACHE_SIZE) this.translated.delete(this.translated.keys().next().value!);
+    this.translated.set(event.metadata.eventId, messages);
+    return messages;
+  }
+
+  private translateNow(event: RecordedEvent): IntegrationMessage[] {
     const produced = [...this.translators.values()].flatMap((translate) => {
       const result = translate(event);
       return result === null ? [] : Array.isArray(result) ? result : [result];
