@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { PgDatabase } from '../src/platform/persistence/pg.database';
 import { newId } from '../src/shared-kernel/ids';
-import { freshDatabase } from './support/db';
+import { migratedDatabase, testServers } from './support/db';
 import { deliveryViolations, invariantViolations, settle, until } from './support/invariants';
 import { ADMIN, call, ensureBuilt, type Instance, kill9, killAll, login, newCustomer, output, startApp } from './support/processes';
 
@@ -19,19 +19,15 @@ const address = { name: 'Ada Lovelace', line1: '12 Analytical Street', city: 'Lo
 const SANDBOX_LATENCY_MS = 30_000;
 
 describe('crash recovery with real processes (e2e)', () => {
-  let fresh: Awaited<ReturnType<typeof freshDatabase>>;
+  // an empty database: each app process migrates it itself
+  const fresh = migratedDatabase(testServers()[0], [], { poolSize: 2 });
   let db: PgDatabase;
 
-  beforeAll(async () => {
+  beforeAll(() => {
     ensureBuilt();
-    fresh = await freshDatabase();
-    db = new PgDatabase(fresh.url, { max: 2 });
+    db = fresh.db;
   });
-  afterAll(async () => {
-    await killAll();
-    await db?.close();
-    await fresh?.drop();
-  });
+  afterAll(killAll); // runs before the database is dropped
 
   const types = async (stream: string) =>
     (await db.query<{ type: string }>('select type from es.events where stream = $1 order by version', [stream])).rows.map((r) => r.type);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { PgDatabase } from '../src/platform/persistence/pg.database';
 import { newId } from '../src/shared-kernel/ids';
-import { freshDatabase } from './support/db';
+import { migratedDatabase, testServers } from './support/db';
 import { deliveryViolations, invariantViolations, settle, until } from './support/invariants';
 import { ADMIN, call, ensureBuilt, freePort, killAll, login, newCustomer, output, startApp } from './support/processes';
 
@@ -18,19 +18,15 @@ const address = { name: 'Grace Hopper', line1: '1 Compiler Road', city: 'Arlingt
 const CHECKOUTS = 4;
 
 describe('graceful shutdown with real processes (e2e)', () => {
-  let fresh: Awaited<ReturnType<typeof freshDatabase>>;
+  // an empty database: each app process migrates it itself
+  const fresh = migratedDatabase(testServers()[0], [], { poolSize: 2 });
   let db: PgDatabase;
 
-  beforeAll(async () => {
+  beforeAll(() => {
     ensureBuilt();
-    fresh = await freshDatabase();
-    db = new PgDatabase(fresh.url, { max: 2 });
+    db = fresh.db;
   });
-  afterAll(async () => {
-    await killAll();
-    await db?.close();
-    await fresh?.drop();
-  });
+  afterAll(killAll); // runs before the database is dropped
 
   it('SIGTERM finishes in-flight requests, exits 0, and the next start completes every accepted checkout', async () => {
     onTestFailed(() => console.error(`app output:\n${output.slice(-80).join('\n')}`));

@@ -1,4 +1,8 @@
 import { Client } from 'pg';
+import { afterAll, beforeAll } from 'vitest';
+import type { Migration } from '../../src/platform/persistence/database';
+import { runMigrations } from '../../src/platform/persistence/migrations';
+import { PgDatabase } from '../../src/platform/persistence/pg.database';
 import { available } from './backends';
 import { BACKEND_URLS } from './backends';
 
@@ -29,4 +33,25 @@ export const freshDatabase = async (server: TestServer = testServers()[0]): Prom
       await c.end();
     },
   };
+};
+
+/**
+ * A migrated database of its own for a suite: created and migrated before its tests, closed and dropped after them.
+ * Read `.db` in tests and in later hooks.
+ */
+export const migratedDatabase = (server: TestServer, migrations: readonly Migration[], { poolSize = 10 } = {}) => {
+  const suite = {} as { db: PgDatabase; url: string };
+  let drop: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    const fresh = await freshDatabase(server);
+    drop = fresh.drop;
+    suite.url = fresh.url;
+    suite.db = new PgDatabase(fresh.url, { max: poolSize });
+    await runMigrations(suite.db, migrations);
+  });
+  afterAll(async () => {
+    await suite.db?.close();
+    await drop?.();
+  });
+  return suite;
 };

@@ -1,11 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshDatabase, testServers } from '../../../test/support/db';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { migratedDatabase, testServers } from '../../../test/support/db';
 import { ManualClock } from '../../shared-kernel/clock';
 import { newId } from '../../shared-kernel/ids';
 import type { CommandMeta, RecordedEvent } from '../event-store/event-store';
 import { PostgresEventStore } from '../event-store/postgres.event-store';
 import type { Sql } from '../persistence/database';
-import { runMigrations } from '../persistence/migrations';
 import { PgDatabase } from '../persistence/pg.database';
 import { platformCoreMigrations } from '../persistence/platform.migrations';
 import type { LogFn } from './consumer-batch';
@@ -27,20 +26,13 @@ const eventually = async (check: () => Promise<boolean> | boolean, what: string)
 describe.each(testServers())('PgLogConsumers on $name', (server) => {
   let db: PgDatabase;
   let store: PostgresEventStore;
-  let drop: () => Promise<void>;
   const clock = new ManualClock();
 
+  const suite = migratedDatabase(server, platformCoreMigrations, { poolSize: 20 });
   beforeAll(async () => {
-    const fresh = await freshDatabase(server);
-    drop = fresh.drop;
-    db = new PgDatabase(fresh.url, { max: 20 });
-    await runMigrations(db, platformCoreMigrations);
+    db = suite.db;
     await db.query('create table public.effects (consumer text not null, event_id uuid not null, primary key (consumer, event_id))');
     store = new PostgresEventStore(db);
-  });
-  afterAll(async () => {
-    await db.close();
-    await drop();
   });
 
   const appendMany = async (type: string, count: number, data: (i: number) => Record<string, unknown> = (i) => ({ i })) => {

@@ -1,8 +1,7 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshDatabase, testServers } from '../../../test/support/db';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { migratedDatabase, testServers } from '../../../test/support/db';
 import { newId } from '../../shared-kernel/ids';
-import { runMigrations } from '../persistence/migrations';
 import { PgDatabase } from '../persistence/pg.database';
 import { platformCoreMigrations } from '../persistence/platform.migrations';
 import { logSettled } from '../testing/settled-log';
@@ -118,17 +117,10 @@ const readAllPaged = async (store: EventStore, limit: number, types?: readonly s
 
 describe.each(testServers())('PostgresEventStore against InMemoryEventStore on $name', (server) => {
   let db: PgDatabase;
-  let drop: () => Promise<void>;
 
-  beforeAll(async () => {
-    const fresh = await freshDatabase(server);
-    drop = fresh.drop;
-    db = new PgDatabase(fresh.url, { max: 4 });
-    await runMigrations(db, platformCoreMigrations);
-  });
-  afterAll(async () => {
-    await db.close();
-    await drop();
+  const suite = migratedDatabase(server, platformCoreMigrations, { poolSize: 4 });
+  beforeAll(() => {
+    db = suite.db;
   });
 
   it('gives identical results for random sequences of appends and decisions', async () => {

@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshDatabase, testServers } from '../../../test/support/db';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { migratedDatabase, testServers } from '../../../test/support/db';
 import { isUuid, newId } from '../../shared-kernel/ids';
-import { runMigrations } from '../persistence/migrations';
 import { PgDatabase } from '../persistence/pg.database';
 import { platformCoreMigrations } from '../persistence/platform.migrations';
 import { logSettled } from '../testing/settled-log';
@@ -27,18 +26,11 @@ const counter: Decider<{ total: number }, Counted> = {
 describe.each(testServers())('PostgresEventStore on $name', (server) => {
   let db: PgDatabase;
   let store: PostgresEventStore;
-  let drop: () => Promise<void>;
 
+  const suite = migratedDatabase(server, platformCoreMigrations, { poolSize: 20 });
   beforeAll(async () => {
-    const fresh = await freshDatabase(server);
-    drop = fresh.drop;
-    db = new PgDatabase(fresh.url, { max: 20 });
-    await runMigrations(db, platformCoreMigrations);
+    db = suite.db;
     store = new PostgresEventStore(db);
-  });
-  afterAll(async () => {
-    await db.close();
-    await drop();
   });
 
   it('enforces expected versions', async () => {

@@ -28,7 +28,10 @@ describe('InProcessMessageBus ordering', () => {
     await expect(bus.deliverTo('orderly-test', batch)).rejects.toThrow(/failed message a1/);
     expect(handled).toEqual(['b1', 'b2']); // a2 waited for a1
 
-    await bus.deliverTo('orderly-test', batch.filter((m) => m.correlationId === 'flow-a'));
+    await bus.deliverTo(
+      'orderly-test',
+      batch.filter((m) => m.correlationId === 'flow-a'),
+    );
     expect(handled).toEqual(['b1', 'b2', 'a1', 'a2']);
     await bus.close();
   });

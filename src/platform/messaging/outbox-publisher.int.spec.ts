@@ -1,11 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshDatabase, testServers } from '../../../test/support/db';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { migratedDatabase, testServers } from '../../../test/support/db';
 import { ManualClock } from '../../shared-kernel/clock';
 import { newId } from '../../shared-kernel/ids';
 import { PgLogConsumers } from '../consumers/pg.log-consumers';
 import type { AnyEvent, RecordedEvent } from '../event-store/event-store';
 import { PostgresEventStore } from '../event-store/postgres.event-store';
-import { runMigrations } from '../persistence/migrations';
 import { PgDatabase } from '../persistence/pg.database';
 import { platformCoreMigrations } from '../persistence/platform.migrations';
 import { InProcessMessageBus } from './in-process.message-bus';
@@ -32,21 +31,14 @@ const ALL_TYPES = ['ordering.order-placed.v1', 'shipping.order-shipped.v1', 'not
 
 describe.each(testServers())('OutboxPublisher on $name PostgreSQL', (server) => {
   let db: PgDatabase;
-  let drop: () => Promise<void>;
   let store: PostgresEventStore;
   const clock = new ManualClock();
 
+  const suite = migratedDatabase(server, [...platformCoreMigrations, ...messagingMigrations]);
   beforeAll(async () => {
-    const fresh = await freshDatabase(server);
-    drop = fresh.drop;
-    db = new PgDatabase(fresh.url);
-    await runMigrations(db, [...platformCoreMigrations, ...messagingMigrations]);
+    db = suite.db;
     await db.query('create table effects (subscriber text not null, message_id text not null)');
     store = new PostgresEventStore(db);
-  });
-  afterAll(async () => {
-    await db?.close();
-    await drop?.();
   });
 
   /** A publisher as the app wires it: translators first, then install(). */

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshDatabase, testServers } from '../../../test/support/db';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { migratedDatabase, testServers } from '../../../test/support/db';
 import type { Sql } from '../persistence/database';
 import { PgDatabase } from '../persistence/pg.database';
 import { eventually } from './message-bus.contract';
@@ -8,21 +8,14 @@ import { PgInbox } from './pg.inbox';
 
 describe.each(testServers())('PgInbox on $name PostgreSQL', (server) => {
   let db: PgDatabase;
-  let drop: () => Promise<void>;
   let inbox: PgInbox;
   let counter = 0;
 
+  const suite = migratedDatabase(server, messagingMigrations);
   beforeAll(async () => {
-    const fresh = await freshDatabase(server);
-    drop = fresh.drop;
-    db = new PgDatabase(fresh.url);
-    for (const migration of messagingMigrations) await db.query(migration.sql);
+    db = suite.db;
     await db.query('create table effects (message_id text not null, subscriber text not null)');
     inbox = new PgInbox(db);
-  });
-  afterAll(async () => {
-    await db?.close();
-    await drop?.();
   });
 
   const newMessageId = () => `m-${++counter}`;

@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshDatabase, testServers } from '../../../test/support/db';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { migratedDatabase, testServers } from '../../../test/support/db';
 import { ManualClock } from '../../shared-kernel/clock';
 import { newId } from '../../shared-kernel/ids';
 import { PostgresEventStore } from '../event-store/postgres.event-store';
-import { runMigrations } from '../persistence/migrations';
 import { PgDatabase } from '../persistence/pg.database';
 import { platformCoreMigrations } from '../persistence/platform.migrations';
 import { PgScheduler } from './pg.scheduler';
@@ -12,19 +11,12 @@ import type { ScheduledMessage } from './scheduler';
 describe.each(testServers())('PgScheduler on $name', (server) => {
   let db: PgDatabase;
   let store: PostgresEventStore;
-  let drop: () => Promise<void>;
   const clock = new ManualClock(new Date('2026-05-01T12:00:00Z'));
 
+  const suite = migratedDatabase(server, platformCoreMigrations);
   beforeAll(async () => {
-    const fresh = await freshDatabase(server);
-    drop = fresh.drop;
-    db = new PgDatabase(fresh.url, { max: 10 });
-    await runMigrations(db, platformCoreMigrations);
+    db = suite.db;
     store = new PostgresEventStore(db);
-  });
-  afterAll(async () => {
-    await db.close();
-    await drop();
   });
 
   const timeout = (inMs: number, over: Partial<ScheduledMessage> = {}): ScheduledMessage => ({

@@ -1,11 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { CommandMeta } from '../../../platform/event-store/event-store';
 import { PostgresEventStore } from '../../../platform/event-store/postgres.event-store';
-import { runMigrations } from '../../../platform/persistence/migrations';
 import { PgDatabase } from '../../../platform/persistence/pg.database';
 import { platformCoreMigrations } from '../../../platform/persistence/platform.migrations';
 import { newId } from '../../../shared-kernel/ids';
-import { freshDatabase, testServers } from '../../../../test/support/db';
+import { migratedDatabase, testServers } from '../../../../test/support/db';
 import { type CatalogProduct, ProductCatalog } from '../../catalog/contracts';
 import { cartMigrations } from '../infrastructure/migrations';
 import { PgCartContents } from '../infrastructure/pg.cart-contents';
@@ -28,27 +27,19 @@ class FakeProductCatalog extends ProductCatalog {
 
 describe.each(testServers())('cart on $name PostgreSQL', (server) => {
   let db: PgDatabase;
-  let drop: () => Promise<void>;
   let eventStore: PostgresEventStore;
   let add: AddCartItemHandler;
   let remove: RemoveCartItemHandler;
   let checkOut: CheckOutCartHandler;
 
+  const suite = migratedDatabase(server, [...platformCoreMigrations, ...cartMigrations], { poolSize: 20 });
   beforeAll(async () => {
-    const fresh = await freshDatabase(server);
-    drop = fresh.drop;
-    db = new PgDatabase(fresh.url, { max: 20 });
-    await runMigrations(db, [...platformCoreMigrations, ...cartMigrations]);
+    db = suite.db;
     eventStore = new PostgresEventStore(db);
     eventStore.registerInlineProjection(cartsProjection);
     add = new AddCartItemHandler(db, eventStore, new FakeProductCatalog());
     remove = new RemoveCartItemHandler(db, eventStore);
     checkOut = new CheckOutCartHandler(db, eventStore);
-  });
-
-  afterAll(async () => {
-    await db?.close();
-    await drop?.();
   });
 
   it('keeps a snapshot that matches the stream, also under concurrent adds', async () => {

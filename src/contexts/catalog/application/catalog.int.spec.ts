@@ -1,11 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { CommandMeta } from '../../../platform/event-store/event-store';
 import { PostgresEventStore } from '../../../platform/event-store/postgres.event-store';
-import { runMigrations } from '../../../platform/persistence/migrations';
 import { PgDatabase } from '../../../platform/persistence/pg.database';
 import { platformCoreMigrations } from '../../../platform/persistence/platform.migrations';
 import { newId } from '../../../shared-kernel/ids';
-import { freshDatabase, testServers } from '../../../../test/support/db';
+import { migratedDatabase, testServers } from '../../../../test/support/db';
 import { catalogMigrations } from '../infrastructure/migrations';
 import { PgProductCatalog } from '../infrastructure/pg.product-catalog';
 import { CreateCategoryHandler } from './create-category';
@@ -20,16 +19,13 @@ const eur = (amount: number) => ({ amount, currency: 'EUR' });
 
 describe.each(testServers())('catalog on $name PostgreSQL', (server) => {
   let db: PgDatabase;
-  let drop: () => Promise<void>;
   let eventStore: PostgresEventStore;
   let createProduct: CreateProductHandler;
   let reviseProduct: ReviseProductHandler;
 
+  const suite = migratedDatabase(server, [...platformCoreMigrations, ...catalogMigrations]);
   beforeAll(async () => {
-    const fresh = await freshDatabase(server);
-    drop = fresh.drop;
-    db = new PgDatabase(fresh.url);
-    await runMigrations(db, [...platformCoreMigrations, ...catalogMigrations]);
+    db = suite.db;
     eventStore = new PostgresEventStore(db);
     createProduct = new CreateProductHandler(db, eventStore);
     reviseProduct = new ReviseProductHandler(db, eventStore);
@@ -37,11 +33,6 @@ describe.each(testServers())('catalog on $name PostgreSQL', (server) => {
     await categories.execute({ slug: 'kitchen', name: 'Kitchen' }, meta());
     await categories.execute({ slug: 'garden', name: 'Garden' }, meta());
     await categories.execute({ slug: 'mugs', name: 'Mugs', parent: 'kitchen' }, meta());
-  });
-
-  afterAll(async () => {
-    await db?.close();
-    await drop?.();
   });
 
   it('creates a product with its event in the same transaction and refuses a taken SKU or unknown category', async () => {

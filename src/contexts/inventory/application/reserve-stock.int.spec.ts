@@ -1,11 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { CommandMeta } from '../../../platform/event-store/event-store';
 import { PostgresEventStore } from '../../../platform/event-store/postgres.event-store';
-import { runMigrations } from '../../../platform/persistence/migrations';
 import { PgDatabase } from '../../../platform/persistence/pg.database';
 import { platformCoreMigrations } from '../../../platform/persistence/platform.migrations';
 import { newId } from '../../../shared-kernel/ids';
-import { freshDatabase, testServers } from '../../../../test/support/db';
+import { migratedDatabase, testServers } from '../../../../test/support/db';
 import { inventoryMigrations } from '../infrastructure/migrations';
 import { ReleaseStockHandler } from './release-stock';
 import { ReserveStockHandler } from './reserve-stock';
@@ -16,26 +15,18 @@ const meta = (): CommandMeta => ({ commandId: newId(), correlationId: newId(), n
 
 describe.each(testServers())('stock reservations on $name PostgreSQL', (server) => {
   let db: PgDatabase;
-  let drop: () => Promise<void>;
   let setLevel: SetStockLevelHandler;
   let reserve: ReserveStockHandler;
   let release: ReleaseStockHandler;
 
+  const suite = migratedDatabase(server, [...platformCoreMigrations, ...inventoryMigrations], { poolSize: 20 });
   beforeAll(async () => {
-    const fresh = await freshDatabase(server);
-    drop = fresh.drop;
-    db = new PgDatabase(fresh.url, { max: 20 });
-    await runMigrations(db, [...platformCoreMigrations, ...inventoryMigrations]);
+    db = suite.db;
     const eventStore = new PostgresEventStore(db);
     eventStore.registerInlineProjection(stockLevelsProjection);
     setLevel = new SetStockLevelHandler(db, eventStore);
     reserve = new ReserveStockHandler(db, eventStore);
     release = new ReleaseStockHandler(db, eventStore);
-  });
-
-  afterAll(async () => {
-    await db?.close();
-    await drop?.();
   });
 
   it('lets exactly 5 of 50 concurrent orders take the last 5 units', async () => {

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshDatabase, testServers } from '../../../../test/support/db';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { migratedDatabase, testServers } from '../../../../test/support/db';
 import type { Config } from '../../../platform/config';
 import { PgDatabase } from '../../../platform/persistence/pg.database';
 import { PaymentRefused } from '../application/ports';
@@ -13,19 +13,12 @@ const paymentId = () => `order-${Date.now()}-${++n}`;
 
 describe.each(testServers())('SandboxPaymentGateway on $name PostgreSQL', (server) => {
   let db: PgDatabase;
-  let drop: () => Promise<void>;
   let gateway: SandboxPaymentGateway;
 
+  const suite = migratedDatabase(server, paymentMigrations);
   beforeAll(async () => {
-    const fresh = await freshDatabase(server);
-    drop = fresh.drop;
-    db = new PgDatabase(fresh.url);
-    for (const migration of paymentMigrations) await db.query(migration.sql);
+    db = suite.db;
     gateway = new SandboxPaymentGateway(db, { paymentProviderTimeoutMs: 100 } as Config);
-  });
-  afterAll(async () => {
-    await db?.close();
-    await drop?.();
   });
 
   const ledger = async (id: string) =>
