@@ -5,6 +5,10 @@ import { IdentityModule } from '../contexts/identity/identity.module';
 import { InventoryModule } from '../contexts/inventory/inventory.module';
 import { OrderingModule } from '../contexts/ordering/ordering.module';
 import { PaymentModule } from '../contexts/payment/payment.module';
+import { ShippingModule } from '../contexts/shipping/shipping.module';
+import { NotificationsModule } from '../contexts/notifications/notifications.module';
+import { AnalyticsModule } from '../contexts/analytics/analytics.module';
+import { ReviewsModule } from '../contexts/reviews/reviews.module';
 import type { Config } from '../platform/config';
 import { PlatformModule, PlatformOptions } from './platform.module';
 
@@ -22,6 +26,10 @@ export class AppModule {
         CartModule,
         OrderingModule,
         PaymentModule,
+        ShippingModule,
+        NotificationsModule,
+        AnalyticsModule,
+        ReviewsModule,
       ],
     };
   }

@@ -6,6 +6,10 @@ import { identityMigrations } from '../contexts/identity/infrastructure/migratio
 import { inventoryMigrations } from '../contexts/inventory/infrastructure/migrations';
 import { orderingMigrations } from '../contexts/ordering/infrastructure/migrations';
 import { paymentMigrations } from '../contexts/payment/infrastructure/migrations';
+import { shippingMigrations } from '../contexts/shipping/infrastructure/migrations';
+import { notificationsMigrations } from '../contexts/notifications/infrastructure/migrations';
+import { analyticsMigrations } from '../contexts/analytics/infrastructure/migrations';
+import { reviewsMigrations } from '../contexts/reviews/infrastructure/migrations';
 import type { Config } from '../platform/config';
 import { httpMigrations } from '../platform/http/http.migrations';
 import { configureHttpApp, createHttpAdapter } from '../platform/http/http-server';
@@ -29,6 +33,10 @@ export const allMigrations: readonly Migration[] = [
   ...cartMigrations,
   ...orderingMigrations,
   ...paymentMigrations,
+  ...shippingMigrations,
+  ...notificationsMigrations,
+  ...analyticsMigrations,
+  ...reviewsMigrations,
 ];
 
 /** Applies every migration; returns the ids applied now. */

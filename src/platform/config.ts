@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
@@ -55,6 +55,16 @@ const EnvSchema = z.object({
   PAYMENT_PROVIDER_TIMEOUT_MS: int(1, 600_000, 2000),
   CHECKOUT_TIMEOUT_MS: int(1000, 86_400_000, 60_000),
   PAYMENT_SANDBOX_LATENCY_MS: int(0, 600_000, 0),
+  RESERVATION_TTL_MS: int(1000, 7 * 86_400_000, 900_000),
+  LOW_STOCK_THRESHOLD: int(0, 1_000_000, 5),
+  SMTP_URL: url(['smtp:', 'smtps:']),
+  MAIL_FROM: z.preprocess(blankToUndefined, z.string().min(3).max(200).default('Orderly <orders@orderly.local>')),
+  PAYMENT_WEBHOOK_SECRET: z.preprocess(blankToUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
+  CARRIER_WEBHOOK_SECRET: z.preprocess(blankToUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
+  WEBHOOK_TOLERANCE_S: int(1, 3600, 300),
+  LOGIN_THROTTLE_WINDOW_S: int(1, 86_400, 900),
+  LOGIN_THROTTLE_ACCOUNT_MAX: int(1, 10_000, 5),
+  LOGIN_THROTTLE_ADDRESS_MAX: int(1, 100_000, 50),
 });
 
 /** The validated settings of one process. Also the DI token: inject `Config` anywhere. */
@@ -83,6 +93,20 @@ export class Config {
   readonly checkoutTimeoutMs!: number;
   /** The sandbox provider answers an authorization this long after recording it (fault-injection tests; 0 in production). */
   readonly paymentSandboxLatencyMs!: number;
+  /** Stock held for a checkout that never completes is released after this long (longer than the checkout timeout). */
+  readonly reservationTtlMs!: number;
+  /** Inventory publishes a low-stock event when a SKU's available quantity falls below this. */
+  readonly lowStockThreshold!: number;
+  /** Absent: mails go to the dev mailbox (`GET /api/v1/dev/mailbox`). */
+  readonly smtpUrl?: string;
+  readonly mailFrom!: string;
+  /** HMAC-SHA256 keys of the sandbox provider's and sandbox carrier's webhooks (derived from JWT_SECRET when unset). */
+  readonly paymentWebhookSecret!: string;
+  readonly carrierWebhookSecret!: string;
+  /** Webhooks whose signed timestamp is further than this from now are refused. */
+  readonly webhookToleranceS!: number;
+  /** Failed logins counted per account and per client address within the window; over the maximum → 429. */
+  readonly loginThrottle!: { windowS: number; accountMax: number; addressMax: number };
 
   constructor(values: ConfigValues) {
     Object.assign(this, values);
@@ -104,6 +128,7 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
   }
   const e = parsed.data;
   const dataDir = resolve(e.DATA_DIR);
+  const jwtSecret = e.JWT_SECRET ?? embeddedJwtSecret(e.DATABASE_URL, dataDir);
   return new Config({
     port: e.PORT,
     host: e.HOST,
@@ -115,14 +140,29 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     amqpUrl: e.AMQP_URL,
     natsUrl: e.NATS_URL,
     busNamespace: e.BUS_NAMESPACE,
-    jwtSecret: e.JWT_SECRET ?? embeddedJwtSecret(e.DATABASE_URL, dataDir),
+    jwtSecret,
     admin: adminAccount(e.ORDERLY_ADMIN_EMAIL, e.ORDERLY_ADMIN_PASSWORD),
     logLevel: e.LOG_LEVEL,
     paymentProviderTimeoutMs: e.PAYMENT_PROVIDER_TIMEOUT_MS,
     checkoutTimeoutMs: e.CHECKOUT_TIMEOUT_MS,
     paymentSandboxLatencyMs: e.PAYMENT_SANDBOX_LATENCY_MS,
+    reservationTtlMs: e.RESERVATION_TTL_MS,
+    lowStockThreshold: e.LOW_STOCK_THRESHOLD,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    paymentWebhookSecret: e.PAYMENT_WEBHOOK_SECRET ?? derivedSecret(jwtSecret, 'payment-webhooks'),
+    carrierWebhookSecret: e.CARRIER_WEBHOOK_SECRET ?? derivedSecret(jwtSecret, 'carrier-webhooks'),
+    webhookToleranceS: e.WEBHOOK_TOLERANCE_S,
+    loginThrottle: {
+      windowS: e.LOGIN_THROTTLE_WINDOW_S,
+      accountMax: e.LOGIN_THROTTLE_ACCOUNT_MAX,
+      addressMax: e.LOGIN_THROTTLE_ADDRESS_MAX,
+    },
   });
 };
+
+/** A secret of its own per purpose, so a leaked webhook key never signs tokens (and the reverse). */
+const derivedSecret = (root: string, purpose: string): string => createHmac('sha256', root).update(purpose).digest('base64url');
 
 const chooseMessageBus = (forced: MessageBusKind | undefined, amqpUrl?: string, natsUrl?: string): MessageBusKind => {
   if (forced === 'rabbitmq' && !amqpUrl) throw new ConfigError('MESSAGE_BUS=rabbitmq needs AMQP_URL');

@@ -17,8 +17,8 @@ const meta = (): CommandMeta => ({ commandId: newId(), correlationId: newId(), n
 
 class FakeProductCatalog extends ProductCatalog {
   products: CatalogProduct[] = [
-    { sku: 'MUG-1', productId: newId(), name: 'Mug', price: { amount: 1299, currency: 'EUR' } },
-    { sku: 'POT-1', productId: newId(), name: 'Pot', price: { amount: 2500, currency: 'EUR' } },
+    { sku: 'MUG-1', productId: newId(), name: 'Mug', price: { amount: 1299, currency: 'EUR' }, weightGrams: 300, published: true },
+    { sku: 'POT-1', productId: newId(), name: 'Pot', price: { amount: 2500, currency: 'EUR' }, weightGrams: 800, published: true },
   ];
   async findBySkus(skus: readonly string[]) {
     return this.products.filter((p) => skus.includes(p.sku));

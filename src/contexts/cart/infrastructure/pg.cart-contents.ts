@@ -14,4 +14,8 @@ export class PgCartContents extends CartContents {
     const { state, version } = await loadCart(this.db, cartId);
     return { cartId, version, lines: state.lines.map(({ sku, name, quantity, unitPrice }) => ({ sku, name, quantity, unitPrice })) };
   }
+
+  getCartForCheckout(cartId: string): Promise<CartSnapshot> {
+    return this.getCart(cartId);
+  }
 }

@@ -26,10 +26,13 @@ export type ProductCreatedV1 = {
 
 export type ProductRepricedV1 = { productId: string; sku: string; price: Money; previousPrice: Money };
 
-/** What the catalog says a SKU is and costs right now. */
-export type CatalogProduct = { sku: string; productId: string; name: string; price: Money };
+/**
+ * What the catalog says a SKU (a product variant) is and costs right now. `name` is the product name with the
+ * variant's option values ("T-shirt (Red, M)"); `published` false means customers cannot buy it.
+ */
+export type CatalogProduct = { sku: string; productId: string; name: string; price: Money; weightGrams: number; published: boolean };
 
-/** Read-only lookup of current products by SKU; SKUs the catalog does not know are simply absent from the result. */
+/** Read-only lookup of current variants by SKU; SKUs the catalog does not know are simply absent from the result. */
 export abstract class ProductCatalog {
   abstract findBySkus(skus: readonly string[]): Promise<CatalogProduct[]>;
 }

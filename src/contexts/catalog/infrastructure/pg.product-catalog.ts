@@ -20,6 +20,8 @@ export class PgProductCatalog extends ProductCatalog {
       productId: row.id,
       name: row.name,
       price: { amount: Number(row.price_amount), currency: row.currency },
+      weightGrams: 0,
+      published: true,
     }));
   }
 }

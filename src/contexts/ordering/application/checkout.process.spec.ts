@@ -63,6 +63,9 @@ class FakeCarts extends CartContents {
   async getCart() {
     return this.cart;
   }
+  async getCartForCheckout() {
+    return this.cart;
+  }
 }
 
 const address = { name: 'Ada', line1: '1 Street', city: 'London', postalCode: 'N1', country: 'GB' };

@@ -9,16 +9,82 @@ export const OrderingMessages = {
   orderPlaced: 'ordering.order-placed.v1',
   orderConfirmed: 'ordering.order-confirmed.v1',
   orderCancelled: 'ordering.order-cancelled.v1',
+  orderShipped: 'ordering.order-shipped.v1',
+  orderDelivered: 'ordering.order-delivered.v1',
+  orderRefunded: 'ordering.order-refunded.v1',
+  returnRequested: 'ordering.return-requested.v1',
+  returnApproved: 'ordering.return-approved.v1',
 } as const;
 
-export type OrderLineV1 = { sku: string; name: string; quantity: number; unitPrice: Money };
+/** `productId` is absent on orders placed before variants existed. */
+export type OrderLineV1 = { sku: string; productId?: string; name: string; quantity: number; unitPrice: Money };
+
+/** What the order adds to or takes from its lines: shipping, tax and discounts (negative amounts). */
+export type OrderChargeV1 = { kind: 'shipping' | 'tax' | 'discount'; label: string; amount: Money };
 
 /** A customer placed an order from their cart (`cartId` is the customer's user id); its checkout has started. */
-export type OrderPlacedV1 = { orderId: string; customerId: string; cartId: string; lines: OrderLineV1[]; total: Money };
+export type OrderPlacedV1 = {
+  orderId: string;
+  customerId: string;
+  cartId: string;
+  lines: OrderLineV1[];
+  /** Added with checkout pricing; absent on older orders. */
+  charges?: OrderChargeV1[];
+  couponCode?: string;
+  shippingMethod?: string;
+  shippingAddress?: { name: string; line1: string; line2?: string; city: string; postalCode: string; country: string };
+  total: Money;
+};
 
 /** Stock is reserved and the payment captured: the order will be fulfilled. */
-export type OrderConfirmedV1 = { orderId: string; customerId: string; total: Money };
+export type OrderConfirmedV1 = { orderId: string; customerId: string; total: Money; lines?: OrderLineV1[] };
 
-/** The checkout failed and was compensated (stock released, payment voided or refunded). */
-/** `reason`: out_of_stock, payment_declined, payment_failed or timeout (more may be added; treat unknown ones as opaque). */
-export type OrderCancelledV1 = { orderId: string; customerId: string; reason: string };
+/**
+ * The order will not be fulfilled. `reason`: out_of_stock, payment_declined, payment_failed, timeout (the checkout
+ * failed and was compensated), cancelled_by_customer, cancelled_by_staff (more may be added; treat unknown ones as
+ * opaque). `wasConfirmed`: the order had been paid and its stock committed, so stock goes back on hand and the
+ * captured amount is refunded (`ordering.order-refunded.v1` follows).
+ */
+export type OrderCancelledV1 = { orderId: string; customerId: string; reason: string; wasConfirmed?: boolean; lines?: OrderLineV1[] };
+
+/** Handed to a carrier. */
+export type OrderShippedV1 = { orderId: string; customerId: string; carrier: string; trackingNumber: string; shippedAt: string };
+
+/** The customer has the goods (staff said so, or the carrier's tracking did). */
+export type OrderDeliveredV1 = {
+  orderId: string;
+  customerId: string;
+  lines: { sku: string; productId?: string; quantity: number }[];
+  deliveredAt: string;
+};
+
+/** Money went back to the customer (`amount` this time, `totalRefunded` so far); `reason`: cancellation, return, goodwill. */
+export type OrderRefundedV1 = {
+  orderId: string;
+  customerId: string;
+  refundId: string;
+  amount: Money;
+  totalRefunded: Money;
+  reason: string;
+};
+
+export type ReturnLineV1 = { sku: string; quantity: number };
+
+/** A customer asked to send back lines of a delivered order. */
+export type ReturnRequestedV1 = { returnId: string; orderId: string; customerId: string; lines: ReturnLineV1[] };
+
+/** Staff accepted the return: the lines go back on hand (inventory) and `refund` is paid back. */
+export type ReturnApprovedV1 = { returnId: string; orderId: string; customerId: string; lines: ReturnLineV1[]; refund: Money };
+
+/** What other contexts may ask about an order (ownership checks, shipping): read-only, from ordering's read model. */
+export type OrderFacts = {
+  orderId: string;
+  customerId: string;
+  status: 'placed' | 'confirmed' | 'shipped' | 'delivered' | 'cancelled' | 'refunded';
+  total: Money;
+};
+
+/** Read-only lookup of an order; null when no order has this id. */
+export abstract class OrderLookup {
+  abstract find(orderId: string): Promise<OrderFacts | null>;
+}

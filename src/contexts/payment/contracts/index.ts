@@ -16,6 +16,7 @@ export const PaymentMessages = {
   paymentCaptured: 'payment.payment-captured.v1',
   paymentVoided: 'payment.payment-voided.v1',
   paymentRefunded: 'payment.payment-refunded.v1',
+  refundRejected: 'payment.refund-rejected.v1',
 } as const;
 
 /** Command: authorize `amount` with a provider token (never a card number). Answered by authorized, declined or failed. */
@@ -24,8 +25,12 @@ export type AuthorizePaymentV1 = { orderId: string; amount: Money; paymentToken:
 export type CapturePaymentV1 = { orderId: string; amount: Money };
 /** Command: release the authorization; valid before the authorization's answer is known. Answered by voided. */
 export type VoidPaymentV1 = { orderId: string };
-/** Command: give captured money back. Answered by refunded. */
-export type RefundPaymentV1 = { orderId: string; amount: Money };
+/**
+ * Command: give captured money back. Answered by refunded, or refund-rejected when it would exceed what is left of
+ * the capture. `refundId` names one refund (partial refunds each have their own; a repeat of one refund is a no-op);
+ * without it the refund is the checkout's compensation, named by the order.
+ */
+export type RefundPaymentV1 = { orderId: string; amount: Money; refundId?: string };
 
 export type PaymentAuthorizedV1 = { orderId: string; amount: Money };
 export type PaymentDeclinedV1 = { orderId: string; reason: string };
@@ -37,4 +42,6 @@ export type PaymentFailedV1 = {
 };
 export type PaymentCapturedV1 = { orderId: string; amount: Money };
 export type PaymentVoidedV1 = { orderId: string };
-export type PaymentRefundedV1 = { orderId: string; amount: Money };
+export type PaymentRefundedV1 = { orderId: string; amount: Money; refundId?: string; totalRefunded?: Money };
+/** The refund was not made: `reason` exceeds_captured, not_captured. */
+export type RefundRejectedV1 = { orderId: string; amount: Money; refundId?: string; reason: string };

@@ -1,0 +1,5 @@
+import { Module } from '@nestjs/common';
+
+/** analytics */
+@Module({})
+export class AnalyticsModule {}

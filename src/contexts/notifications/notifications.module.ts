@@ -1,0 +1,5 @@
+import { Module } from '@nestjs/common';
+
+/** notifications */
+@Module({})
+export class NotificationsModule {}

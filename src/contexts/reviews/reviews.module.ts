@@ -1,0 +1,5 @@
+import { Module } from '@nestjs/common';
+
+/** reviews */
+@Module({})
+export class ReviewsModule {}

@@ -1,0 +1,47 @@
+import type { CommandMeta } from '../../../platform/event-store/event-store';
+import type { Money } from '../../../shared-kernel/money';
+
+/**
+ * Shipping's public contract: rates for checkout, dispatching an order to a carrier, and the integration events
+ * its shipments publish. Wire names are versioned; consumers must tolerate extra fields.
+ */
+
+export const ShippingMessages = {
+  shipmentDispatched: 'shipping.shipment-dispatched.v1',
+  shipmentInTransit: 'shipping.shipment-in-transit.v1',
+  shipmentDelivered: 'shipping.shipment-delivered.v1',
+} as const;
+
+export type ShipmentDispatchedV1 = { shipmentId: string; orderId: string; carrier: string; trackingNumber: string; dispatchedAt: string };
+export type ShipmentInTransitV1 = { shipmentId: string; orderId: string; trackingNumber: string; occurredAt: string };
+/** The carrier reports the parcel delivered; ordering marks the order delivered. */
+export type ShipmentDeliveredV1 = { shipmentId: string; orderId: string; trackingNumber: string; deliveredAt: string };
+
+/** A shipping method's price for one parcel to one country. */
+export type ShippingQuote = { code: string; name: string; price: Money };
+
+/** Rates for checkout. */
+export abstract class ShippingRates {
+  /** Methods that ship to `country` (ISO 3166-1 alpha-2) with their price for a parcel of `weightGrams`. */
+  abstract quoteAll(country: string, weightGrams: number, currency: string): Promise<ShippingQuote[]>;
+  /** One method's price, or null when the method does not exist or does not ship to `country`. */
+  abstract quote(code: string, country: string, weightGrams: number, currency: string): Promise<ShippingQuote | null>;
+}
+
+export type DispatchRequest = {
+  orderId: string;
+  carrier: string;
+  trackingNumber: string;
+  address: { name: string; line1: string; line2?: string; city: string; postalCode: string; country: string };
+};
+
+/** Hands an order to a carrier (through the Carrier port). */
+export abstract class Shipments {
+  /**
+   * Registers the parcel with the carrier and records the shipment. Idempotent per order: dispatching an order again
+   * with the same carrier and tracking number returns the same shipment; a different one is refused (409
+   * `shipping.already_dispatched`). An unknown carrier or a tracking number the carrier refuses is 422
+   * (`shipping.unknown_carrier`, `shipping.tracking_number_refused`).
+   */
+  abstract dispatch(request: DispatchRequest, meta: CommandMeta): Promise<{ shipmentId: string }>;
+}

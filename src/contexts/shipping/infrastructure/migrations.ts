@@ -1,0 +1,4 @@
+import type { Migration } from '../../../platform/persistence/database';
+
+/** Schema `shipping`. */
+export const shippingMigrations: Migration[] = [];

@@ -1,0 +1,5 @@
+import { Module } from '@nestjs/common';
+
+/** shipping */
+@Module({})
+export class ShippingModule {}
