@@ -73,14 +73,25 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   503: 'temporarily unavailable (see Retry-After)',
 };
 
-const problemResponse = (status: number) => ({
-  description: PROBLEM_DESCRIPTIONS[status] ?? 'error',
+const problemResponse = (status: number, codes: readonly string[] = []) => ({
+  description: `${PROBLEM_DESCRIPTIONS[status] ?? 'error'}${codes.length ? `. Codes: ${codes.map((c) => `\`${c}\``).join(', ')}` : ''}`,
   content: { 'application/problem+json': { schema: { $ref: PROBLEM_REF } } },
 });
 
-/** Documents error responses of a route as RFC 9457 problem+json. */
-export const ApiProblems = (...statuses: number[]) =>
-  applyDecorators(...statuses.map((status) => ApiResponse({ status, ...problemResponse(status) })));
+/**
+ * Documents error responses of a route as RFC 9457 problem+json: a status alone, or statuses with the stable
+ * `code`s the route may answer with them, e.g. `ApiProblems(400, { 404: ['ordering.order_not_found'] })`.
+ */
+export const ApiProblems = (...entries: (number | Record<number, readonly string[]>)[]) =>
+  applyDecorators(
+    ...entries.flatMap((entry) =>
+      typeof entry === 'number'
+        ? [ApiResponse({ status: entry, ...problemResponse(entry) })]
+        : Object.entries(entry).map(([status, codes]) =>
+            ApiResponse({ status: Number(status), ...problemResponse(Number(status), codes) }),
+          ),
+    ),
+  );
 
 const PROBLEM_SCHEMA: SchemaObject = {
   type: 'object',
