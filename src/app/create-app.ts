@@ -85,6 +85,8 @@ export const createApp = async (config: Config, overrides: PlatformOptions = {})
       {
         logger: new NestLoggerAdapter(logger.child({ component: 'nest' })),
         abortOnError: false,
+        // signed webhooks are verified over the exact bytes received
+        rawBody: true,
       },
     );
     await prepareHttpApp(app);

@@ -83,7 +83,10 @@ export const bootTestApp = async (options: BootOptions = {}): Promise<TestApp> =
   });
   for (const { provide, useValue } of options.overrideProviders ?? []) builder = builder.overrideProvider(provide).useValue(useValue);
   const moduleRef = await builder.compile();
-  const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(), { logger: new NestLoggerAdapter(logger) });
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(), {
+    logger: new NestLoggerAdapter(logger),
+    rawBody: true,
+  });
   await prepareHttpApp(app);
   const runtime = app.get(PlatformRuntime);
   if (options.background) await runtime.start();

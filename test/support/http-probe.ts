@@ -90,7 +90,7 @@ export const bootProbeApp = async (): Promise<ProbeApp> => {
     imports: [ProbePlatformModule, HttpApiModule],
     controllers: [ProbeController],
   }).compile();
-  const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(), { logger: false });
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(), { logger: false, rawBody: true });
   configureHttpApp(app);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();

@@ -5,7 +5,7 @@ import type { CommandMeta } from '../../../platform/event-store/event-store';
 import { ApiProblems, ApiZodResponse, ValidBody } from '../../../platform/http/openapi';
 import { API_V1, type AuthUser, CurrentUser, Idempotent, Meta, Roles } from '../../../platform/http/request-context';
 import { PlaceOrderHandler } from '../application/place-order';
-import { COUNTRY_CODES } from './country-codes';
+import { COUNTRY_CODES } from '../../../shared-kernel/country-codes';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 
