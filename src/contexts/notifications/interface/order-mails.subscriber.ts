@@ -1,0 +1,82 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { z } from 'zod';
+import type { CommandMeta } from '../../../platform/event-store/event-store';
+import { Inbox, type IntegrationMessage, MessageBus } from '../../../platform/messaging/message-bus';
+import { Clock } from '../../../shared-kernel/clock';
+import { USER_REGISTERED_V1 } from '../../identity/contracts';
+import { OrderingMessages } from '../../ordering/contracts';
+import { QueueOrderMailHandler } from '../application/queue-order-mail';
+import { recordRecipient } from '../application/recipients';
+import type { OrderMailFact } from '../domain/order-mail';
+
+const SUBSCRIBER = 'notifications.order-mails';
+
+const Id = z.string().min(1).max(100);
+const MoneyV1 = z.object({ amount: z.number().int(), currency: z.string().length(3) });
+const UserRegistered = z.object({ userId: Id, email: z.string().min(3).max(320), name: z.string().min(1).max(200) });
+const Customer = z.object({ orderId: Id, customerId: Id });
+
+/** The fields of each ordering fact the mail needs (consumers tolerate extra fields); a fact is a mail kind. */
+const facts = {
+  [OrderingMessages.orderConfirmed]: Customer.extend({
+    total: MoneyV1,
+    lines: z.array(z.object({ name: z.string().max(300), quantity: z.number().int(), unitPrice: MoneyV1 })).default([]),
+  }).transform((d): OrderMailFact & { customerId: string } => ({ kind: 'order_confirmed', ...d })),
+  [OrderingMessages.orderShipped]: Customer.extend({ carrier: z.string().max(100), trackingNumber: z.string().max(100) }).transform(
+    (d): OrderMailFact & { customerId: string } => ({ kind: 'order_shipped', ...d }),
+  ),
+  [OrderingMessages.orderCancelled]: Customer.extend({ reason: z.string().max(100) }).transform(
+    (d): OrderMailFact & { customerId: string } => ({ kind: 'order_cancelled', ...d }),
+  ),
+  [OrderingMessages.orderRefunded]: Customer.extend({ amount: MoneyV1, totalRefunded: MoneyV1 }).transform(
+    (d): OrderMailFact & { customerId: string } => ({ kind: 'order_refunded', ...d }),
+  ),
+} as Record<string, z.ZodType<OrderMailFact & { customerId: string }>>;
+
+/**
+ * Mails customers about their orders: one mail per fact, also when the fact is delivered again (inbox, and the mail
+ * row is unique per message id). Registrations arrive on the same subscription, so the address is known in time.
+ */
+@Injectable()
+export class OrderMailsSubscriber {
+  private readonly logger = new Logger(OrderMailsSubscriber.name);
+
+  constructor(
+    private readonly bus: MessageBus,
+    private readonly inbox: Inbox,
+    private readonly clock: Clock,
+    private readonly queueMail: QueueOrderMailHandler,
+  ) {}
+
+  subscribe(): Promise<void> {
+    return this.bus.subscribe(SUBSCRIBER, [USER_REGISTERED_V1, ...Object.keys(facts)], (message) => this.handle(message));
+  }
+
+  async handle(message: IntegrationMessage): Promise<void> {
+    const meta: CommandMeta = {
+      commandId: message.id,
+      correlationId: message.correlationId,
+      causationId: message.id,
+      ...(message.traceparent ? { traceparent: message.traceparent } : {}),
+      now: this.clock.now(),
+    };
+    if (message.type === USER_REGISTERED_V1) {
+      const user = UserRegistered.safeParse(message.data);
+      if (!user.success) return this.ignore(message);
+      const { userId, email, name } = user.data;
+      await this.inbox.handleOnce(SUBSCRIBER, message.id, (tx) =>
+        recordRecipient(tx, userId, { email, name }, new Date(message.occurredAt)),
+      );
+      return;
+    }
+    const fact = facts[message.type]?.safeParse(message.data);
+    if (!fact?.success) return this.ignore(message);
+    await this.inbox.handleOnce(SUBSCRIBER, message.id, async (tx) => {
+      await this.queueMail.execute({ ...fact.data, factId: message.id }, { ...meta, userId: fact.data.customerId }, tx);
+    });
+  }
+
+  private ignore(message: IntegrationMessage): void {
+    this.logger.warn(`ignoring malformed ${message.type} ${message.id}`);
+  }
+}
