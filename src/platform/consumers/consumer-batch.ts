@@ -25,7 +25,7 @@ type Failure = { index: number; event: RecordedEvent & { transactionId: string }
 
 export const DEFAULT_MAX_ATTEMPTS = 5;
 /** Namespace of the consumers' advisory locks (the second key is hashtext(consumer name)). */
-const LOCK_NAMESPACE = 0x4553;
+export const CONSUMER_LOCK_NAMESPACE = 0x4553;
 const MAX_ERROR_LENGTH = 4000;
 
 export const retryBackoffMs = (attempts: number): number => Math.min(100 * 2 ** (attempts - 1), 30_000);
@@ -45,7 +45,7 @@ const checkpointOf = (event: RecordedEvent & { transactionId: string }): LogChec
  */
 const lease = async (tx: Sql, consumer: string): Promise<Lease | undefined> => {
   const { rows: locked } = await tx.query<{ locked: boolean }>('select pg_try_advisory_xact_lock($1, hashtext($2)) as locked', [
-    LOCK_NAMESPACE,
+    CONSUMER_LOCK_NAMESPACE,
     consumer,
   ]);
   if (!locked[0].locked) return undefined;

@@ -24,6 +24,11 @@ export type LogConsumer = {
   wants?(event: RecordedEvent): boolean;
   /** failures before the event goes to the dead-letter table (default 5) */
   maxAttempts?: number;
+  /**
+   * Present on projections: empties the read model, so the consumer can be rewound and replay the log from the start
+   * (`npm run projections:rebuild`). Runs in the rewind's transaction, which holds the consumer's lease.
+   */
+  reset?(tx: Sql): Promise<void>;
 };
 
 export type ConsumerStatus = { name: string; checkpoint: string; lag: number; deadLetters: number };
@@ -34,7 +39,14 @@ export abstract class LogConsumers {
   abstract start(): Promise<void>;
   /** Stops polling and waits for batches in flight. */
   abstract stop(): Promise<void>;
-  /** Processes until every consumer has caught up with the log as it is now (tests, rebuilds). */
-  abstract drain(): Promise<void>;
+  /** Processes until every consumer (or only those named) has caught up with the log as it is now (tests, rebuilds). */
+  abstract drain(names?: readonly string[]): Promise<void>;
   abstract status(): Promise<ConsumerStatus[]>;
+  /** Names of the registered consumers that can be rebuilt (they have `reset`). */
+  abstract projections(): string[];
+  /**
+   * In one transaction holding the consumer's lease: `reset` its read model, forget its retries and move its
+   * checkpoint back to the start of the log. The consumer then replays everything (here, or in a running instance).
+   */
+  abstract rewind(name: string): Promise<void>;
 }

@@ -4,7 +4,7 @@ import { LOG_START, type EventStore, type LogCheckpoint } from '../event-store/e
 import { NOTIFY_CHANNEL } from '../event-store/postgres.event-store.sql';
 import type { Database } from '../persistence/database';
 import { PgDatabase, type Listener } from '../persistence/pg.database';
-import { committedAfter, runBatch, type BatchContext, type BatchOutcome, type LogFn } from './consumer-batch';
+import { committedAfter, CONSUMER_LOCK_NAMESPACE, runBatch, type BatchContext, type BatchOutcome, type LogFn } from './consumer-batch';
 import { LogConsumers, type ConsumerStatus, type LogConsumer } from './log-consumer';
 
 export type PgLogConsumersOptions = {
@@ -93,9 +93,10 @@ export class PgLogConsumers extends LogConsumers {
     this.listener = undefined;
   }
 
-  async drain(): Promise<void> {
+  async drain(names?: readonly string[]): Promise<void> {
     const end = await this.logEnd();
-    await Promise.all([...this.consumers.values()].map((c) => this.drainOne(c, end)));
+    const chosen = [...this.consumers.values()].filter((c) => !names || names.includes(c.consumer.name));
+    await Promise.all(chosen.map((c) => this.drainOne(c, end)));
   }
 
   async status(): Promise<ConsumerStatus[]> {
@@ -204,6 +205,22 @@ export class PgLogConsumers extends LogConsumers {
   }
 
   /** The newest committed event now; transactions still running may add older positions, which drain also waits for. */
+  projections(): string[] {
+    return [...this.consumers.values()].filter(({ consumer }) => consumer.reset).map(({ consumer }) => consumer.name);
+  }
+
+  async rewind(name: string): Promise<void> {
+    const consumer = this.consumers.get(name)?.consumer;
+    if (!consumer?.reset) throw new Error(`${name} is not a projection that can be rebuilt`);
+    await this.db.transaction(async (tx) => {
+      // waits for a batch in flight elsewhere, then keeps every instance off the consumer until the reset commits
+      await tx.query('select pg_advisory_xact_lock($1, hashtext($2))', [CONSUMER_LOCK_NAMESPACE, name]);
+      await consumer.reset!(tx);
+      await tx.query('delete from es.consumer_failures where consumer = $1', [name]);
+      await tx.query('delete from es.checkpoints where consumer = $1', [name]);
+    });
+  }
+
   private async logEnd(): Promise<LogCheckpoint> {
     const { rows } = await this.db.query<{ transaction_id: string; position: string }>(
       'select e.transaction_id::text as transaction_id, e.global_position::text as position from es.events e order by e.transaction_id desc, e.global_position desc limit 1',

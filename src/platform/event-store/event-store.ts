@@ -93,6 +93,8 @@ export type InlineProjection = {
   /** event types it handles; others are not passed */
   handles: readonly string[];
   apply(tx: Sql, events: RecordedEvent[]): Promise<void>;
+  /** Empties the read model before a rebuild replays every event it handles (`npm run projections:rebuild`). */
+  reset?(tx: Sql): Promise<void>;
 };
 
 /**
@@ -138,4 +140,6 @@ export abstract class EventStore {
 
   abstract registerUpcaster(upcaster: Upcaster): void;
   abstract registerInlineProjection(projection: InlineProjection): void;
+  /** The inline projections registered so far (rebuilds replay the log through them). */
+  abstract inlineProjections(): readonly InlineProjection[];
 }

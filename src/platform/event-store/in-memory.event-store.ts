@@ -70,6 +70,10 @@ export class InMemoryEventStore extends EventStore {
     this.projections.push({ projection, handles: new Set(projection.handles) });
   }
 
+  inlineProjections(): readonly InlineProjection[] {
+    return this.projections.map((p) => p.projection);
+  }
+
   append(
     stream: string,
     events: AnyEvent[],

@@ -77,6 +77,10 @@ export class PostgresEventStore extends EventStore {
     this.projections.push({ projection, handles: new Set(projection.handles) });
   }
 
+  inlineProjections(): readonly InlineProjection[] {
+    return this.projections.map((p) => p.projection);
+  }
+
   async append(
     stream: string,
     events: AnyEvent[],

@@ -45,6 +45,8 @@ export type IntegrationTranslator = (event: RecordedEvent) => IntegrationMessage
 /** Where contexts register their translators; the outbox publisher consumes the log through them. */
 export abstract class IntegrationEvents {
   abstract registerTranslator(name: string, translator: IntegrationTranslator): void;
+  /** The wire messages a stored event becomes, exactly as the outbox publishes them (same ids). */
+  abstract translate(event: RecordedEvent): IntegrationMessage[];
 }
 
 /** Applies a message's effect once per subscriber: the inbox row and the effect commit in one transaction. */
