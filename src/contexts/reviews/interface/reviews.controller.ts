@@ -12,7 +12,6 @@ import { findProductReviews } from '../application/reviews.queries';
 import { RATING_MAX, RATING_MIN, TEXT_MAX, TEXT_MIN } from '../domain/review';
 
 const ProductId = new ZodPipe(z.uuid(), 'reviews.invalid_product_id');
-const ReviewId = new ZodPipe(z.uuid(), 'reviews.invalid_review_id');
 
 const PostReviewBody = z
   .object({
@@ -87,7 +86,7 @@ export class ReviewsController {
   @ApiZodResponse(200, ReviewSchema)
   @ApiProblems({ 404: ['reviews.review_not_found'] })
   hide(
-    @Param('id', ReviewId) reviewId: string,
+    @Param('id', new ZodPipe(z.uuid(), 'reviews.invalid_review_id')) reviewId: string,
     @ValidBody(HideReviewBody) body: z.infer<typeof HideReviewBody>,
     @Meta() meta: CommandMeta,
   ) {
