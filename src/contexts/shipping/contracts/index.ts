@@ -20,12 +20,16 @@ export type ShipmentDeliveredV1 = { shipmentId: string; orderId: string; trackin
 /** A shipping method's price for one parcel to one country. */
 export type ShippingQuote = { code: string; name: string; price: Money };
 
-/** Rates for checkout. */
+/**
+ * Rates for checkout. Only active methods in `currency` that ship to the country and accept the parcel's weight are
+ * offered. `subtotal` (optional, minor units of `currency`) is the goods' value a method's free-shipping threshold
+ * (`freeOver`) is compared with: pass it and a method whose threshold is reached costs 0.
+ */
 export abstract class ShippingRates {
-  /** Methods that ship to `country` (ISO 3166-1 alpha-2) with their price for a parcel of `weightGrams`. */
-  abstract quoteAll(country: string, weightGrams: number, currency: string): Promise<ShippingQuote[]>;
-  /** One method's price, or null when the method does not exist or does not ship to `country`. */
-  abstract quote(code: string, country: string, weightGrams: number, currency: string): Promise<ShippingQuote | null>;
+  /** Methods that ship to `country` (ISO 3166-1 alpha-2) with their price for a parcel of `weightGrams`, cheapest first. */
+  abstract quoteAll(country: string, weightGrams: number, currency: string, subtotal?: number): Promise<ShippingQuote[]>;
+  /** One method's price, or null when the method does not exist, is inactive, or is not offered for this parcel. */
+  abstract quote(code: string, country: string, weightGrams: number, currency: string, subtotal?: number): Promise<ShippingQuote | null>;
 }
 
 export type DispatchRequest = {

@@ -1,0 +1,81 @@
+import { Injectable } from '@nestjs/common';
+import { z } from 'zod';
+import { type CommandMeta, EventStore } from '../../../platform/event-store/event-store';
+import { Database } from '../../../platform/persistence/database';
+import { COUNTRY_CODES } from '../../../shared-kernel/country-codes';
+import { Conflict, InvalidInput } from '../../../shared-kernel/errors';
+import { newId } from '../../../shared-kernel/ids';
+import { type DispatchRequest, Shipments } from '../contracts';
+import { AlreadyDispatched, dispatch, shipmentDecider, shipmentStream } from '../domain/shipment';
+import { Carriers } from './ports';
+import { findOrderByTrackingNumber } from './shipments.projection';
+import { metaForStream } from './stream-meta';
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+/** Ordering's request, checked as any input from outside the context. */
+const DispatchRequestSchema = z.object({
+  orderId: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/),
+  carrier: text(50),
+  trackingNumber: text(100),
+  address: z.object({
+    name: text(200),
+    line1: text(200),
+    line2: z.string().trim().max(200).optional(),
+    city: text(100),
+    postalCode: text(20),
+    country: z.string().refine((c) => COUNTRY_CODES.has(c), 'an ISO 3166-1 alpha-2 country code'),
+  }),
+});
+
+const trackingNumberInUse = (trackingNumber: string) =>
+  new Conflict('shipping.tracking_number_in_use', 'this tracking number belongs to another order', { trackingNumber });
+
+/**
+ * Shipments: hands an order's parcel to its carrier, then records ShipmentDispatched (published as
+ * `shipping.shipment-dispatched.v1`). A repeat with the same carrier and tracking number answers the same shipment
+ * without asking the carrier again; anything else for a dispatched order is refused.
+ */
+@Injectable()
+export class DispatchShipmentHandler extends Shipments {
+  constructor(
+    private readonly db: Database,
+    private readonly events: EventStore,
+    private readonly carriers: Carriers,
+  ) {
+    super();
+  }
+
+  async dispatch(request: DispatchRequest, meta: CommandMeta): Promise<{ shipmentId: string }> {
+    const parsed = DispatchRequestSchema.safeParse(request);
+    if (!parsed.success) {
+      const fields = parsed.error.issues.map((issue) => issue.path.join('.'));
+      throw new InvalidInput('shipping.invalid_dispatch_request', 'the dispatch request is not valid', { fields });
+    }
+    const cmd = parsed.data;
+    const carrier = this.carriers.get(cmd.carrier);
+    const stream = shipmentStream(cmd.orderId);
+
+    const { state } = await this.events.aggregate(stream, shipmentDecider);
+    if (state.status !== 'none') {
+      if (state.carrier === cmd.carrier && state.trackingNumber === cmd.trackingNumber) return { shipmentId: state.shipmentId };
+      throw new AlreadyDispatched(cmd.orderId);
+    }
+    const owner = await findOrderByTrackingNumber(this.db, cmd.carrier, cmd.trackingNumber);
+    if (owner !== null && owner !== cmd.orderId) throw trackingNumberInUse(cmd.trackingNumber);
+    await carrier.register(cmd);
+    try {
+      const result = await this.events.decide(
+        stream,
+        shipmentDecider,
+        (s) => dispatch(s, { ...cmd, shipmentId: newId(), now: meta.now }),
+        metaForStream(meta, stream),
+      );
+      if (result.state.status === 'none') throw new Error(`shipment ${cmd.orderId} not recorded`);
+      return { shipmentId: result.state.shipmentId };
+    } catch (error) {
+      // a concurrent dispatch of another order took this parcel first (unique key of the inline projection)
+      if ((error as { constraint?: string }).constraint === 'shipments_tracking_number_key') throw trackingNumberInUse(cmd.trackingNumber);
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import { COUNTRY_CODES } from '../../../shared-kernel/country-codes';
+
+/** Request and response shapes of the shipping API: validation, types and OpenAPI from one place. */
+
+const Amount = z.number().int().min(0).max(10_000_000).describe('integer minor units of the method currency');
+const Grams = z.number().int().min(1).max(1_000_000).describe('grams');
+
+export const MethodCode = z
+  .string()
+  .max(40)
+  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'a method code is lower-case words joined by dashes');
+export const CountryCode = z.string().refine((code) => COUNTRY_CODES.has(code), 'an ISO 3166-1 alpha-2 country code (upper case)');
+const Currency = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR');
+
+const Countries = z
+  .union([z.literal('all'), z.array(CountryCode).min(1).max(COUNTRY_CODES.size)])
+  .describe('"all", or the ISO 3166-1 alpha-2 codes the method ships to');
+
+export const RateBody = z
+  .discriminatedUnion('type', [
+    z.object({ type: z.literal('flat'), amount: Amount, maxWeightGrams: Grams.optional() }).strict(),
+    z
+      .object({
+        type: z.literal('weight'),
+        base: Amount,
+        perKg: Amount.describe('per kilogram, charged per gram and rounded up to the next minor unit'),
+        maxWeightGrams: Grams.optional(),
+      })
+      .strict(),
+    z
+      .object({
+        type: z.literal('brackets'),
+        brackets: z
+          .array(z.object({ upToGrams: Grams, amount: Amount }).strict())
+          .min(1)
+          .max(20)
+          .describe('ascending; a parcel costs the first bracket it fits in, and heavier than the last is not accepted'),
+      })
+      .strict(),
+  ])
+  .describe('flat | weight (base + perKg) | brackets');
+
+export const CreateShippingMethodBody = z
+  .object({
+    code: MethodCode,
+    name: z.string().trim().min(1).max(100),
+    countries: Countries,
+    currency: Currency,
+    rate: RateBody,
+    freeOver: Amount.optional().describe('the method is free from this order subtotal on'),
+  })
+  .strict();
+
+export const ReviseShippingMethodBody = z
+  .object({
+    name: z.string().trim().min(1).max(100).optional(),
+    countries: Countries.optional(),
+    currency: Currency.optional(),
+    rate: RateBody.optional(),
+    freeOver: Amount.nullable().optional().describe('null removes the threshold'),
+    active: z.boolean().optional().describe('false retires the method: it is no longer listed or quoted'),
+  })
+  .strict()
+  .refine((body) => Object.values(body).some((value) => value !== undefined), 'at least one field is needed');
+
+export const ListShippingMethodsQuery = z
+  .object({
+    country: CountryCode.describe('destination, ISO 3166-1 alpha-2'),
+    weightGrams: z.coerce.number().int().min(0).max(10_000_000).default(0).describe('parcel weight in grams'),
+    currency: Currency.optional().describe('only methods priced in this currency'),
+    subtotal: z.coerce.number().int().min(0).max(1_000_000_000_000).optional().describe('order subtotal (minor units) for free shipping'),
+  })
+  .strict();
+
+export const TrackingEventBody = z.object({
+  id: z.string().regex(/^[A-Za-z0-9._:-]{1,100}$/, "the carrier's event id"),
+  trackingNumber: z.string().min(1).max(100),
+  status: z.enum(['in_transit', 'delivered', 'exception']),
+  occurredAt: z.iso.datetime({ offset: true }),
+});
+
+const Money = z.object({ amount: z.number().int(), currency: z.string() });
+
+export const ShippingMethodResponse = z.object({
+  code: z.string(),
+  name: z.string(),
+  countries: z.union([z.literal('all'), z.array(z.string())]),
+  currency: z.string(),
+  rate: RateBody,
+  freeOver: z.number().int().optional(),
+  active: z.boolean(),
+});
+
+export const ShippingOffersResponse = z.object({
+  items: z.array(
+    z.object({
+      code: z.string(),
+      name: z.string(),
+      price: Money,
+      freeOver: Money.optional(),
+      maxWeightGrams: z.number().int().optional(),
+    }),
+  ),
+});
+
+const Status = z.enum(['dispatched', 'in_transit', 'delivered', 'exception']);
+export const ShipmentResponse = z.object({
+  shipmentId: z.string(),
+  orderId: z.string(),
+  carrier: z.string(),
+  trackingNumber: z.string(),
+  status: Status,
+  address: z.object({
+    name: z.string(),
+    line1: z.string(),
+    line2: z.string().optional(),
+    city: z.string(),
+    postalCode: z.string(),
+    country: z.string(),
+  }),
+  dispatchedAt: z.string(),
+  deliveredAt: z.string().nullable(),
+  history: z.array(z.object({ status: Status, occurredAt: z.string(), recordedAt: z.string(), carrierEventId: z.string().nullable() })),
+});
