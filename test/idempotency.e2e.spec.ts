@@ -23,6 +23,8 @@ beforeAll(async () => {
   admin = await t.registerAndLogin('admin');
   sku = `IDEM-${newId().slice(-12)}`;
   await t.inject('POST', '/api/v1/categories', { token: admin.token, body: { slug: 'idem', name: 'Idem' } });
+  const standard = { code: 'standard', name: 'Standard', countries: 'all', currency: 'EUR', rate: { type: 'flat', amount: 0 } };
+  expect((await t.inject('POST', '/api/v1/shipping-methods', { token: admin.token, body: standard })).statusCode).toBe(201);
   const product = await t.inject('POST', '/api/v1/products', {
     token: admin.token,
     body: { sku, name: 'Teapot', category: 'idem', price: { amount: PRICE, currency: 'EUR' } },
@@ -32,7 +34,8 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.close());
 
-const checkout = (customer: LoggedIn, key: string, body: object = { paymentToken: 'tok_approve', shippingAddress: address }) =>
+const shipping = { shippingAddress: address, shippingMethod: 'standard' };
+const checkout = (customer: LoggedIn, key: string, body: object = { paymentToken: 'tok_approve', ...shipping }) =>
   t.inject('POST', '/api/v1/checkout', { token: customer.token, headers: { 'idempotency-key': key }, body });
 
 const count = async (text: string, params: unknown[]) => Number((await db.query<{ n: string }>(text, params)).rows[0].n);
@@ -84,7 +87,7 @@ describe('Idempotency-Key on POST /api/v1/checkout (e2e)', () => {
     expect(replay.json()).toEqual({ orderId });
 
     // the same key with another body is refused, not mistaken for a retry
-    const reused = await checkout(customer, key, { paymentToken: 'tok_decline', shippingAddress: address });
+    const reused = await checkout(customer, key, { paymentToken: 'tok_decline', ...shipping });
     expect(reused.statusCode).toBe(422);
     expect(reused.headers['content-type']).toContain('application/problem+json');
     expect(reused.json()).toMatchObject({ status: 422, code: 'idempotency.key_reused' });
@@ -133,7 +136,7 @@ describe('Idempotency-Key on POST /api/v1/checkout (e2e)', () => {
     expect(responses.filter((r) => r.statusCode === 200 && r.headers['idempotent-replayed'] !== 'true')).toHaveLength(1);
     const cart = (await t.inject('GET', '/api/v1/cart', { token: customer.token })).json<{ items: { sku: string; quantity: number }[] }>();
     expect(cart.items).toEqual([expect.objectContaining({ sku, quantity: 3 })]);
-    expect(await count(`select count(*) as n from es.events where stream = $1`, [`cart.cart-${customer.user.id}`])).toBe(1);
+    expect(await count(`select count(*) as n from es.events where stream = $1 and type = 'CartItemAdded'`, [`cart.cart-${customer.user.id}`])).toBe(1);
   });
 
   it('leaves the store consistent', async () => {

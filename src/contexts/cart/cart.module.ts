@@ -1,37 +1,52 @@
 import { Global, Module, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { EventStore } from '../../platform/event-store/event-store';
+import { IntegrationEvents } from '../../platform/messaging/message-bus';
 import { AddCartItemHandler } from './application/add-cart-item';
+import { CartViews } from './application/cart-views';
 import { cartsProjection } from './application/carts.projection';
 import { ChangeCartItemQuantityHandler } from './application/change-cart-item-quantity';
 import { CheckOutCartHandler } from './application/check-out-cart';
+import { MergeGuestCartHandler } from './application/merge-guest-cart';
+import { RefreshCartHandler } from './application/refresh-cart';
 import { RemoveCartItemHandler } from './application/remove-cart-item';
-import { CartContents } from './contracts';
+import { toIntegrationEvent } from './application/to-integration-events';
+import { CartContents, GuestCarts } from './contracts';
 import { PgCartContents } from './infrastructure/pg.cart-contents';
+import { CartCallerGuard } from './interface/cart-caller';
 import { CartsController } from './interface/carts.controller';
 import { OrderPlacedSubscriber } from './interface/order-placed.subscriber';
 
-/** Global so ordering can inject the CartContents facade without importing this module. Needs ProductCatalog (catalog). */
+/**
+ * Global so ordering can inject CartContents and identity GuestCarts without importing this module. Needs
+ * ProductCatalog (catalog).
+ */
 @Global()
 @Module({
   controllers: [CartsController],
   providers: [
+    CartViews,
+    CartCallerGuard,
     AddCartItemHandler,
     ChangeCartItemQuantityHandler,
     RemoveCartItemHandler,
+    RefreshCartHandler,
     CheckOutCartHandler,
     OrderPlacedSubscriber,
     { provide: CartContents, useClass: PgCartContents },
+    { provide: GuestCarts, useClass: MergeGuestCartHandler },
   ],
-  exports: [CartContents],
+  exports: [CartContents, GuestCarts],
 })
 export class CartModule implements OnModuleInit, OnApplicationBootstrap {
   constructor(
     private readonly eventStore: EventStore,
+    private readonly integrationEvents: IntegrationEvents,
     private readonly orderPlaced: OrderPlacedSubscriber,
   ) {}
 
   onModuleInit(): void {
     this.eventStore.registerInlineProjection(cartsProjection);
+    this.integrationEvents.registerTranslator('cart', toIntegrationEvent);
   }
 
   onApplicationBootstrap(): Promise<void> {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Database } from '../persistence/database';
+import type { OrderlyRequest } from './request-context';
 
 /** How long a stored response is replayed. */
 export const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000;
@@ -20,6 +21,22 @@ type Row = {
   response_body: unknown;
   response_headers: Record<string, string> | null;
   expires_at: Date;
+};
+
+/** The header a guest sends their cart token in (issued by the cart). */
+export const CART_TOKEN_HEADER = 'x-cart-token';
+/** The scope of requests that have neither a principal nor a cart token. */
+export const ANONYMOUS = 'anonymous';
+
+/**
+ * Whose keys a request's Idempotency-Key is one of: the authenticated principal; else the guest cart token, hashed
+ * (a guest's key never meets another guest's, and the token is not stored); else everyone anonymous together.
+ */
+export const callerScope = (request: OrderlyRequest): string => {
+  if (request.user) return request.user.id;
+  const value = request.headers[CART_TOKEN_HEADER];
+  const token = (Array.isArray(value) ? value[0] : value)?.trim();
+  return token ? `cart-token:${createHash('sha256').update(token).digest('hex')}` : ANONYMOUS;
 };
 
 /** JSON with object keys sorted at every level, so the same logical body always hashes the same. */

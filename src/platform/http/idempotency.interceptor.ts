@@ -1,14 +1,14 @@
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { catchError, from, mergeMap, Observable, throwError } from 'rxjs';
 import { Clock } from '../../shared-kernel/clock';
 import { Conflict, DomainError, InvalidInput } from '../../shared-kernel/errors';
 import { AppLogger } from '../observability/logger';
-import { IdempotencyKeys, requestHash } from './idempotency-keys';
+import { ANONYMOUS, callerScope, IdempotencyKeys, requestHash } from './idempotency-keys';
 import { PROBLEM_CONTENT_TYPE, ReplayedResponse, toProblem } from './problem-details.filter';
 import { IDEMPOTENT, OrderlyRequest } from './request-context';
-import { endpointOf, idempotencyKeyOf, principalOf } from './request-meta.interceptor';
+import { endpointOf, idempotencyKeyOf } from './request-meta.interceptor';
 
 /** 422: the key was used before for a different request. */
 export class IdempotencyKeyReused extends DomainError {
@@ -20,14 +20,22 @@ export const REPLAYED_HEADER = 'idempotent-replayed';
 /** Response headers worth replaying with a stored response. */
 const REPLAYED_HEADERS = ['location', 'etag', 'content-location'];
 
+export const CART_TOKEN_SCOPED = 'orderly:idempotency-cart-token-scoped';
+/**
+ * On an `@Idempotent()` route guests use: a request from nobody in particular (no principal, no `X-Cart-Token`) has
+ * no scope of its own, since a response stored for it would be replayed to any other anonymous caller reusing the
+ * key, so its key is not used (the request runs as if it had none).
+ */
+export const CartTokenScoped = () => SetMetadata(CART_TOKEN_SCOPED, true);
+
 /** Outcomes a retry must be able to change: they are not stored (the key is released). */
 const isRetryable = (status: number) => status >= 500 || status === 400 || status === 408 || status === 429;
 
 /**
- * Honours `Idempotency-Key` on routes marked `@Idempotent()`, per caller and endpoint: the first response
- * (2xx, or an error other than 400/408/429/5xx) is stored for 24 h and replayed with `Idempotent-Replayed: true`;
- * the same key while the first request runs → 409, with a different body → 422. A crashed request holds its key
- * for at most the lease (60 s).
+ * Honours `Idempotency-Key` on routes marked `@Idempotent()`, per caller (the principal, else the guest cart token)
+ * and endpoint: the first response (2xx, or an error other than 400/408/429/5xx) is stored for 24 h and replayed
+ * with `Idempotent-Replayed: true`; the same key while the first request runs → 409, with a different body → 422.
+ * A crashed request holds its key for at most the lease (60 s).
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
@@ -54,7 +62,11 @@ export class IdempotencyInterceptor implements NestInterceptor {
       return next.handle();
     }
 
-    const scope = `${principalOf(request)} ${endpointOf(request)}`;
+    const caller = callerScope(request);
+    if (caller === ANONYMOUS && this.reflector.getAllAndOverride<boolean>(CART_TOKEN_SCOPED, [context.getHandler(), context.getClass()])) {
+      return next.handle();
+    }
+    const scope = `${caller} ${endpointOf(request)}`;
     const hash = requestHash(request.body, request.params);
     const claim = await this.keys.claim(scope, key, hash, this.clock.now());
     switch (claim.outcome) {

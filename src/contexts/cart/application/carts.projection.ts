@@ -1,10 +1,12 @@
 import type { InlineProjection, RecordedEvent } from '../../../platform/event-store/event-store';
 import type { Sql } from '../../../platform/persistence/database';
-import { type Money, sum, times } from '../../../shared-kernel/money';
-import { type CartEvent, type CartState, evolve, initialCartState } from '../domain/cart';
+import { CART_EVENT_TYPES, type CartEvent, type CartState, evolve, initialCartState } from '../domain/cart';
 
 const STREAM_PREFIX = 'cart.cart-';
 export const cartStream = (cartId: string): string => `${STREAM_PREFIX}${cartId}`;
+/** The cart id of a cart stream; undefined for any other stream. */
+export const cartIdOf = (stream: string): string | undefined =>
+  stream.startsWith(STREAM_PREFIX) ? stream.slice(STREAM_PREFIX.length) : undefined;
 
 /**
  * `cart.carts`: each cart's folded state and version, written in the append transaction. It serves reads in one
@@ -12,13 +14,13 @@ export const cartStream = (cartId: string): string => `${STREAM_PREFIX}${cartId}
  */
 export const cartsProjection: InlineProjection = {
   name: 'cart.carts',
-  handles: ['CartItemAdded', 'CartItemQuantityChanged', 'CartItemRemoved', 'CartCheckedOut'],
+  handles: CART_EVENT_TYPES,
   async apply(tx, events) {
     const byStream = new Map<string, RecordedEvent[]>();
     for (const event of events) byStream.set(event.stream, [...(byStream.get(event.stream) ?? []), event]);
     for (const [stream, recorded] of byStream) {
-      if (!stream.startsWith(STREAM_PREFIX)) continue;
-      const cartId = stream.slice(STREAM_PREFIX.length);
+      const cartId = cartIdOf(stream);
+      if (cartId === undefined) continue;
       const { state } = await loadCart(tx, cartId);
       const next = (recorded as RecordedEvent<CartEvent>[]).reduce(evolve, state);
       const last = recorded[recorded.length - 1];
@@ -43,17 +45,3 @@ export const loadCart = async (
   );
   return rows[0] ?? { state: initialCartState(), version: 0 };
 };
-
-export type CartView = {
-  id: string;
-  version: number;
-  items: { sku: string; name: string; quantity: number; unitPrice: Money; lineTotal: Money }[];
-  total: Money;
-};
-
-export const toCartView = (cartId: string, { state, version }: { state: CartState; version: number }): CartView => {
-  const items = state.lines.map((line) => ({ ...line, lineTotal: times(line.unitPrice, line.quantity) }));
-  return { id: cartId, version, items, total: sum(items.map((item) => item.lineTotal)) };
-};
-
-export const getCart = async (db: Sql, cartId: string): Promise<CartView> => toCartView(cartId, await loadCart(db, cartId));

@@ -2,23 +2,28 @@ import { Injectable } from '@nestjs/common';
 import { type CommandMeta, EventStore } from '../../../platform/event-store/event-store';
 import { Database } from '../../../platform/persistence/database';
 import { removeItem } from '../domain/cart';
-import { decideOnCart } from './cart-writes';
-import { type CartView, toCartView } from './carts.projection';
+import type { CartWriteResult } from './add-cart-item';
+import { type CartCaller, decideOnCallersCart } from './cart-writes';
+import { CartViews } from './cart-views';
 
-export type RemoveCartItem = { cartId: string; sku: string };
+export type RemoveCartItem = { caller: CartCaller; sku: string };
 
-/** A customer takes an item out of the cart entirely. */
+/** A shopper takes an item out of the cart entirely. */
 @Injectable()
 export class RemoveCartItemHandler {
   constructor(
     private readonly db: Database,
     private readonly eventStore: EventStore,
+    private readonly views: CartViews,
   ) {}
 
-  async execute({ cartId, sku }: RemoveCartItem, meta: CommandMeta): Promise<CartView> {
-    return toCartView(
-      cartId,
-      await decideOnCart({ db: this.db, eventStore: this.eventStore }, cartId, (state) => removeItem(state, { sku }), meta),
+  async execute({ caller, sku }: RemoveCartItem, meta: CommandMeta): Promise<CartWriteResult> {
+    const { cartId, ...cart } = await decideOnCallersCart(
+      { db: this.db, eventStore: this.eventStore },
+      caller,
+      (state) => removeItem(state, { sku }),
+      meta,
     );
+    return { cart: await this.views.present(cartId, cart) };
   }
 }

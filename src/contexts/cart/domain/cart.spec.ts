@@ -5,6 +5,8 @@ import {
   type CartEvent,
   cartDecider,
   CartItemNotFound,
+  CartNotFound,
+  type CartOwner,
   changeQuantity,
   checkOut,
   CurrencyMismatch,
@@ -22,14 +24,52 @@ const checkedOut = (orderId: string, ...lines: [string, number][]): CartEvent =>
   type: 'CartCheckedOut',
   data: { orderId, lines: lines.map(([sku, quantity]) => ({ sku, quantity })) },
 });
+const started = (owner: CartOwner = customer): CartEvent => ({ type: 'CartStarted', data: owner });
+const customer: CartOwner = { guest: false, customerId: 'u1' };
 const given = deciderSpec(cartDecider);
 
 describe('cart', () => {
   describe('addItem', () => {
-    it('adds a product with its price snapshot', () =>
+    it('adds a product with its price snapshot, starting the cart with its first line', () =>
       given([])
-        .when((s) => addItem(s, { sku: 'A', name: 'Product A', quantity: 2, unitPrice: eur(1000) }))
-        .then([added('A', 2)]));
+        .when((s) => addItem(s, { sku: 'A', name: 'Product A', quantity: 2, unitPrice: eur(1000) }, customer))
+        .then([started(), added('A', 2)]));
+
+    it('records the product id and a guest owner', () =>
+      given([])
+        .when((s) => addItem(s, { sku: 'A', productId: 'p1', name: 'Product A', quantity: 1, unitPrice: eur(1000) }, { guest: true }))
+        .then([
+          { type: 'CartStarted', data: { guest: true } },
+          { type: 'CartItemAdded', data: { sku: 'A', productId: 'p1', name: 'Product A', quantity: 1, unitPrice: eur(1000) } },
+        ]));
+
+    it('starts a cart once: neither a second line nor a line after emptying it starts it again', () => {
+      given([started(), added('A', 1)])
+        .when((s) => addItem(s, { sku: 'B', name: 'Product B', quantity: 1, unitPrice: eur(1000) }, customer))
+        .then([added('B', 1)]);
+      given([started(), added('A', 1), { type: 'CartItemRemoved', data: { sku: 'A' } }])
+        .when((s) => addItem(s, { sku: 'B', name: 'Product B', quantity: 1, unitPrice: eur(1000) }, customer))
+        .then([added('B', 1)]);
+    });
+
+    it('starts the cart again after a checkout emptied it, not when items stayed', () => {
+      given([started(), added('A', 1), checkedOut('o1', ['A', 1])])
+        .when((s) => addItem(s, { sku: 'A', name: 'Product A', quantity: 1, unitPrice: eur(1000) }, customer))
+        .then([started(), added('A', 1)]);
+      given([started(), added('A', 2), checkedOut('o1', ['A', 1])])
+        .when((s) => addItem(s, { sku: 'A', name: 'Product A', quantity: 1, unitPrice: eur(1000) }, customer))
+        .then([added('A', 1)]);
+    });
+
+    it('does not start a cart whose snapshot predates CartStarted and still has lines', () =>
+      given([added('A', 1)])
+        .when((s) => addItem(s, { sku: 'B', name: 'Product B', quantity: 1, unitPrice: eur(1000) }, customer))
+        .then([added('B', 1)]));
+
+    it('refuses a guest cart merged at login', () =>
+      given([started({ guest: true }), added('A', 1), { type: 'GuestCartClaimed', data: { customerId: 'u1' } }])
+        .when((s) => addItem(s, { sku: 'B', name: 'Product B', quantity: 1, unitPrice: eur(1000) }, { guest: true }))
+        .thenThrows(CartNotFound, 'cart.cart_not_found'));
 
     it('adds to the quantity of a SKU already in the cart', () =>
       given([added('A', 2), added('A', 3, 1200)]).thenState({
@@ -39,17 +79,17 @@ describe('cart', () => {
 
     it('refuses more than 99 units on a line', () =>
       given([added('A', 90)])
-        .when((s) => addItem(s, { sku: 'A', name: 'Product A', quantity: 10, unitPrice: eur(1000) }))
+        .when((s) => addItem(s, { sku: 'A', name: 'Product A', quantity: 10, unitPrice: eur(1000) }, customer))
         .thenThrows(LineQuantityExceeded, 'cart.line_quantity_exceeded'));
 
     it('refuses a 51st line', () =>
       given(Array.from({ length: 50 }, (_, i) => added(`S${i}`, 1)))
-        .when((s) => addItem(s, { sku: 'NEW', name: 'New', quantity: 1, unitPrice: eur(1) }))
+        .when((s) => addItem(s, { sku: 'NEW', name: 'New', quantity: 1, unitPrice: eur(1) }, customer))
         .thenThrows(TooManyLines));
 
     it('refuses a second currency', () =>
       given([added('A', 1)])
-        .when((s) => addItem(s, { sku: 'B', name: 'B', quantity: 1, unitPrice: { amount: 5, currency: 'USD' } }))
+        .when((s) => addItem(s, { sku: 'B', name: 'B', quantity: 1, unitPrice: { amount: 5, currency: 'USD' } }, customer))
         .thenThrows(CurrencyMismatch));
   });
 
@@ -92,6 +132,7 @@ describe('cart', () => {
       given([added('A', 3), added('B', 1), checkedOut('o1', ['A', 2], ['B', 1])]).thenState({
         lines: [{ sku: 'A', name: 'Product A', quantity: 1, unitPrice: eur(1000) }],
         recentOrders: ['o1'],
+        open: true,
       }));
 
     it('is a no-op for an order already checked out', () =>

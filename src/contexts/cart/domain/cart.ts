@@ -2,17 +2,50 @@ import { Conflict, NotFound } from '../../../shared-kernel/errors';
 import type { Money } from '../../../shared-kernel/money';
 
 /**
- * A customer's shopping cart (stream `cart.cart-<cartId>`). Each line keeps the name and unit price the catalog
- * quoted when it was added. Checking out removes the ordered quantities only, so items added meanwhile stay.
+ * A shopping cart (stream `cart.cart-<cartId>`): a customer's (cart id = user id) or a guest's (a random id the
+ * guest reaches through a cart token). Each line keeps the name and unit price the catalog quoted when it was added,
+ * until the cart is refreshed. Checking out removes the ordered quantities only, so items added meanwhile stay.
  */
-export type CartLine = { sku: string; name: string; quantity: number; unitPrice: Money };
-export type CartState = { lines: CartLine[]; /** orders already checked out of this cart (the last few) */ recentOrders: string[] };
+export type CartLine = { sku: string; productId?: string; name: string; quantity: number; unitPrice: Money };
+export type CartState = {
+  lines: CartLine[];
+  /** orders already checked out of this cart (the last few) */
+  recentOrders: string[];
+  /** started (CartStarted or a merge) and not checked out since; snapshots written before it existed lack it */
+  open?: boolean;
+  /** a guest cart merged into this customer's cart at login: it takes no more writes */
+  mergedInto?: string;
+};
+
+/** Who a cart belongs to, as `CartStarted` records it. */
+export type CartOwner = { guest: true } | { guest: false; customerId: string };
+
+export type DroppedLine = { sku: string; quantity: number; reason: 'line_quantity_cap' | 'line_count_cap' | 'currency_mismatch' };
 
 export type CartEvent =
-  | { type: 'CartItemAdded'; data: { sku: string; name: string; quantity: number; unitPrice: Money } }
+  | { type: 'CartStarted'; data: CartOwner }
+  | { type: 'CartItemAdded'; data: { sku: string; productId?: string; name: string; quantity: number; unitPrice: Money } }
   | { type: 'CartItemQuantityChanged'; data: { sku: string; quantity: number } }
   | { type: 'CartItemRemoved'; data: { sku: string } }
-  | { type: 'CartCheckedOut'; data: { orderId: string; lines: { sku: string; quantity: number }[] } };
+  | { type: 'CartItemRepriced'; data: { sku: string; previousPrice: Money; unitPrice: Money } }
+  | { type: 'UnavailableCartItemDropped'; data: { sku: string; quantity: number } }
+  | { type: 'CartCheckedOut'; data: { orderId: string; lines: { sku: string; quantity: number }[] } }
+  /** on the customer's cart: `lines` carry the quantities added (after caps); `dropped` what did not fit */
+  | { type: 'GuestCartMerged'; data: { guestCartId: string; lines: CartLine[]; dropped: DroppedLine[] } }
+  /** on the guest cart: its lines moved to the customer's cart */
+  | { type: 'GuestCartClaimed'; data: { customerId: string } };
+
+export const CART_EVENT_TYPES: readonly CartEvent['type'][] = [
+  'CartStarted',
+  'CartItemAdded',
+  'CartItemQuantityChanged',
+  'CartItemRemoved',
+  'CartItemRepriced',
+  'UnavailableCartItemDropped',
+  'CartCheckedOut',
+  'GuestCartMerged',
+  'GuestCartClaimed',
+];
 
 export const MAX_LINE_QUANTITY = 99;
 export const MAX_LINES = 50;
@@ -20,35 +53,60 @@ const RECENT_ORDERS = 20;
 
 export const initialCartState = (): CartState => ({ lines: [], recentOrders: [] });
 
+const withLine = (lines: CartLine[], sku: string, update: (line: CartLine) => CartLine): CartLine[] =>
+  lines.map((line) => (line.sku === sku ? update(line) : line));
+
 export const evolve = (state: CartState, event: CartEvent): CartState => {
   switch (event.type) {
+    case 'CartStarted':
+      return { ...state, open: true };
     case 'CartItemAdded': {
-      const { sku, name, quantity, unitPrice } = event.data;
-      const existing = state.lines.find((line) => line.sku === sku);
+      const { sku, productId, name, quantity, unitPrice } = event.data;
+      const line: CartLine = { sku, ...(productId ? { productId } : {}), name, quantity, unitPrice };
+      const existing = state.lines.find((l) => l.sku === sku);
       const lines = existing
-        ? state.lines.map((line) => (line.sku === sku ? { sku, name, quantity: line.quantity + quantity, unitPrice } : line))
-        : [...state.lines, { sku, name, quantity, unitPrice }];
+        ? withLine(state.lines, sku, (l) => ({ ...l, ...line, quantity: l.quantity + quantity }))
+        : [...state.lines, line];
       return { ...state, lines };
     }
     case 'CartItemQuantityChanged':
-      return {
-        ...state,
-        lines: state.lines.map((line) => (line.sku === event.data.sku ? { ...line, quantity: event.data.quantity } : line)),
-      };
+      return { ...state, lines: withLine(state.lines, event.data.sku, (line) => ({ ...line, quantity: event.data.quantity })) };
     case 'CartItemRemoved':
+    case 'UnavailableCartItemDropped':
       return { ...state, lines: state.lines.filter((line) => line.sku !== event.data.sku) };
+    case 'CartItemRepriced':
+      return { ...state, lines: withLine(state.lines, event.data.sku, (line) => ({ ...line, unitPrice: event.data.unitPrice })) };
     case 'CartCheckedOut': {
       const ordered = new Map<string, number>();
       for (const { sku, quantity } of event.data.lines) ordered.set(sku, (ordered.get(sku) ?? 0) + quantity);
       const lines = state.lines
         .map((line) => ({ ...line, quantity: line.quantity - Math.min(line.quantity, ordered.get(line.sku) ?? 0) }))
         .filter((line) => line.quantity > 0);
-      return { lines, recentOrders: [...state.recentOrders, event.data.orderId].slice(-RECENT_ORDERS) };
+      // the next first line starts a new cart for conversion counting, unless lines added meanwhile keep this one going
+      return { ...state, lines, recentOrders: [...state.recentOrders, event.data.orderId].slice(-RECENT_ORDERS), open: lines.length > 0 };
     }
+    case 'GuestCartMerged': {
+      let lines = state.lines;
+      for (const added of event.data.lines) {
+        lines = lines.some((line) => line.sku === added.sku)
+          ? withLine(lines, added.sku, (line) => ({ ...line, quantity: line.quantity + added.quantity }))
+          : [...lines, added];
+      }
+      return { ...state, lines, open: state.open === true || event.data.lines.length > 0 };
+    }
+    case 'GuestCartClaimed':
+      return { ...state, lines: [], open: false, mergedInto: event.data.customerId };
   }
 };
 
 export const cartDecider = { initialState: initialCartState, evolve };
+
+/** No cart answers to this id or token (unknown, expired, or a guest cart already merged at login). */
+export class CartNotFound extends NotFound {
+  constructor() {
+    super('cart.cart_not_found', 'no cart answers to this cart token');
+  }
+}
 
 export class CartItemNotFound extends NotFound {
   constructor(sku: string) {
@@ -78,20 +136,31 @@ const guardQuantity = (sku: string, quantity: number) => {
   if (!Number.isSafeInteger(quantity) || quantity < 1 || quantity > MAX_LINE_QUANTITY) throw new LineQuantityExceeded(sku, quantity);
 };
 
-export type AddItem = { sku: string; name: string; quantity: number; unitPrice: Money };
+/** A merged guest cart is closed: its token no longer reaches it, and the cart itself refuses changes too. */
+export const guardNotMerged = (state: CartState) => {
+  if (state.mergedInto !== undefined) throw new CartNotFound();
+};
 
-/** Adding a SKU already in the cart adds to its quantity (at the latest quoted price). */
-export const addItem = (state: CartState, item: AddItem): CartEvent[] => {
+export type AddItem = { sku: string; productId?: string; name: string; quantity: number; unitPrice: Money };
+
+/**
+ * Adding a SKU already in the cart adds to its quantity (at the latest quoted price). The first line of a cart that
+ * is not open yet also starts it (`CartStarted`, which analytics counts).
+ */
+export const addItem = (state: CartState, item: AddItem, owner: CartOwner): CartEvent[] => {
+  guardNotMerged(state);
   const existing = state.lines.find((line) => line.sku === item.sku);
   guardQuantity(item.sku, item.quantity + (existing?.quantity ?? 0));
   if (!existing && state.lines.length >= MAX_LINES) throw new TooManyLines();
   const other = state.lines.find((line) => line.sku !== item.sku);
   if (other && other.unitPrice.currency !== item.unitPrice.currency)
     throw new CurrencyMismatch(item.sku, item.unitPrice.currency, other.unitPrice.currency);
-  return [{ type: 'CartItemAdded', data: { ...item } }];
+  const added: CartEvent = { type: 'CartItemAdded', data: { ...item } };
+  return state.open !== true && state.lines.length === 0 ? [{ type: 'CartStarted', data: { ...owner } }, added] : [added];
 };
 
 export const changeQuantity = (state: CartState, { sku, quantity }: { sku: string; quantity: number }): CartEvent[] => {
+  guardNotMerged(state);
   const existing = state.lines.find((line) => line.sku === sku);
   if (!existing) throw new CartItemNotFound(sku);
   guardQuantity(sku, quantity);
@@ -99,6 +168,7 @@ export const changeQuantity = (state: CartState, { sku, quantity }: { sku: strin
 };
 
 export const removeItem = (state: CartState, { sku }: { sku: string }): CartEvent[] => {
+  guardNotMerged(state);
   if (!state.lines.some((line) => line.sku === sku)) throw new CartItemNotFound(sku);
   return [{ type: 'CartItemRemoved', data: { sku } }];
 };

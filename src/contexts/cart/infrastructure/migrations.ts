@@ -15,4 +15,20 @@ export const cartMigrations: Migration[] = [
       );
     `,
   },
+  {
+    // the token itself is never stored: a lookup hashes the presented token
+    id: '0002-cart-guest-carts',
+    sql: `
+      create table cart.guest_carts (
+        token_hash  text primary key check (token_hash ~ '^[0-9a-f]{64}$'),
+        cart_id     text not null unique,
+        created_at  timestamptz not null,
+        expires_at  timestamptz not null check (expires_at > created_at),
+        merged_into text,
+        merged_at   timestamptz,
+        check ((merged_into is null) = (merged_at is null))
+      );
+      create index guest_carts_expires_at on cart.guest_carts (expires_at);
+    `,
+  },
 ];

@@ -8,8 +8,26 @@ export const ChangeCartItemQuantityBody = z.object({ quantity: Quantity }).stric
 
 const Money = z.object({ amount: z.number().int().describe('minor units'), currency: z.string() });
 export const CartResponse = z.object({
-  id: z.string(),
+  id: z.string().nullable().describe('null for a guest who has no cart yet'),
   version: z.number().int().describe('grows with every change of the cart'),
-  items: z.array(z.object({ sku: z.string(), name: z.string(), quantity: z.number().int(), unitPrice: Money, lineTotal: Money })),
+  items: z.array(
+    z.object({
+      sku: z.string(),
+      productId: z.string().optional().describe('absent on lines added before variants existed'),
+      name: z.string(),
+      quantity: z.number().int(),
+      unitPrice: Money.describe('the price quoted when the item was added (or at the last refresh)'),
+      lineTotal: Money,
+      currentUnitPrice: Money.nullable().describe("the catalog's price now; null when the item is no longer sold"),
+      priceChanged: z.boolean(),
+      available: z.boolean(),
+    }),
+  ),
   total: Money,
+  needsRefresh: z.boolean().describe('a price changed or an item is no longer sold: checkout refuses the cart until POST /cart/refresh'),
+});
+
+export const RefreshCartResponse = CartResponse.extend({
+  repriced: z.array(z.object({ sku: z.string(), previousPrice: Money, unitPrice: Money })),
+  dropped: z.array(z.object({ sku: z.string(), quantity: z.number().int() })).describe('items taken out: no longer sold'),
 });
