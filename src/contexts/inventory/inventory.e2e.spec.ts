@@ -29,7 +29,7 @@ const send = async (type: string, data: ReserveStockV1 | ReleaseStockV1) => {
 const outcome = (orderId: string) => published.filter((m) => (m.data as { orderId?: string }).orderId === orderId).map((m) => m.type);
 
 describe('inventory over HTTP and the bus', () => {
-  it('sets and reads stock levels (admin only)', async () => {
+  it('sets stock levels (admin) and reads them (staff and admin)', async () => {
     expect((await setStock('INV-1', 10)).json()).toEqual({ sku: 'INV-1', onHand: 10, reserved: 0, available: 10 });
     expect((await t.inject('GET', '/api/v1/inventory/INV-1', { token: admin })).json()).toEqual({
       sku: 'INV-1',
@@ -43,8 +43,12 @@ describe('inventory over HTTP and the bus', () => {
     });
     expect((await setStock('INV-1', -1)).statusCode).toBe(400);
     expect((await setStock('INV-1', 1.5)).statusCode).toBe(400);
+    const staff = (await t.registerAndLogin('staff')).token;
+    expect((await t.inject('GET', '/api/v1/inventory/INV-1', { token: staff })).json()).toMatchObject({ onHand: 10, available: 10 });
+    expect((await setStock('INV-1', 5, staff)).statusCode).toBe(403);
     const customer = (await t.registerAndLogin('customer')).token;
     expect((await setStock('INV-1', 5, customer)).statusCode).toBe(403);
+    expect((await t.inject('GET', '/api/v1/inventory/INV-1', { token: customer })).statusCode).toBe(403);
     expect((await t.inject('GET', '/api/v1/inventory/INV-1')).statusCode).toBe(401);
   });
 

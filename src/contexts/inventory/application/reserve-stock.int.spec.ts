@@ -1,15 +1,20 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CommandMeta } from '../../../platform/event-store/event-store';
 import { PostgresEventStore } from '../../../platform/event-store/postgres.event-store';
+import { Config, loadConfig } from '../../../platform/config';
 import { PgDatabase } from '../../../platform/persistence/pg.database';
 import { platformCoreMigrations } from '../../../platform/persistence/platform.migrations';
+import { PgScheduler } from '../../../platform/scheduling/pg.scheduler';
+import { ManualClock } from '../../../shared-kernel/clock';
 import { newId } from '../../../shared-kernel/ids';
 import { migratedDatabase, testServers } from '../../../../test/support/db';
 import { inventoryMigrations } from '../infrastructure/migrations';
+import { OrderStock } from './order-stock';
 import { ReleaseStockHandler } from './release-stock';
 import { ReserveStockHandler } from './reserve-stock';
 import { SetStockLevelHandler } from './set-stock-level';
 import { getStockLevel, stockLevelsProjection } from './stock-levels.projection';
+import { StockWrites } from './stock-writes';
 
 const meta = (): CommandMeta => ({ commandId: newId(), correlationId: newId(), now: new Date('2026-01-01T00:00:00Z') });
 
@@ -24,9 +29,13 @@ describe.each(testServers())('stock reservations on $name PostgreSQL', (server) 
     db = suite.db;
     const eventStore = new PostgresEventStore(db);
     eventStore.registerInlineProjection(stockLevelsProjection);
-    setLevel = new SetStockLevelHandler(db, eventStore);
-    reserve = new ReserveStockHandler(db, eventStore);
-    release = new ReleaseStockHandler(db, eventStore);
+    // no low-stock events here: these tests count the events of each stock stream
+    const config = new Config({ ...loadConfig({ DATABASE_URL: suite.url, JWT_SECRET: 'x'.repeat(32) }), lowStockThreshold: 0 });
+    const scheduler = new PgScheduler(db, eventStore, new ManualClock());
+    const writes = new StockWrites(eventStore, config);
+    setLevel = new SetStockLevelHandler(db, writes);
+    reserve = new ReserveStockHandler(db, eventStore, writes, scheduler, config);
+    release = new ReleaseStockHandler(db, new OrderStock(eventStore, writes, scheduler));
   });
 
   it('lets exactly 5 of 50 concurrent orders take the last 5 units', async () => {

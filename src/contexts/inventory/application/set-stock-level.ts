@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { type CommandMeta, EventStore, retryOnConflict } from '../../../platform/event-store/event-store';
+import { type CommandMeta, retryOnConflict } from '../../../platform/event-store/event-store';
 import { Database } from '../../../platform/persistence/database';
-import { available, initialStockState, setLevel } from '../domain/stock';
-import { lockStocks, type StockLevelView } from './stock-levels.projection';
-import { stockStream } from './stock-writes';
+import { setLevel } from '../domain/stock';
+import type { StockLevelView } from './stock-levels.projection';
+import { StockWrites } from './stock-writes';
 
 export type SetStockLevel = { sku: string; onHand: number };
 
@@ -12,25 +12,12 @@ export type SetStockLevel = { sku: string; onHand: number };
 export class SetStockLevelHandler {
   constructor(
     private readonly db: Database,
-    private readonly eventStore: EventStore,
+    private readonly writes: StockWrites,
   ) {}
 
   execute(command: SetStockLevel, meta: CommandMeta): Promise<StockLevelView> {
     return retryOnConflict(() =>
-      this.db.transaction(async (tx) => {
-        const locked = (await lockStocks(tx, [command.sku])).get(command.sku);
-        const state = locked?.state ?? initialStockState();
-        const events = setLevel(state, command);
-        if (events.length > 0) {
-          await this.eventStore.append(stockStream(command.sku), events, {
-            expectedVersion: locked ? locked.version : 'no_stream',
-            meta,
-            tx,
-          });
-        }
-        const level = { onHand: command.onHand, reserved: state.reserved };
-        return { sku: command.sku, ...level, available: available(level) };
-      }),
+      this.db.transaction((tx) => this.writes.decideOnSku(tx, command.sku, (state) => setLevel(state, command), meta)),
     );
   }
 }

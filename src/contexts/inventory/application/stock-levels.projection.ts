@@ -1,6 +1,6 @@
 import type { InlineProjection, RecordedEvent } from '../../../platform/event-store/event-store';
 import type { Sql } from '../../../platform/persistence/database';
-import type { StockEvent, StockState } from '../domain/stock';
+import type { HoldStatus, StockEvent, StockState } from '../domain/stock';
 
 /**
  * `inventory.stock_levels` (+ `stock_reservations`), updated in the append transaction. Quantities change by
@@ -9,10 +9,53 @@ import type { StockEvent, StockState } from '../domain/stock';
  */
 export const stockLevelsProjection: InlineProjection = {
   name: 'inventory.stock-levels',
-  handles: ['StockLevelSet', 'StockReserved', 'StockReleased'],
+  handles: [
+    'StockLevelSet',
+    'StockReserved',
+    'StockReleased',
+    'StockCommitted',
+    'CancelledOrderRestocked',
+    'StockReturned',
+    'StockRestocked',
+    'StockAdjusted',
+    'StockRanLow',
+  ],
   async apply(tx, events) {
     for (const event of events as RecordedEvent<StockEvent>[]) await applyEvent(tx, event);
   },
+};
+
+/** Moves on-hand and reserved by deltas, and the order's hold to `status` when given. */
+const move = async (
+  tx: Sql,
+  event: RecordedEvent<StockEvent>,
+  change: { onHand: number; reserved: number },
+  hold?: { orderId: string; status: HoldStatus },
+): Promise<void> => {
+  const params = [
+    event.data.sku,
+    change.onHand,
+    change.reserved,
+    event.version,
+    event.metadata.occurredAt,
+    hold?.orderId ?? null,
+    hold?.status ?? null,
+  ];
+  await tx.query(
+    `with hold as (update inventory.stock_reservations set status = $7 where $6::text is not null and sku = $1 and order_id = $6)
+     update inventory.stock_levels set on_hand = on_hand + $2, reserved = reserved + $3, version = $4, updated_at = $5 where sku = $1`,
+    params,
+  );
+};
+
+/** Adds `change` to on-hand; a SKU never stocked gets its row (with the levels the event carries: the change). */
+const receive = async (tx: Sql, event: RecordedEvent<StockEvent>, change: number): Promise<void> => {
+  if (event.type === 'StockRanLow') return;
+  await tx.query(
+    `insert into inventory.stock_levels (sku, on_hand, reserved, version, updated_at) values ($1, $2, 0, $3, $4)
+     on conflict (sku) do update set on_hand = stock_levels.on_hand + $5, version = excluded.version, updated_at = excluded.updated_at`,
+    [event.data.sku, event.data.level.onHand, event.version, event.metadata.occurredAt, change],
+  );
 };
 
 const applyEvent = async (tx: Sql, event: RecordedEvent<StockEvent>): Promise<void> => {
@@ -33,12 +76,20 @@ const applyEvent = async (tx: Sql, event: RecordedEvent<StockEvent>): Promise<vo
       );
       return;
     case 'StockReleased':
-      await tx.query(
-        `with freed as (update inventory.stock_reservations set released = true where sku = $1 and order_id = $2)
-         update inventory.stock_levels set reserved = reserved - $3, version = $4, updated_at = $5 where sku = $1`,
-        [event.data.sku, event.data.orderId, event.data.quantity, event.version, at],
-      );
-      return;
+      return move(tx, event, { onHand: 0, reserved: -event.data.quantity }, { orderId: event.data.orderId, status: 'released' });
+    case 'StockCommitted': {
+      const { quantity, wasHeld, orderId } = event.data;
+      return move(tx, event, { onHand: -quantity, reserved: wasHeld ? -quantity : 0 }, { orderId, status: 'committed' });
+    }
+    case 'CancelledOrderRestocked':
+      return move(tx, event, { onHand: event.data.quantity, reserved: 0 }, { orderId: event.data.orderId, status: 'restocked' });
+    case 'StockReturned':
+    case 'StockRestocked':
+      return receive(tx, event, event.data.quantity);
+    case 'StockAdjusted':
+      return receive(tx, event, event.data.delta);
+    case 'StockRanLow':
+      return move(tx, event, { onHand: 0, reserved: 0 });
   }
 };
 
@@ -66,9 +117,9 @@ export const lockStocks = async (tx: Sql, skus: readonly string[], orderId?: str
     reserved: number;
     version: number;
     quantity: number | null;
-    released: boolean | null;
+    status: HoldStatus | null;
   }>(
-    `select s.sku, s.on_hand, s.reserved, s.version, r.quantity, r.released
+    `select s.sku, s.on_hand, s.reserved, s.version, r.quantity, r.status
        from inventory.stock_levels s
        left join inventory.stock_reservations r on r.sku = s.sku and r.order_id = $2
       where s.sku = any($1::text[])
@@ -79,7 +130,7 @@ export const lockStocks = async (tx: Sql, skus: readonly string[], orderId?: str
   return new Map(
     rows.map((row) => {
       const reservations =
-        orderId && row.quantity !== null ? { [orderId]: { quantity: row.quantity, released: row.released === true } } : {};
+        orderId && row.quantity !== null && row.status ? { [orderId]: { quantity: row.quantity, status: row.status } } : {};
       return [row.sku, { state: { stocked: true, onHand: row.on_hand, reserved: row.reserved, reservations }, version: row.version }];
     }),
   );
