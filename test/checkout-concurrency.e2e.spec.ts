@@ -54,7 +54,7 @@ const shop = (t: TestApp) => {
       const res = await t.inject('POST', '/api/v1/checkout', {
         token: customer.token,
         headers: { 'idempotency-key': newId() },
-        body: { paymentToken, shippingAddress: address },
+        body: { paymentToken, shippingAddress: address, shippingMethod: 'standard' },
       });
       expect(res.statusCode, res.body).toBe(202);
       return res.json<{ orderId: string }>().orderId;
@@ -76,6 +76,8 @@ const boot = async (databaseUrl?: string) => {
   const t = await bootTestApp({ databaseUrl, clock: new SystemClock(), background: true });
   const admin = await t.registerAndLogin('admin');
   expect((await t.inject('POST', '/api/v1/categories', { token: admin.token, body: { slug: 'race', name: 'Race' } })).statusCode).toBe(201);
+  const standard = { code: 'standard', name: 'Standard', countries: 'all', currency: 'EUR', rate: { type: 'flat', amount: 0 } };
+  expect((await t.inject('POST', '/api/v1/shipping-methods', { token: admin.token, body: standard })).statusCode).toBe(201);
   return { t, admin, s: shop(t) };
 };
 
@@ -110,7 +112,7 @@ describe('concurrent checkouts (e2e)', () => {
     expect(cancelled).toHaveLength(23);
     expect(new Set(cancelled.map((o) => o.cancellationReason))).toEqual(new Set(['out_of_stock']));
 
-    expect(await s.stock(admin, sku)).toEqual({ sku, onHand: 7, reserved: 7, available: 0 });
+    expect(await s.stock(admin, sku)).toEqual({ sku, onHand: 0, reserved: 0, available: 0 });
     const { rows: level } = await s.db.query<{ available: number }>('select available from inventory.stock_levels where sku = $1', [sku]);
     expect(level[0].available).toBe(0);
 
@@ -177,7 +179,7 @@ describe('concurrent checkouts of several SKUs in random order (e2e)', () => {
           .filter((l) => l.sku === sku)
           .reduce((sum, l) => sum + l.quantity, 0);
         expect(held).toBeLessThanOrEqual(6);
-        expect(await s.stock(booted.admin, sku)).toEqual({ sku, onHand: 6, reserved: held, available: 6 - held });
+        expect(await s.stock(booted.admin, sku)).toEqual({ sku, onHand: 6 - held, reserved: 0, available: 6 - held });
       }
       const { rows } = await s.db.query<{ captured: string }>(
         'select coalesce(sum(captured - refunded), 0) as captured from payment_sandbox.payments',

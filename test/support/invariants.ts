@@ -26,6 +26,7 @@ export const writeCounts = async (sql: Sql): Promise<Record<string, number>> => 
     'catalog.products',
     'inventory.stock_levels',
     'inventory.stock_reservations',
+    'inventory.stock_ledger',
     'messaging.inbox',
     'payment_sandbox.payments',
   ];
@@ -46,7 +47,15 @@ type StockEventRow = {
   stream: string;
   version: number;
   type: string;
-  data: { sku: string; onHand?: number; orderId?: string; quantity?: number; level?: { onHand: number; reserved: number } };
+  data: {
+    sku: string;
+    onHand?: number;
+    orderId?: string;
+    quantity?: number;
+    delta?: number;
+    wasHeld?: boolean;
+    level?: { onHand: number; reserved: number };
+  };
 };
 
 /**
@@ -97,6 +106,17 @@ export const invariantViolations = async (sql: Sql): Promise<string[]> => {
       if (times > 1) violations.push(`${e.type} for ${key} appended ${times} times`);
       level.reserved += e.type === 'StockReserved' ? e.data.quantity! : -e.data.quantity!;
     }
+    if (e.type === 'StockCommitted' || e.type === 'CancelledOrderRestocked') {
+      const times = (held.get(`${e.type} ${key}`) ?? 0) + 1;
+      held.set(`${e.type} ${key}`, times);
+      if (times > 1) violations.push(`${e.type} for ${key} appended ${times} times`);
+    }
+    if (e.type === 'StockCommitted') {
+      level.onHand -= e.data.quantity!;
+      if (e.data.wasHeld) level.reserved -= e.data.quantity!;
+    }
+    if (e.type === 'CancelledOrderRestocked' || e.type === 'StockReturned' || e.type === 'StockRestocked') level.onHand += e.data.quantity!;
+    if (e.type === 'StockAdjusted') level.onHand += e.data.delta!;
     replayed.set(e.data.sku, level);
     if (level.reserved < 0 || level.onHand - level.reserved < 0)
       violations.push(`${e.stream} v${e.version}: onHand ${level.onHand}, reserved ${level.reserved}`);
@@ -175,6 +195,13 @@ const SUBSCRIBERS_BY_EVENT: Record<string, string> = {
   StockLevelSet: 'catalog.availability',
   StockReserved: 'catalog.availability',
   StockReleased: 'catalog.availability',
+  StockCommitted: 'catalog.availability',
+  CancelledOrderRestocked: 'catalog.availability',
+  StockReturned: 'catalog.availability',
+  StockRestocked: 'catalog.availability',
+  StockAdjusted: 'catalog.availability',
+  OrderConfirmed: 'inventory.order-events',
+  OrderCancelled: 'inventory.order-events',
 };
 
 /**
