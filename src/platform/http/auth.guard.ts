@@ -1,46 +1,87 @@
-import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable, Optional } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { Forbidden } from '../../shared-kernel/errors';
+import type { FastifyRequest } from 'fastify';
+import { Forbidden, InvalidInput } from '../../shared-kernel/errors';
 import { AccessTokens, InvalidAccessToken } from './access-tokens';
-import { IS_PUBLIC, OrderlyRequest, Role, ROLES } from './request-context';
+import { API_KEY_HEADER, ApiKeyAuthenticator, apiKeyUser, InvalidApiKey, judgeApiKeyRequest, requiredScope } from './api-keys';
+import { AuthUser, IS_PUBLIC, OrderlyRequest, Role, ROLES } from './request-context';
+
+type Request = FastifyRequest & OrderlyRequest;
+
+const headerOf = (request: OrderlyRequest, name: string): string | undefined => {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+};
 
 const bearerToken = (request: OrderlyRequest): string | undefined => {
-  const value = request.headers.authorization;
-  const header = Array.isArray(value) ? value[0] : value;
+  const header = headerOf(request, 'authorization');
   const match = header ? /^Bearer\s+([A-Za-z0-9._~+/-]+=*)\s*$/i.exec(header) : null;
   return match?.[1];
 };
 
+/** The matched route's pattern (`/api/v1/orders/:id`), so scopes follow the route, not how its URL was spelled. */
+const routePathOf = (request: Request): string => request.routeOptions?.url ?? request.url.split('?')[0];
+
 /**
- * Global guard: every route needs a valid access token unless marked `@Public()`; `@Roles(...)` narrows it
- * further (admin passes every role check). On public routes a valid token still identifies the caller.
+ * Global guard: every route needs a valid access token (`Authorization: Bearer`) or API key (`X-Api-Key`) unless
+ * marked `@Public()`; `@Roles(...)` narrows it further (admin passes every role check). On public routes valid
+ * credentials still identify the caller. An API key acts as staff, only within its scopes, and never on
+ * customer-only resources (see api-keys.ts).
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly tokens: AccessTokens,
+    @Optional() private readonly apiKeys?: ApiKeyAuthenticator,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
     const targets = [context.getHandler(), context.getClass()];
-    const request = context.switchToHttp().getRequest<OrderlyRequest>();
-    const token = bearerToken(request);
+    const request = context.switchToHttp().getRequest<Request>();
 
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) {
-      if (token) request.user = await this.tokens.verify(token).catch(() => undefined);
+      request.user = await this.authenticate(request).catch(() => undefined);
       return true;
     }
 
-    if (!token) throw new InvalidAccessToken('this endpoint requires an access token (Authorization: Bearer <token>)');
-    const user = await this.tokens.verify(token);
+    const user = await this.authenticate(request);
+    if (!user) throw new InvalidAccessToken('this endpoint requires an access token (Authorization: Bearer <token>) or an API key');
     request.user = user;
 
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES, targets);
     if (roles && roles.length > 0 && user.role !== 'admin' && !roles.includes(user.role)) {
       throw new Forbidden('auth.forbidden', `this endpoint is reserved to: ${roles.join(', ')}`);
     }
+    if (user.apiKey) this.authorizeApiKey(user.apiKey.scopes, request);
     return true;
+  }
+
+  /** The caller named by the request's credentials; undefined when it carries none. Throws for invalid ones. */
+  private async authenticate(request: Request): Promise<AuthUser | undefined> {
+    const token = bearerToken(request);
+    const apiKey = headerOf(request, API_KEY_HEADER);
+    if (apiKey !== undefined) {
+      if (token) throw new InvalidInput('auth.ambiguous_credentials', 'send either an access token or an API key, not both');
+      const principal = this.apiKeys ? await this.apiKeys.authenticate(apiKey) : null;
+      if (!principal) throw new InvalidApiKey();
+      return apiKeyUser(principal);
+    }
+    return token ? this.tokens.verify(token) : undefined;
+  }
+
+  private authorizeApiKey(scopes: readonly string[], request: Request): void {
+    const routePath = routePathOf(request);
+    switch (judgeApiKeyRequest(scopes, request.method, routePath)) {
+      case 'allowed':
+        return;
+      case 'customer_only':
+        throw new Forbidden('auth.forbidden', 'API keys cannot act on customer routes; a customer must log in');
+      case 'missing_scope':
+        throw new Forbidden('auth.insufficient_scope', 'the API key does not have the scope this endpoint needs', {
+          requiredScope: requiredScope(request.method, routePath)?.scope ?? null,
+        });
+    }
   }
 }

@@ -2,7 +2,11 @@ import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/com
 import type { CommandMeta } from '../event-store/event-store';
 
 export type Role = 'customer' | 'staff' | 'admin';
-export type AuthUser = { id: string; email: string; role: Role };
+/**
+ * The authenticated caller. A server client using an API key is `role: 'staff'` with id `apikey:<key id>`, an
+ * empty email and `apiKey` set; a person logged in with an access token has no `apiKey`.
+ */
+export type AuthUser = { id: string; email: string; role: Role; apiKey?: { id: string; scopes: readonly string[] } };
 
 /** Fields the request pipeline adds to Fastify's request. */
 export type OrderlyRequest = {

@@ -1,17 +1,25 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Config } from '../../../platform/config';
 import type { CommandMeta } from '../../../platform/event-store/event-store';
 import { Database } from '../../../platform/persistence/database';
 import { newId } from '../../../shared-kernel/ids';
+import { judgeLoginAttempt, TooManyLoginAttempts } from '../domain/login-throttle';
 import { InvalidCredentials, normalizeEmail } from '../domain/user';
+import { loginSubjects, readFailures, recordFailure } from './login-failures';
 import { PasswordHasher } from './ports';
 import { Session, Sessions } from './sessions';
-import { getUserByEmail, toProfile } from './users';
+import { getUserByEmail, Profile, toProfile } from './users';
 
-export type LogIn = { email: string; password: string };
+/** `clientAddress`: the connection's address as the HTTP server sees it (failures are also counted per address). */
+export type LogIn = { email: string; password: string; clientAddress: string };
 
-/** Checks the password and starts a session (access token + a refresh token of a new family). */
+/**
+ * Checks the password and starts a session (access token + a refresh token of a new family). Failed attempts are
+ * throttled per email and per client address (429 `auth.too_many_attempts`); an unknown email is answered, timed
+ * and counted exactly like a wrong password.
+ */
 @Injectable()
-export class LogInHandler {
+export class LogInHandler implements OnModuleInit {
   /** A real hash of a random password, verified against when the email is unknown so both paths take as long. */
   private dummyHash?: Promise<string>;
 
@@ -19,16 +27,27 @@ export class LogInHandler {
     private readonly db: Database,
     private readonly hasher: PasswordHasher,
     private readonly sessions: Sessions,
+    private readonly config: Config,
   ) {}
 
-  async execute(cmd: LogIn, meta: CommandMeta): Promise<Session> {
-    const user = await getUserByEmail(this.db, normalizeEmail(cmd.email));
-    if (!user) {
-      this.dummyHash ??= this.hasher.hash(newId());
-      await this.hasher.verify(await this.dummyHash, cmd.password);
+  onModuleInit(): void {
+    this.dummyHash ??= this.hasher.hash(newId());
+  }
+
+  async execute(cmd: LogIn, meta: CommandMeta): Promise<{ session: Session; user: Profile }> {
+    const email = normalizeEmail(cmd.email);
+    const subjects = loginSubjects(email, cmd.clientAddress);
+    const verdict = judgeLoginAttempt(await readFailures(this.db, subjects), this.config.loginThrottle, meta.now);
+    if (verdict.outcome === 'throttled') throw new TooManyLoginAttempts(verdict.retryAfterSeconds);
+
+    const user = await getUserByEmail(this.db, email);
+    this.dummyHash ??= this.hasher.hash(newId());
+    const passwordMatches = await this.hasher.verify(user?.passwordHash ?? (await this.dummyHash), cmd.password);
+    if (!user || !passwordMatches) {
+      await recordFailure(this.db, subjects, meta.now, this.config.loginThrottle.windowS);
       throw new InvalidCredentials();
     }
-    if (!(await this.hasher.verify(user.passwordHash, cmd.password))) throw new InvalidCredentials();
-    return this.sessions.issue(this.db, toProfile(user), meta.now);
+    const profile = toProfile(user);
+    return { session: await this.sessions.issue(this.db, profile, meta.now), user: profile };
   }
 }

@@ -1,25 +1,35 @@
-import { Controller, Header, HttpCode, Post } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Header, HttpCode, Headers, Ip, Optional, Post } from '@nestjs/common';
+import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import type { CommandMeta } from '../../../platform/event-store/event-store';
 import { ApiProblems, ApiZodResponse, ValidBody } from '../../../platform/http/openapi';
 import { API_V1, Idempotent, Meta, Public } from '../../../platform/http/request-context';
+import { AppLogger } from '../../../platform/observability/logger';
+import { GuestCarts } from '../../cart/contracts';
 import { LogInHandler } from '../application/log-in';
 import { LogOutHandler } from '../application/log-out';
 import { RefreshSessionHandler } from '../application/refresh-session';
 import { RegisterUserHandler } from '../application/register-user';
 import { ProfileSchema } from './me.controller';
+import { NewAccountFields } from './schemas';
 
-const RegisterBody = z
+const RegisterBody = z.object(NewAccountFields).strict();
+
+const LogInBody = z
   .object({
-    email: z.email().max(254),
-    password: z.string().min(8).max(128),
-    name: z.string().trim().min(1).max(100),
+    email: z
+      .string()
+      .min(1)
+      .max(254)
+      .regex(/^[^\0]*$/, 'must not contain NUL'),
+    password: z.string().min(1).max(128),
   })
   .strict();
-
-const LogInBody = z.object({ email: z.string().min(1).max(254), password: z.string().min(1).max(128) }).strict();
 const RefreshTokenBody = z.object({ refreshToken: z.string().min(1).max(256) }).strict();
+
+/** Sent at login by a client that filled a cart as a guest. */
+const CART_TOKEN_HEADER = 'x-cart-token';
+const MAX_CART_TOKEN_LENGTH = 256;
 
 const SessionSchema = z.object({
   accessToken: z.string(),
@@ -37,6 +47,8 @@ export class AuthController {
     private readonly logIn: LogInHandler,
     private readonly refreshSession: RefreshSessionHandler,
     private readonly logOut: LogOutHandler,
+    private readonly logger: AppLogger,
+    @Optional() private readonly guestCarts?: GuestCarts,
   ) {}
 
   @Post('register')
@@ -53,11 +65,25 @@ export class AuthController {
   @Public()
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
-  @ApiOperation({ summary: 'Exchange email and password for an access token and a refresh token' })
+  @ApiOperation({
+    summary: 'Exchange email and password for an access token and a refresh token',
+    description: `Failed attempts are limited per email and per client address; over the limit the answer is 429 with Retry-After.`,
+  })
+  @ApiHeader({ name: CART_TOKEN_HEADER, required: false, description: "a guest cart's token: its lines move into the customer's cart" })
   @ApiZodResponse(200, SessionSchema)
-  @ApiProblems(401)
-  login(@ValidBody(LogInBody) body: z.infer<typeof LogInBody>, @Meta() meta: CommandMeta) {
-    return this.logIn.execute(body, meta);
+  @ApiProblems({ 401: ['identity.invalid_credentials'], 429: ['auth.too_many_attempts'] })
+  async login(
+    @ValidBody(LogInBody) body: z.infer<typeof LogInBody>,
+    @Ip() clientAddress: string,
+    @Headers(CART_TOKEN_HEADER) cartToken: string | undefined,
+    @Meta() meta: CommandMeta,
+  ) {
+    const { session, user } = await this.logIn.execute({ ...body, clientAddress }, meta);
+    if (user.role === 'customer' && typeof cartToken === 'string' && cartToken.length > 0 && cartToken.length <= MAX_CART_TOKEN_LENGTH) {
+      // the command id names the customer too: an Idempotency-Key on this public route is shared by every anonymous caller
+      await this.mergeGuestCart(cartToken, user.id, { ...meta, userId: user.id, commandId: `${user.id}:cart-merge:${meta.commandId}` });
+    }
+    return session;
   }
 
   @Post('refresh')
@@ -77,5 +103,15 @@ export class AuthController {
   @ApiOperation({ summary: 'End the session a refresh token belongs to' })
   async logout(@ValidBody(RefreshTokenBody) body: z.infer<typeof RefreshTokenBody>, @Meta() meta: CommandMeta): Promise<void> {
     await this.logOut.execute(body, meta);
+  }
+
+  /** The login has succeeded: a cart that cannot be merged is logged, never turned into a failed login. */
+  private async mergeGuestCart(cartToken: string, customerId: string, meta: CommandMeta): Promise<void> {
+    if (!this.guestCarts) return;
+    try {
+      await this.guestCarts.mergeIntoCustomerCart(cartToken, customerId, meta);
+    } catch (error) {
+      this.logger.warn('guest cart not merged at login', { err: error, customerId, correlationId: meta.correlationId });
+    }
   }
 }

@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bootTestApp, TestApp } from '../../../test/support/app';
+import { Database } from '../../platform/persistence/database';
+import { ManualClock } from '../../shared-kernel/clock';
+import { REFRESH_TOKEN_TTL_MS } from './domain/refresh-token';
+
+let t: TestApp;
+
+beforeAll(async () => {
+  t = await bootTestApp();
+});
+afterAll(async () => t?.close());
+
+const refresh = (refreshToken: string) => t.inject('POST', '/api/v1/auth/refresh', { body: { refreshToken } });
+const logout = (refreshToken: string) => t.inject('POST', '/api/v1/auth/logout', { body: { refreshToken } });
+const rotate = async (refreshToken: string): Promise<string> => {
+  const res = await refresh(refreshToken);
+  expect(res.statusCode).toBe(200);
+  return res.json().refreshToken;
+};
+
+describe('POST /api/v1/auth/refresh', () => {
+  it('rotates: a new pair whose access token works, and the spent refresh token differs from the new one', async () => {
+    const { refreshToken, user } = await t.registerAndLogin();
+    const res = await refresh(refreshToken);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['cache-control']).toBe('no-store');
+    const session = res.json();
+    expect(session).toEqual({ accessToken: expect.any(String), refreshToken: expect.any(String), tokenType: 'Bearer', expiresIn: 900 });
+    expect(session.refreshToken).not.toBe(refreshToken);
+    expect((await t.inject('GET', '/api/v1/me', { token: session.accessToken })).json().id).toBe(user.id);
+  });
+
+  it('revokes the whole family when a spent token is reused: the newest token stops working too', async () => {
+    const { refreshToken: first } = await t.registerAndLogin();
+    const second = await rotate(first);
+    const third = await rotate(second);
+    const newest = await rotate(third);
+
+    const reused = await refresh(second);
+    expect(reused.statusCode).toBe(401);
+    expect(reused.json().code).toBe('identity.invalid_refresh_token');
+    for (const token of [newest, third, first]) expect((await refresh(token)).statusCode).toBe(401);
+  });
+
+  it('records the revocation of every token of the family in the database', async () => {
+    const { refreshToken, user } = await t.registerAndLogin();
+    const next = await rotate(refreshToken);
+    await rotate(next);
+    expect((await refresh(refreshToken)).statusCode).toBe(401);
+    const { rows } = await t
+      .get(Database)
+      .query<{ revoked: boolean }>('select revoked_at is not null as revoked from identity.refresh_tokens where user_id = $1', [user.id]);
+    expect(rows).toHaveLength(3);
+    expect(rows.every((r) => r.revoked)).toBe(true);
+  });
+
+  it('leaves the other sessions of the same user alone', async () => {
+    const { refreshToken: phone, user, password } = await t.registerAndLogin();
+    const laptop = (await t.login(user.email, password)).refreshToken;
+    await rotate(phone);
+    expect((await refresh(phone)).statusCode).toBe(401); // reuse: the phone's family is revoked
+    expect((await refresh(laptop)).statusCode).toBe(200);
+  });
+
+  it('lets at most one of two concurrent refreshes with one token succeed', async () => {
+    const { refreshToken } = await t.registerAndLogin();
+    const [a, b] = await Promise.all([refresh(refreshToken), refresh(refreshToken)]);
+    expect([a.statusCode, b.statusCode].sort()).toEqual([200, 401]);
+  });
+
+  it('refuses an unknown, a malformed and an expired token with 401', async () => {
+    expect((await refresh('not-a-token-we-issued')).json().code).toBe('identity.invalid_refresh_token');
+    expect((await t.inject('POST', '/api/v1/auth/refresh', { body: { refreshToken: '' } })).statusCode).toBe(400);
+    const { refreshToken } = await t.registerAndLogin();
+    const clock = t.clock as ManualClock;
+    clock.advance(REFRESH_TOKEN_TTL_MS);
+    try {
+      expect((await refresh(refreshToken)).statusCode).toBe(401);
+    } finally {
+      clock.advance(-REFRESH_TOKEN_TTL_MS);
+    }
+  });
+
+  it('stores only a hash of the token', async () => {
+    const { refreshToken, user } = await t.registerAndLogin();
+    const { rows } = await t
+      .get(Database)
+      .query<{ token_hash: string }>('select token_hash from identity.refresh_tokens where user_id = $1', [user.id]);
+    expect(rows[0].token_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(rows[0].token_hash).not.toContain(refreshToken);
+  });
+
+  it('refuses extra fields in the body', async () => {
+    const { refreshToken } = await t.registerAndLogin();
+    expect((await t.inject('POST', '/api/v1/auth/refresh', { body: { refreshToken, userId: 'x' } })).statusCode).toBe(400);
+  });
+});
+
+describe('POST /api/v1/auth/logout', () => {
+  it('answers 204 and ends the session: neither the token nor a later one of its family can refresh', async () => {
+    const { refreshToken } = await t.registerAndLogin();
+    const next = await rotate(refreshToken);
+    const res = await logout(next);
+    expect(res.statusCode).toBe(204);
+    expect(res.body).toBe('');
+    expect((await refresh(next)).statusCode).toBe(401);
+    expect((await refresh(refreshToken)).statusCode).toBe(401);
+  });
+
+  it('answers 204 for a token it does not know (nothing to end) and 400 for a malformed body', async () => {
+    expect((await logout('unknown-token')).statusCode).toBe(204);
+    expect((await t.inject('POST', '/api/v1/auth/logout', { body: {} })).statusCode).toBe(400);
+  });
+});
