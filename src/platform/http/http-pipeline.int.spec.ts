@@ -164,7 +164,7 @@ describe('OpenAPI', () => {
     expect(orders.parameters).toEqual(
       expect.arrayContaining([expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: true })]),
     );
-    expect(document.paths[`/${API_V1}/probe/echo`].post!.security).toEqual([]);
+    expect(document.paths[`/${API_V1}/probe/echo`].post!.security).toEqual([{}, { bearer: [] }]);
     expect(document.paths[`/${API_V1}/probe/staff-only`].get!.responses).toHaveProperty('403');
     expect(document.components?.schemas).toHaveProperty('Problem');
   });

@@ -141,9 +141,10 @@ const completeOperation = (operation: OperationObject, security: RouteSecurity |
   const responses = operation.responses;
   const add = (status: number) => (responses[String(status)] ??= problemResponse(status));
   if (security?.isPublic) {
-    operation.security = [];
+    // anonymous callers are welcome; a valid token still identifies the caller (a customer's own cart)
+    operation.security = [{}, { bearer: [] }];
   } else {
-    operation.security = [{ bearer: [] }];
+    operation.security = [{ bearer: [] }, { apiKey: [] }];
     add(401);
     if (security?.roles?.length) {
       add(403);
@@ -179,6 +180,10 @@ export const buildOpenApiDocument = (app: INestApplication, version = '1.0.0'): 
     .setDescription('Event-sourced commerce backend. Errors are RFC 9457 problem+json with a stable `code`.')
     .setVersion(version)
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
+    .addApiKey(
+      { type: 'apiKey', in: 'header', name: 'X-Api-Key', description: 'server clients: a scoped API key (staff rights at most)' },
+      'apiKey',
+    )
     .build();
   const document = SwaggerModule.createDocument(app, config, { operationIdFactory: (controller, method) => `${controller}_${method}` });
   document.components = { ...document.components, schemas: { ...document.components?.schemas, Problem: PROBLEM_SCHEMA } };
