@@ -63,6 +63,8 @@ describe('checkout timeout (e2e)', () => {
   it('cancels the order at the deadline and voids the authorization that comes late', async () => {
     const sku = `MUG-${newId().slice(-12)}`;
     await t.inject('POST', '/api/v1/categories', { token: admin.token, body: { slug: 'timeout-mugs', name: 'Mugs' } });
+    const standard = { code: 'standard', name: 'Standard', countries: 'all', currency: 'EUR', rate: { type: 'flat', amount: 0 } };
+    expect((await t.inject('POST', '/api/v1/shipping-methods', { token: admin.token, body: standard })).statusCode).toBe(201);
     const product = await t.inject('POST', '/api/v1/products', {
       token: admin.token,
       body: { sku, name: 'Mug', category: 'timeout-mugs', price: { amount: 900, currency: 'EUR' } },
@@ -81,6 +83,7 @@ describe('checkout timeout (e2e)', () => {
       body: {
         paymentToken: 'tok_approve',
         shippingAddress: { name: 'Ada', line1: '1 Street', city: 'Paris', postalCode: '75001', country: 'FR' },
+        shippingMethod: 'standard',
       },
     });
     expect(placed.statusCode).toBe(202);

@@ -6,6 +6,7 @@ import { newId } from '../../shared-kernel/ids';
 
 const address = { name: 'Ada Lovelace', line1: '12 Analytical Street', city: 'London', postalCode: 'N1 9GU', country: 'gb' };
 const PRICE = 1250;
+const shipping = { shippingAddress: address, shippingMethod: 'standard' };
 
 const until = async (what: string, check: () => Promise<boolean>, deadlineMs = 10_000): Promise<void> => {
   const deadline = Date.now() + deadlineMs;
@@ -27,6 +28,9 @@ describe('checkout (e2e)', () => {
     db = t.get(Database);
     const category = await t.inject('POST', '/api/v1/categories', { token: admin.token, body: { slug: 'mugs', name: 'Mugs' } });
     expect(category.statusCode).toBe(201);
+    // free shipping: the totals below are the goods alone (checkout-pricing.e2e.spec.ts prices shipping, tax, coupons)
+    const standard = { code: 'standard', name: 'Standard', countries: 'all', currency: 'EUR', rate: { type: 'flat', amount: 0 } };
+    expect((await t.inject('POST', '/api/v1/shipping-methods', { token: admin.token, body: standard })).statusCode).toBe(201);
   });
   afterAll(async () => {
     await t?.close();
@@ -50,7 +54,7 @@ describe('checkout (e2e)', () => {
     const res = await t.inject('POST', '/api/v1/checkout', {
       token: customer.token,
       headers: { 'idempotency-key': key },
-      body: { paymentToken, shippingAddress: address },
+      body: { paymentToken, ...shipping },
     });
     expect(res.statusCode, res.body).toBe(202);
     return res.json<{ orderId: string }>().orderId;
@@ -84,7 +88,7 @@ describe('checkout (e2e)', () => {
       )
     ).rows[0];
 
-  it('tok_approve: the order is confirmed, the stock stays reserved and the money is captured', async () => {
+  it('tok_approve: the order is confirmed, its stock committed and the money captured', async () => {
     const customer = await t.registerAndLogin('customer');
     const sku = await stockedProduct(5);
     const orderId = await checkout(customer, sku, 2, 'tok_approve');
@@ -92,7 +96,7 @@ describe('checkout (e2e)', () => {
     const order = await settled(orderId, customer);
     expect(order).toMatchObject({ status: 'confirmed', total: { amount: 2 * PRICE, currency: 'EUR' } });
     expect(order.cancellationReason).toBeUndefined();
-    expect(await stock(sku)).toMatchObject({ onHand: 5, reserved: 2, available: 3 });
+    expect(await stock(sku)).toMatchObject({ onHand: 3, reserved: 0, available: 3 });
     expect(await ledger(orderId)).toEqual({ state: 'captured', captured: String(2 * PRICE), amount: String(2 * PRICE) });
     const cart = await t.inject('GET', '/api/v1/cart', { token: customer.token });
     expect(cart.json<{ items: unknown[] }>().items).toEqual([]);
@@ -137,7 +141,7 @@ describe('checkout (e2e)', () => {
     expect(losers).toHaveLength(1);
     expect(losers[0].order).toMatchObject({ cancellationReason: 'out_of_stock' });
     expect(await ledger(losers[0].orderId)).toBeUndefined();
-    expect(await stock(sku)).toMatchObject({ onHand: 1, reserved: 1, available: 0 });
+    expect(await stock(sku)).toMatchObject({ onHand: 0, reserved: 0, available: 0 });
   });
 
   it('the same cart contents are ordered once, even with a new Idempotency-Key (another tab, a client retry)', async () => {
@@ -147,14 +151,14 @@ describe('checkout (e2e)', () => {
     const again = await t.inject('POST', '/api/v1/checkout', {
       token: customer.token,
       headers: { 'idempotency-key': newId() },
-      body: { paymentToken: 'tok_approve', shippingAddress: address },
+      body: { paymentToken: 'tok_approve', ...shipping },
     });
     expect(again.statusCode).toBe(409);
     expect(again.json()).toMatchObject({ code: 'ordering.cart_already_ordered', details: { orderId } });
     expect((await settled(orderId, customer)).status).toBe('confirmed');
     const orders = await t.inject('GET', '/api/v1/orders', { token: customer.token });
     expect(orders.json().items).toHaveLength(1);
-    expect(await stock(sku)).toMatchObject({ reserved: 1 });
+    expect(await stock(sku)).toMatchObject({ onHand: 4, reserved: 0 });
   });
 
   it('a repeated checkout with the same Idempotency-Key is the same order', async () => {
@@ -165,17 +169,17 @@ describe('checkout (e2e)', () => {
     const again = await t.inject('POST', '/api/v1/checkout', {
       token: customer.token,
       headers: { 'idempotency-key': key },
-      body: { paymentToken: 'tok_approve', shippingAddress: address },
+      body: { paymentToken: 'tok_approve', ...shipping },
     });
     expect(again.statusCode).toBe(202);
     expect(again.json()).toEqual({ orderId });
     expect((await settled(orderId, customer)).status).toBe('confirmed');
-    expect(await stock(sku)).toMatchObject({ reserved: 1 });
+    expect(await stock(sku)).toMatchObject({ onHand: 4, reserved: 0 });
   });
 
   it('refuses an empty cart, a missing Idempotency-Key and an unknown country', async () => {
     const customer = await t.registerAndLogin('customer');
-    const body = { paymentToken: 'tok_approve', shippingAddress: address };
+    const body = { paymentToken: 'tok_approve', ...shipping };
     const empty = await t.inject('POST', '/api/v1/checkout', { token: customer.token, headers: { 'idempotency-key': newId() }, body });
     expect(empty.statusCode).toBe(422);
     expect(empty.json()).toMatchObject({ code: 'ordering.empty_cart' });

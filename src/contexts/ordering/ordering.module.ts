@@ -1,20 +1,73 @@
-import { Module, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
+import { Global, Module, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { LogConsumers } from '../../platform/consumers/log-consumer';
 import { EventStore } from '../../platform/event-store/event-store';
 import { IntegrationEvents, MessageBus } from '../../platform/messaging/message-bus';
 import { CancelOrderHandler } from './application/cancel-order';
 import { CHECKOUT_INPUT_TYPES, CHECKOUT_SUBSCRIBER, CheckoutProcess } from './application/checkout.process';
 import { ConfirmOrderHandler } from './application/confirm-order';
+import { couponRedemptionsProjection } from './application/coupon-redemptions';
+import { CreateCouponHandler } from './application/create-coupon';
+import { orderPlacedV1Upcaster } from './application/order-placed.upcaster';
 import { ordersProjection } from './application/orders.projection';
 import { PlaceOrderHandler } from './application/place-order';
+import { SetTaxRateHandler } from './application/set-tax-rate';
 import { toIntegrationEvent } from './application/to-integration-events';
 import { CheckoutController } from './interface/checkout.controller';
+import { CouponsController } from './interface/coupons.controller';
 import { OrdersController } from './interface/orders.controller';
+import { TaxRatesController } from './interface/tax-rates.controller';
+import { ApproveReturnHandler } from './application/approve-return';
+import { DeliverOrderHandler } from './application/deliver-order';
+import { orderLifecycleProjection } from './application/order-lifecycle.projection';
+import { RecordRefundOutcomeHandler } from './application/record-refund-outcome';
+import { RequestCancellationHandler } from './application/request-cancellation';
+import { RequestRefundHandler } from './application/request-refund';
+import { RequestReturnHandler } from './application/request-return';
+import { ShipOrderHandler } from './application/ship-order';
+import { OrderLookup } from './contracts';
+import { PgOrderLookup } from './infrastructure/pg.order-lookup';
+import { AdminOrdersController } from './interface/admin-orders.controller';
+import { FulfilmentController } from './interface/fulfilment.controller';
+import { RefundOutcomesSubscriber } from './interface/refund-outcomes.subscriber';
+import { RefundsController } from './interface/refunds.controller';
+import { ReturnsController } from './interface/returns.controller';
+import { ShipmentDeliveredSubscriber } from './interface/shipment-delivered.subscriber';
 
-/** ordering: orders (event-sourced, inline projection `ordering.orders`) and the checkout process manager. */
+/**
+ * ordering: orders (event-sourced, inline projections `ordering.orders`, refunds and returns), the checkout process
+ * manager and the order's life after it. Global so other contexts can inject the OrderLookup facade.
+ */
+@Global()
 @Module({
-  controllers: [CheckoutController, OrdersController],
-  providers: [PlaceOrderHandler, ConfirmOrderHandler, CancelOrderHandler, CheckoutProcess],
+  controllers: [
+    CheckoutController,
+    OrdersController,
+    TaxRatesController,
+    CouponsController,
+    FulfilmentController,
+    RefundsController,
+    ReturnsController,
+    AdminOrdersController,
+  ],
+  providers: [
+    PlaceOrderHandler,
+    ConfirmOrderHandler,
+    CancelOrderHandler,
+    CheckoutProcess,
+    SetTaxRateHandler,
+    CreateCouponHandler,
+    RequestCancellationHandler,
+    ShipOrderHandler,
+    DeliverOrderHandler,
+    RequestRefundHandler,
+    RecordRefundOutcomeHandler,
+    RequestReturnHandler,
+    ApproveReturnHandler,
+    RefundOutcomesSubscriber,
+    ShipmentDeliveredSubscriber,
+    { provide: OrderLookup, useClass: PgOrderLookup },
+  ],
+  exports: [OrderLookup],
 })
 export class OrderingModule implements OnModuleInit, OnApplicationBootstrap {
   constructor(
@@ -23,15 +76,22 @@ export class OrderingModule implements OnModuleInit, OnApplicationBootstrap {
     private readonly consumers: LogConsumers,
     private readonly bus: MessageBus,
     private readonly checkout: CheckoutProcess,
+    private readonly refundOutcomes: RefundOutcomesSubscriber,
+    private readonly deliveries: ShipmentDeliveredSubscriber,
   ) {}
 
   onModuleInit(): void {
     this.events.registerInlineProjection(ordersProjection);
+    this.events.registerInlineProjection(orderLifecycleProjection);
+    this.events.registerInlineProjection(couponRedemptionsProjection);
+    this.events.registerUpcaster(orderPlacedV1Upcaster);
     this.integrationEvents.registerTranslator('ordering', toIntegrationEvent);
     this.consumers.register(this.checkout.timeouts);
   }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.bus.subscribe(CHECKOUT_SUBSCRIBER, CHECKOUT_INPUT_TYPES, (message) => this.checkout.onMessage(message));
+    await this.refundOutcomes.subscribe();
+    await this.deliveries.subscribe();
   }
 }

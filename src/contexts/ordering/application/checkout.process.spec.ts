@@ -7,6 +7,8 @@ import type { Database, Sql } from '../../../platform/persistence/database';
 import { Scheduler, type ScheduledMessage } from '../../../platform/scheduling/scheduler';
 import { ManualClock } from '../../../shared-kernel/clock';
 import { CartContents, type CartSnapshot } from '../../cart/contracts';
+import { ProductCatalog } from '../../catalog/contracts';
+import { ShippingRates } from '../../shipping/contracts';
 import { checkoutStream, checkoutTimeoutKey } from '../domain/checkout';
 import { EmptyCart, orderStream } from '../domain/order';
 import { CancelOrderHandler } from './cancel-order';
@@ -68,8 +70,29 @@ class FakeCarts extends CartContents {
   }
 }
 
+class FakeCatalog extends ProductCatalog {
+  async findBySkus(skus: readonly string[]) {
+    return skus.map((sku) => ({
+      sku,
+      productId: `p-${sku}`,
+      name: sku,
+      price: { amount: 1250, currency: 'EUR' },
+      weightGrams: 300,
+      published: true,
+    }));
+  }
+}
+class FakeShippingRates extends ShippingRates {
+  async quoteAll() {
+    return [];
+  }
+  async quote(code: string, _country: string, weightGrams: number, currency: string) {
+    return code === 'standard' ? { code, name: 'Standard', price: { amount: weightGrams < 1000 ? 490 : 990, currency } } : null;
+  }
+}
+
 const address = { name: 'Ada', line1: '1 Street', city: 'London', postalCode: 'N1', country: 'GB' };
-const total = { amount: 2500, currency: 'EUR' };
+const total = { amount: 2990, currency: 'EUR' };
 let n = 0;
 const message = (type: string, data: object): IntegrationMessage => ({
   id: `msg-${++n}`,
@@ -89,15 +112,21 @@ describe('place order + checkout process (in memory)', () => {
   const meta = (commandId = `cmd-${++n}`) => ({ commandId, correlationId: 'corr', userId: 'customer-1', now: clock.now() });
   const types = async (stream: string) => (await events.readStream(stream)).map((e) => e.type);
   const place = async (commandId?: string) =>
-    (await placeOrder.execute({ customerId: 'customer-1', paymentToken: 'tok_approve', shippingAddress: address }, meta(commandId)))
-      .orderId;
+    (
+      await placeOrder.execute(
+        { customerId: 'customer-1', paymentToken: 'tok_approve', shippingAddress: address, shippingMethod: 'standard' },
+        meta(commandId),
+      )
+    ).orderId;
 
   beforeEach(() => {
     claimedCarts.clear();
     events = new InMemoryEventStore();
     scheduler = new FakeScheduler();
     carts = new FakeCarts();
-    placeOrder = new PlaceOrderHandler(fakeDb, events, scheduler, carts, { checkoutTimeoutMs: 60_000 } as Config);
+    placeOrder = new PlaceOrderHandler(fakeDb, events, scheduler, carts, new FakeCatalog(), new FakeShippingRates(), {
+      checkoutTimeoutMs: 60_000,
+    } as Config);
     process = new CheckoutProcess(
       events,
       new FakeInbox(),
@@ -193,7 +222,16 @@ describe('place order + checkout process (in memory)', () => {
     ];
     const wire = recorded.map(toIntegrationEvent).filter((m): m is IntegrationMessage => m !== null && !Array.isArray(m));
     expect(wire.map((m) => m.type)).toEqual(['ordering.order-placed.v1', 'inventory.reserve-stock.v1', 'payment.authorize-payment.v1']);
-    expect(wire[0].data).toEqual({ orderId, customerId: 'customer-1', cartId: 'customer-1', lines: carts.cart.lines, total });
+    expect(wire[0].data).toEqual({
+      orderId,
+      customerId: 'customer-1',
+      cartId: 'customer-1',
+      lines: carts.cart.lines,
+      charges: [{ kind: 'shipping', label: 'Standard', amount: { amount: 490, currency: 'EUR' } }],
+      shippingMethod: 'standard',
+      shippingAddress: address,
+      total,
+    });
     expect(wire[1].data).toEqual({ orderId, lines: [{ sku: 'MUG-1', quantity: 2 }] });
     expect(wire[2].data).toEqual({ orderId, amount: total, paymentToken: 'tok_approve' });
     expect(wire.every((m) => m.id === recorded.find((e) => e.metadata.eventId === m.id)?.metadata.eventId)).toBe(true);

@@ -82,6 +82,14 @@ export class CheckoutProcess {
     },
   };
 
+  /**
+   * Ends a running checkout because the customer or staff cancelled the order, in the caller's transaction: it fails
+   * and compensates as any failure does, and cancels the order. A checkout that has already ended is left as it is.
+   */
+  cancel(orderId: string, by: 'customer' | 'staff', meta: CommandMeta, tx: Sql): Promise<void> {
+    return this.apply(orderId, { type: 'CancelRequested', by }, meta, meta.commandId, tx);
+  }
+
   private async apply(
     orderId: string,
     input: CheckoutInput,

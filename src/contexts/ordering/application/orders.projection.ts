@@ -1,8 +1,11 @@
 import type { InlineProjection, RecordedEvent } from '../../../platform/event-store/event-store';
 import type { Sql } from '../../../platform/persistence/database';
 import { isUuid } from '../../../shared-kernel/ids';
-import type { Money } from '../../../shared-kernel/money';
+import { sum, times, type Money } from '../../../shared-kernel/money';
 import { ORDER_EVENT_TYPES, type OrderEvent, type OrderLine, type ShippingAddress } from '../domain/order';
+import type { OrderCharge } from '../domain/pricing';
+import type { OrderStatus } from '../domain/order-status';
+import { LIFECYCLE_COLUMNS, lifecycleView, type LifecycleRow, type OrderLifecycleView } from './order-lifecycle.views';
 
 /** The read model `ordering.orders`, written in the append transaction so the API reads its own writes. */
 export const ordersProjection: InlineProjection = {
@@ -17,8 +20,9 @@ export const ordersProjection: InlineProjection = {
         case 'OrderPlaced': {
           const d = event.data;
           await tx.query(
-            `insert into ordering.orders (id, customer_id, status, lines, total, currency, shipping_address, placed_at, updated_at)
-             values ($1, $2, 'placed', $3, $4, $5, $6, $7, $8) on conflict (id) do nothing`,
+            `insert into ordering.orders (id, customer_id, status, lines, total, currency, shipping_address, placed_at, updated_at,
+                                          charges, coupon_code, shipping_method)
+             values ($1, $2, 'placed', $3, $4, $5, $6, $7, $8, $9, $10, $11) on conflict (id) do nothing`,
             [
               d.orderId,
               d.customerId,
@@ -28,6 +32,9 @@ export const ordersProjection: InlineProjection = {
               JSON.stringify(d.shippingAddress),
               d.placedAt,
               at,
+              JSON.stringify(d.charges ?? []),
+              d.couponCode ?? null,
+              d.shippingMethod ?? null,
             ],
           );
           break;
@@ -49,13 +56,18 @@ export const ordersProjection: InlineProjection = {
 
 export type OrderView = {
   id: string;
-  status: 'placed' | 'confirmed' | 'cancelled';
+  status: OrderStatus;
   lines: OrderLine[];
+  /** shipping, discount (negative) and tax, added to the lines' subtotal */
+  charges: OrderCharge[];
+  subtotal: Money;
   total: Money;
+  couponCode?: string;
+  shippingMethod?: string;
   shippingAddress: ShippingAddress;
   cancellationReason?: string;
   placedAt: string;
-};
+} & OrderLifecycleView;
 
 type OrderRow = {
   id: string;
@@ -67,23 +79,35 @@ type OrderRow = {
   shipping_address: ShippingAddress;
   cancellation_reason: string | null;
   placed_at: Date;
-};
+  charges: OrderCharge[];
+  coupon_code: string | null;
+  shipping_method: string | null;
+} & LifecycleRow;
 
-const COLUMNS = 'id, customer_id, status, lines, total, currency, shipping_address, cancellation_reason, placed_at';
+const COLUMNS =
+  'id, customer_id, status, lines, total, currency, shipping_address, cancellation_reason, placed_at, charges, coupon_code, shipping_method';
 
 const toView = (row: OrderRow): OrderView => ({
   id: row.id,
   status: row.status,
   lines: row.lines,
+  charges: row.charges,
+  subtotal: sum(
+    row.lines.map((l) => times(l.unitPrice, l.quantity)),
+    row.currency,
+  ),
   total: { amount: Number(row.total), currency: row.currency },
+  ...(row.coupon_code !== null ? { couponCode: row.coupon_code } : {}),
+  ...(row.shipping_method !== null ? { shippingMethod: row.shipping_method } : {}),
   shippingAddress: row.shipping_address,
   ...(row.cancellation_reason ? { cancellationReason: row.cancellation_reason } : {}),
   placedAt: row.placed_at.toISOString(),
+  ...lifecycleView(row, row.currency),
 });
 
 /** One order and who owns it (callers check ownership), or undefined. */
 export const getOrder = async (db: Sql, orderId: string): Promise<{ customerId: string; order: OrderView } | undefined> => {
-  const { rows } = await db.query<OrderRow>(`select ${COLUMNS} from ordering.orders where id = $1`, [orderId]);
+  const { rows } = await db.query<OrderRow>(`select ${COLUMNS}, ${LIFECYCLE_COLUMNS} from ordering.orders where id = $1`, [orderId]);
   return rows[0] && { customerId: rows[0].customer_id, order: toView(rows[0]) };
 };
 
@@ -108,17 +132,26 @@ export const decodeCursor = (cursor: string): { placedAt: string; id: string } |
   }
 };
 
-/** A customer's orders, newest first, keyset-paginated on (placed_at, id). */
+/** Which orders a list shows: a customer's own, or what staff filter on (placed at: from inclusive, to exclusive). */
+export type OrderFilter = { customerId?: string; status?: OrderStatus; placedFrom?: string; placedTo?: string };
+
+/** Orders matching `filter`, newest first, keyset-paginated on (placed_at, id). */
 export const findOrders = async (
   db: Sql,
-  customerId: string,
+  filter: OrderFilter,
   page: { limit: number; after?: { placedAt: string; id: string } },
 ): Promise<OrderPage> => {
-  const params: unknown[] = [customerId, page.limit + 1];
-  const after = page.after ? 'and (placed_at, id) < ($3, $4)' : '';
-  if (page.after) params.push(page.after.placedAt, page.after.id);
+  const params: unknown[] = [page.limit + 1];
+  const param = (value: unknown): string => `$${params.push(value)}`;
+  const where: string[] = [];
+  if (filter.customerId !== undefined) where.push(`customer_id = ${param(filter.customerId)}`);
+  if (filter.status !== undefined) where.push(`status = ${param(filter.status)}`);
+  if (filter.placedFrom !== undefined) where.push(`placed_at >= ${param(filter.placedFrom)}`);
+  if (filter.placedTo !== undefined) where.push(`placed_at < ${param(filter.placedTo)}`);
+  if (page.after) where.push(`(placed_at, id) < (${param(page.after.placedAt)}, ${param(page.after.id)})`);
   const { rows } = await db.query<OrderRow>(
-    `select ${COLUMNS} from ordering.orders where customer_id = $1 ${after} order by placed_at desc, id desc limit $2`,
+    `select ${COLUMNS}, ${LIFECYCLE_COLUMNS} from ordering.orders ${where.length > 0 ? `where ${where.join(' and ')}` : ''}
+     order by placed_at desc, id desc limit $1`,
     params,
   );
   const items = rows.slice(0, page.limit);

@@ -4,12 +4,25 @@ import { type CommandMeta, EventStore, WrongExpectedVersion } from '../../../pla
 import { Config } from '../../../platform/config';
 import { Database, type Sql } from '../../../platform/persistence/database';
 import { Scheduler } from '../../../platform/scheduling/scheduler';
-import { CartContents } from '../../cart/contracts';
+import { sum, times } from '../../../shared-kernel/money';
+import { CartContents, type CartSnapshot } from '../../cart/contracts';
+import { ProductCatalog } from '../../catalog/contracts';
+import { ShippingRates } from '../../shipping/contracts';
 import { checkoutDecider, checkoutStream, checkoutTimeoutKey, start } from '../domain/checkout';
 import { CartAlreadyOrdered, EmptyCart, orderDecider, orderStream, place, type OrderPlaced, type ShippingAddress } from '../domain/order';
+import { CouponInvalid, parcelWeightGrams, ShippingMethodUnavailable, type ShippingChoice } from '../domain/pricing';
+import { redeemCoupon } from './coupon-redemptions';
 import { getOrder } from './orders.projection';
+import { getCoupon, getTaxRate } from './pricing-queries';
 
-export type PlaceOrder = { customerId: string; paymentToken: string; shippingAddress: ShippingAddress };
+export type PlaceOrder = {
+  customerId: string;
+  paymentToken: string;
+  shippingAddress: ShippingAddress;
+  /** a method code of shipping's rates (GET /shipping-methods?country=) */
+  shippingMethod: string;
+  couponCode?: string;
+};
 
 /** The same command id always names the same order, so a retried request lands on the same stream. */
 export const orderIdFor = (commandId: string): string => {
@@ -18,9 +31,11 @@ export const orderIdFor = (commandId: string): string => {
 };
 
 /**
- * Places an order from the customer's cart and starts its checkout, in one transaction: OrderPlaced in the order's
- * stream (the inline projection writes `ordering.orders`), CheckoutStarted + StockReservationRequested in the
- * checkout's stream (the payment token stays there, never in the order), and the checkout's timeout.
+ * Places an order from the customer's cart, priced at the catalog's current prices (the cart refuses a price that
+ * moved), with the chosen shipping method, the coupon and the shipping country's tax; then starts its checkout for
+ * the grand total. One transaction: OrderPlaced in the order's stream (the inline projection writes
+ * `ordering.orders`), the coupon's use, CheckoutStarted + StockReservationRequested in the checkout's stream (the
+ * payment token stays there, never in the order), and the checkout's timeout.
  */
 @Injectable()
 export class PlaceOrderHandler {
@@ -29,22 +44,34 @@ export class PlaceOrderHandler {
     private readonly events: EventStore,
     private readonly scheduler: Scheduler,
     private readonly carts: CartContents,
+    private readonly catalog: ProductCatalog,
+    private readonly shippingRates: ShippingRates,
     private readonly config: Config,
   ) {}
 
   async execute(cmd: PlaceOrder, meta: CommandMeta): Promise<{ orderId: string }> {
     const orderId = orderIdFor(meta.commandId);
-    const cart = await this.carts.getCart(cmd.customerId);
-    if (cart.lines.length === 0) {
-      // a repeat of a command that succeeded: its order already emptied the cart
-      if ((await getOrder(this.db, orderId))?.customerId === cmd.customerId) return { orderId };
-      throw new EmptyCart('the cart is empty', { cartId: cart.cartId });
-    }
+    // a repeat of a command that succeeded (its answer was lost) is the same order, whatever changed since: the cart
+    // emptied, a price moved, the coupon's last use taken by this very order
+    if ((await getOrder(this.db, orderId))?.customerId === cmd.customerId) return { orderId };
+    const cart = await this.carts.getCartForCheckout(cmd.customerId);
+    if (cart.lines.length === 0) throw new EmptyCart('the cart is empty', { cartId: cart.cartId });
+    const coupon = cmd.couponCode === undefined ? undefined : await getCoupon(this.db, cmd.couponCode);
+    if (cmd.couponCode !== undefined && !coupon) throw new CouponInvalid('no coupon has this code', { code: cmd.couponCode });
     const placed = place(orderDecider.initialState(), {
       orderId,
       customerId: cmd.customerId,
       cartId: cart.cartId,
-      lines: cart.lines.map(({ sku, name, quantity, unitPrice }) => ({ sku, name, quantity, unitPrice })),
+      lines: cart.lines.map(({ sku, productId, name, quantity, unitPrice }) => ({
+        sku,
+        ...(productId !== undefined ? { productId } : {}),
+        name,
+        quantity,
+        unitPrice,
+      })),
+      shipping: await this.shipping(cart, cmd),
+      taxRate: await getTaxRate(this.db, cmd.shippingAddress.country),
+      coupon,
       shippingAddress: cmd.shippingAddress,
       now: meta.now,
     });
@@ -59,6 +86,7 @@ export class PlaceOrderHandler {
           [cart.cartId, cart.version, orderId],
         );
         if (claimed.length === 0) throw new CartAlreadyOrdered(cart.cartId, await this.orderOfCart(tx, cart.cartId, cart.version));
+        if (coupon) await redeemCoupon(tx, { code: coupon.code, orderId, now: meta.now });
         const { total, lines } = placed.data;
         const checkout = start(checkoutDecider.initialState(), {
           orderId,
@@ -89,6 +117,22 @@ export class PlaceOrderHandler {
       if (error instanceof WrongExpectedVersion) return { orderId };
       throw error;
     }
+  }
+
+  /** The chosen method's price for the cart's parcel to the shipping country, in the cart's currency. */
+  private async shipping(cart: CartSnapshot, cmd: PlaceOrder): Promise<ShippingChoice> {
+    const products = await this.catalog.findBySkus(cart.lines.map((l) => l.sku));
+    const weightGrams = parcelWeightGrams(cart.lines, products);
+    const { country } = cmd.shippingAddress;
+    const subtotal = sum(cart.lines.map((l) => times(l.unitPrice, l.quantity)));
+    // a method's free-shipping threshold is compared with the goods before any discount, as the method listing shows it
+    const quote = await this.shippingRates.quote(cmd.shippingMethod, country, weightGrams, subtotal.currency, subtotal.amount);
+    if (!quote)
+      throw new ShippingMethodUnavailable('this shipping method does not exist or does not ship to the address', {
+        shippingMethod: cmd.shippingMethod,
+        country,
+      });
+    return { method: quote.code, name: quote.name, price: quote.price };
   }
 
   private async orderOfCart(tx: Sql, cartId: string, version: number): Promise<string> {

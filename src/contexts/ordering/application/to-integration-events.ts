@@ -11,6 +11,7 @@ import {
 import { OrderingMessages, type OrderCancelledV1, type OrderConfirmedV1, type OrderPlacedV1 } from '../contracts';
 import type { CheckoutEvent } from '../domain/checkout';
 import type { OrderEvent } from '../domain/order';
+import { toLifecycleMessage } from './order-lifecycle.integration-events';
 
 /**
  * ordering's domain events → its public wire messages, and the checkout's "…Requested" events → the commands they
@@ -21,16 +22,37 @@ export const toIntegrationEvent: IntegrationTranslator = (recorded: RecordedEven
   const event = recorded as RecordedEvent<OrderEvent | CheckoutEvent>;
   switch (event.type) {
     case 'OrderPlaced': {
-      const { orderId, customerId, cartId, lines, total } = event.data;
-      return messageFrom<OrderPlacedV1>(event, OrderingMessages.orderPlaced, { orderId, customerId, cartId, lines, total });
+      const { orderId, customerId, cartId, lines, charges, couponCode, shippingMethod, shippingAddress, total } = event.data;
+      return messageFrom<OrderPlacedV1>(event, OrderingMessages.orderPlaced, {
+        orderId,
+        customerId,
+        cartId,
+        lines,
+        charges,
+        ...(couponCode !== undefined ? { couponCode } : {}),
+        ...(shippingMethod !== undefined ? { shippingMethod } : {}),
+        shippingAddress,
+        total,
+      });
     }
     case 'OrderConfirmed': {
-      const { orderId, customerId, total } = event.data;
-      return messageFrom<OrderConfirmedV1>(event, OrderingMessages.orderConfirmed, { orderId, customerId, total });
+      const { orderId, customerId, total, lines } = event.data;
+      return messageFrom<OrderConfirmedV1>(event, OrderingMessages.orderConfirmed, {
+        orderId,
+        customerId,
+        total,
+        ...(lines ? { lines } : {}),
+      });
     }
     case 'OrderCancelled': {
-      const { orderId, customerId, reason } = event.data;
-      return messageFrom<OrderCancelledV1>(event, OrderingMessages.orderCancelled, { orderId, customerId, reason });
+      const { orderId, customerId, reason, wasConfirmed, lines } = event.data;
+      return messageFrom<OrderCancelledV1>(event, OrderingMessages.orderCancelled, {
+        orderId,
+        customerId,
+        reason,
+        wasConfirmed: wasConfirmed ?? false,
+        ...(lines ? { lines } : {}),
+      });
     }
     case 'StockReservationRequested':
       return messageFrom<ReserveStockV1>(event, InventoryMessages.reserveStock, { orderId: event.data.orderId, lines: event.data.lines });
@@ -50,6 +72,6 @@ export const toIntegrationEvent: IntegrationTranslator = (recorded: RecordedEven
     case 'PaymentRefundRequested':
       return messageFrom<RefundPaymentV1>(event, PaymentMessages.refundPayment, { orderId: event.data.orderId, amount: event.data.amount });
     default:
-      return null;
+      return toLifecycleMessage(recorded);
   }
 };

@@ -1,6 +1,14 @@
 import { describe, it } from 'vitest';
 import { deciderSpec } from '../../../platform/testing/decider-spec';
-import { CheckoutAlreadyStarted, checkoutDecider, decide, start, type CheckoutEvent, type CheckoutInput } from './checkout';
+import {
+  CheckoutAlreadyStarted,
+  checkoutDecider,
+  decide,
+  start,
+  type CancellationReason,
+  type CheckoutEvent,
+  type CheckoutInput,
+} from './checkout';
 
 const given = deciderSpec(checkoutDecider);
 const orderId = '0190f000-0000-7000-8000-000000000001';
@@ -13,7 +21,7 @@ const reservationRequested: CheckoutEvent = { type: 'StockReservationRequested',
 const authorizationRequested: CheckoutEvent = { type: 'PaymentAuthorizationRequested', data: { orderId, amount: total, paymentToken } };
 const captureRequested: CheckoutEvent = { type: 'PaymentCaptureRequested', data: { orderId, amount: total } };
 const completed: CheckoutEvent = { type: 'CheckoutCompleted', data: { orderId } };
-const failed = (reason: 'out_of_stock' | 'payment_declined' | 'payment_failed' | 'timeout'): CheckoutEvent => ({
+const failed = (reason: CancellationReason): CheckoutEvent => ({
   type: 'CheckoutFailed',
   data: { orderId, reason },
 });
@@ -39,6 +47,8 @@ const input = {
   voided: { type: 'PaymentVoided' },
   refunded: { type: 'PaymentRefunded', amount: total },
   timedOut: { type: 'TimedOut' },
+  cancelledByCustomer: { type: 'CancelRequested', by: 'customer' },
+  cancelledByStaff: { type: 'CancelRequested', by: 'staff' },
 } satisfies Record<string, CheckoutInput>;
 const every = Object.values(input) as CheckoutInput[];
 
@@ -110,6 +120,33 @@ describe('checkout process decider', () => {
       given([...reserving, failed('out_of_stock'), timedOut])
         .when((s) => decide(input.timedOut, s))
         .then([]));
+  });
+
+  describe('cancellation requested while the checkout runs: compensates as any failure', () => {
+    it('while reserving: releases the reservation on its way', () =>
+      given(reserving)
+        .when((s) => decide(input.cancelledByCustomer, s))
+        .then([failed('cancelled_by_customer'), releaseRequested]));
+    it('while authorizing: releases the stock and voids the authorization on its way', () =>
+      given(authorizing)
+        .when((s) => decide(input.cancelledByStaff, s))
+        .then([failed('cancelled_by_staff'), releaseRequested, voidRequested]));
+    it('while capturing: releases the stock and voids; a capture that still lands is refunded', () => {
+      given(capturing)
+        .when((s) => decide(input.cancelledByCustomer, s))
+        .then([failed('cancelled_by_customer'), releaseRequested, voidRequested]);
+      given([...capturing, failed('cancelled_by_customer'), releaseRequested, voidRequested])
+        .when((s) => decide(input.captured, s))
+        .then([refundRequested]);
+    });
+    it('after completion or a failure: nothing (the order is confirmed or already cancelled)', () => {
+      given(done)
+        .when((s) => decide(input.cancelledByCustomer, s))
+        .then([]);
+      given([...reserving, failed('out_of_stock')])
+        .when((s) => decide(input.cancelledByStaff, s))
+        .then([]);
+    });
   });
 
   describe('late answers after a failure', () => {

@@ -9,7 +9,8 @@ import type { Money } from '../../../shared-kernel/money';
  */
 
 export type CheckoutLine = { sku: string; quantity: number };
-export type CancellationReason = 'out_of_stock' | 'payment_declined' | 'payment_failed' | 'timeout';
+export type CancellationReason =
+  'out_of_stock' | 'payment_declined' | 'payment_failed' | 'timeout' | 'cancelled_by_customer' | 'cancelled_by_staff';
 
 export type CheckoutStarted = {
   type: 'CheckoutStarted';
@@ -71,7 +72,9 @@ export type CheckoutInput =
   | { type: 'PaymentCaptured'; amount: Money }
   | { type: 'PaymentVoided' }
   | { type: 'PaymentRefunded'; amount: Money }
-  | { type: 'TimedOut' };
+  | { type: 'TimedOut' }
+  /** The customer or staff cancelled the order while its checkout ran. */
+  | { type: 'CancelRequested'; by: 'customer' | 'staff' };
 
 export const initialState = (): Checkout => ({
   status: 'none',
@@ -189,6 +192,8 @@ export const decide = (input: CheckoutInput, state: Checkout): CheckoutEvent[] =
       return state.payment === 'refunding' ? [{ type: 'PaymentRefundAcknowledged', data: { orderId, amount: input.amount } }] : [];
     case 'TimedOut':
       return inProgress(state) ? fail(state, 'timeout') : [];
+    case 'CancelRequested':
+      return inProgress(state) ? fail(state, input.by === 'customer' ? 'cancelled_by_customer' : 'cancelled_by_staff') : [];
     default: {
       const unknown: never = input;
       throw new Error(`unknown checkout input ${JSON.stringify(unknown)}`);

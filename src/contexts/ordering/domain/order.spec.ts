@@ -24,23 +24,51 @@ const lines: OrderLine[] = [
   { sku: 'MUG-1', name: 'Mug', quantity: 2, unitPrice: { amount: 1250, currency: 'EUR' } },
   { sku: 'TEE-2', name: 'T-shirt', quantity: 1, unitPrice: { amount: 1999, currency: 'EUR' } },
 ];
-const total = { amount: 4499, currency: 'EUR' };
+const shipping = { method: 'standard', name: 'Standard', price: { amount: 500, currency: 'EUR' } };
+const total = { amount: 4999, currency: 'EUR' };
 
 const placed: OrderPlaced = {
   type: 'OrderPlaced',
-  data: { orderId, customerId, cartId: customerId, lines, total, shippingAddress: address, placedAt: now.toISOString() },
+  data: {
+    orderId,
+    customerId,
+    cartId: customerId,
+    lines,
+    charges: [{ kind: 'shipping', label: 'Standard', amount: shipping.price }],
+    shippingMethod: 'standard',
+    total,
+    shippingAddress: address,
+    placedAt: now.toISOString(),
+  },
 };
-const confirmed: OrderEvent = { type: 'OrderConfirmed', data: { orderId, customerId, total, confirmedAt: now.toISOString() } };
-const cancelled: OrderEvent = { type: 'OrderCancelled', data: { orderId, customerId, reason: 'timeout', cancelledAt: now.toISOString() } };
+const confirmed: OrderEvent = { type: 'OrderConfirmed', data: { orderId, customerId, total, lines, confirmedAt: now.toISOString() } };
+const cancelled: OrderEvent = {
+  type: 'OrderCancelled',
+  data: { orderId, customerId, reason: 'timeout', wasConfirmed: false, lines, cancelledAt: now.toISOString() },
+};
 
 describe('order decider', () => {
   describe('place', () => {
-    const cmd = { orderId, customerId, cartId: customerId, lines, shippingAddress: address, now };
+    const cmd = { orderId, customerId, cartId: customerId, lines, shipping, shippingAddress: address, now };
 
-    it('places an order with the total of its lines', () =>
+    it('places an order with the total of its lines and its shipping', () =>
       given([])
         .when((s) => place(s, cmd))
         .then([placed]));
+
+    it('records the coupon it used and prices discount and tax as charges', () => {
+      const coupon = { code: 'SPRING10', type: 'percentage' as const, value: 10, used: 0 };
+      const event = place(orderDecider.initialState(), { ...cmd, coupon, taxRate: { country: 'GB', rateBps: 2000, name: 'VAT' } });
+      expect(event.data).toMatchObject({
+        couponCode: 'SPRING10',
+        charges: [
+          { kind: 'shipping', amount: { amount: 500 } },
+          { kind: 'discount', amount: { amount: -450 } },
+          { kind: 'tax', label: 'VAT 20%', amount: { amount: 910 } },
+        ],
+        total: { amount: 4499 + 500 - 450 + 910, currency: 'EUR' },
+      });
+    });
 
     it('refuses an empty cart', () =>
       given([])
@@ -97,8 +125,9 @@ describe('order decider', () => {
   });
 
   it('folds to the latest status', () => {
-    given([placed]).thenState({ status: 'placed', customerId, total });
-    given([placed, confirmed]).thenState({ status: 'confirmed', customerId });
-    given([placed, cancelled]).thenState({ status: 'cancelled', customerId, reason: 'timeout' });
+    const order = { customerId, lines, charges: placed.data.charges, total, refunds: {}, returns: {} };
+    given([placed]).thenState({ status: 'placed', ...order, captured: 0 });
+    given([placed, confirmed]).thenState({ status: 'confirmed', ...order, captured: total.amount });
+    given([placed, cancelled]).thenState({ status: 'cancelled', ...order, captured: 0 });
   });
 });

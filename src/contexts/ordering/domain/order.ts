@@ -1,7 +1,11 @@
 import { Conflict, DomainError, NotFound } from '../../../shared-kernel/errors';
-import { sum, times, type Money } from '../../../shared-kernel/money';
+import type { Money } from '../../../shared-kernel/money';
+import { priceOrder, type Coupon, type OrderCharge, type ShippingChoice, type TaxRate } from './pricing';
+import type { OrderLifecycleEvent, RefundReason, RefundRequested, ReturnLine } from './order-lifecycle.events';
+import { may, type OrderStatus } from './order-status';
 
-export type OrderLine = { sku: string; name: string; quantity: number; unitPrice: Money };
+/** `productId` is absent on orders placed before variants existed. */
+export type OrderLine = { sku: string; productId?: string; name: string; quantity: number; unitPrice: Money };
 export type ShippingAddress = { name: string; line1: string; line2?: string; city: string; postalCode: string; country: string };
 
 // Events: facts in the order's stream `ordering.order-<orderId>`. Dates are ISO-8601 strings (event data is JSON).
@@ -12,34 +16,96 @@ export type OrderPlaced = {
     customerId: string;
     cartId: string;
     lines: OrderLine[];
+    /** Shipping, discount and tax; [] on orders placed before checkout pricing (upcast from schema version 1). */
+    charges: OrderCharge[];
+    couponCode?: string;
+    /** Absent on orders placed before shipping methods. */
+    shippingMethod?: string;
     total: Money;
     shippingAddress: ShippingAddress;
     placedAt: string;
   };
 };
-export type OrderConfirmed = { type: 'OrderConfirmed'; data: { orderId: string; customerId: string; total: Money; confirmedAt: string } };
-export type OrderCancelled = { type: 'OrderCancelled'; data: { orderId: string; customerId: string; reason: string; cancelledAt: string } };
-export type OrderEvent = OrderPlaced | OrderConfirmed | OrderCancelled;
+/** `lines` is absent on orders confirmed before the lifecycle. */
+export type OrderConfirmed = {
+  type: 'OrderConfirmed';
+  data: { orderId: string; customerId: string; total: Money; lines?: OrderLine[]; confirmedAt: string };
+};
+/** `wasConfirmed`: paid and stock committed (the capture is refunded); absent (false) on older events. */
+export type OrderCancelled = {
+  type: 'OrderCancelled';
+  data: { orderId: string; customerId: string; reason: string; wasConfirmed?: boolean; lines?: OrderLine[]; cancelledAt: string };
+};
+export type OrderEvent = OrderPlaced | OrderConfirmed | OrderCancelled | OrderLifecycleEvent;
 
 // State: only what the decisions need; the read model `ordering.orders` holds the rest.
-export type Order =
-  | { status: 'none' }
-  | { status: 'placed'; customerId: string; total: Money }
-  | { status: 'confirmed'; customerId: string }
-  | { status: 'cancelled'; customerId: string; reason: string };
+/** A refund asked of payment: its amount stays reserved against the capture until payment answers. */
+export type RefundHold = { amount: number; reason: RefundReason; status: 'requested' | 'completed' | 'rejected' };
+export type ReturnHold = { status: 'requested' | 'approved'; lines: ReturnLine[] };
+export type ActiveOrder = {
+  status: OrderStatus;
+  customerId: string;
+  lines: OrderLine[];
+  charges: OrderCharge[];
+  total: Money;
+  /** Minor units the checkout captured: the total once confirmed, 0 before. */
+  captured: number;
+  refunds: Record<string, RefundHold>;
+  returns: Record<string, ReturnHold>;
+  shipment?: { carrier: string; trackingNumber: string };
+};
+export type Order = { status: 'none' } | ActiveOrder;
 
 export const initialState = (): Order => ({ status: 'none' });
 
+const on = (state: Order, change: (order: ActiveOrder) => ActiveOrder): Order => (state.status === 'none' ? state : change(state));
+const withRefund = (order: ActiveOrder, refundId: string, status: RefundHold['status']): ActiveOrder => {
+  const hold = order.refunds[refundId] as RefundHold | undefined;
+  return hold ? { ...order, refunds: { ...order.refunds, [refundId]: { ...hold, status } } } : order;
+};
+
 export const evolve = (state: Order, event: OrderEvent): Order => {
   switch (event.type) {
-    case 'OrderPlaced':
-      return { status: 'placed', customerId: event.data.customerId, total: event.data.total };
+    case 'OrderPlaced': {
+      const { customerId, lines, charges, total } = event.data;
+      return { status: 'placed', customerId, lines, charges, total, captured: 0, refunds: {}, returns: {} };
+    }
     case 'OrderConfirmed':
-      return state.status === 'none' ? state : { status: 'confirmed', customerId: state.customerId };
+      return on(state, (o) => ({ ...o, status: 'confirmed', captured: event.data.total.amount }));
     case 'OrderCancelled':
-      return state.status === 'none' ? state : { status: 'cancelled', customerId: state.customerId, reason: event.data.reason };
+      return on(state, (o) => ({ ...o, status: 'cancelled' }));
+    case 'OrderShipped': {
+      const { carrier, trackingNumber } = event.data;
+      return on(state, (o) => ({ ...o, status: 'shipped', shipment: { carrier, trackingNumber } }));
+    }
+    case 'OrderDelivered':
+      return on(state, (o) => ({ ...o, status: 'delivered' }));
+    case 'RefundRequested': {
+      const { refundId, amount, reason } = event.data;
+      return on(state, (o) => ({ ...o, refunds: { ...o.refunds, [refundId]: { amount: amount.amount, reason, status: 'requested' } } }));
+    }
+    case 'OrderRefunded': {
+      const { refundId, fullyRefunded } = event.data;
+      return on(state, (o) => ({ ...withRefund(o, refundId, 'completed'), status: fullyRefunded ? 'refunded' : o.status }));
+    }
+    case 'RefundRejected':
+      return on(state, (o) => withRefund(o, event.data.refundId, 'rejected'));
+    case 'ReturnRequested':
+    case 'ReturnApproved': {
+      const { returnId, lines } = event.data;
+      const status = event.type === 'ReturnRequested' ? 'requested' : 'approved';
+      return on(state, (o) => ({ ...o, returns: { ...o.returns, [returnId]: { status, lines } } }));
+    }
   }
 };
+
+/** Minor units that may still be refunded: what was captured minus every refund asked for and not rejected. */
+export const refundable = (order: ActiveOrder): number =>
+  Object.values(order.refunds).reduce((left, r) => (r.status === 'rejected' ? left : left - r.amount), order.captured);
+
+/** Minor units payment has given back so far. */
+export const refundedTotal = (order: ActiveOrder): number =>
+  Object.values(order.refunds).reduce((done, r) => (r.status === 'completed' ? done + r.amount : done), 0);
 
 export const orderDecider = { initialState, evolve };
 export const orderStream = (orderId: string): string => `ordering.order-${orderId}`;
@@ -74,19 +140,39 @@ export class OrderNotCancellable extends Conflict {
     super('ordering.order_not_cancellable', `cannot cancel an order that is ${status}`, { orderId, status });
   }
 }
+/** A placed order is cancelled by ending its checkout, not directly. */
+export class CheckoutInProgress extends Conflict {
+  constructor(orderId: string) {
+    super('ordering.checkout_in_progress', 'the checkout of this order is still running; end it to cancel the order', { orderId });
+  }
+}
 
 // Decisions: (state, command incl. now) -> event(s) | throw. Repeating a decision that already happened is a no-op.
 
+/** Prices the cart's lines with the chosen shipping, the coupon (if any) and the shipping country's tax rate (if any). */
 export const place = (
   state: Order,
-  cmd: { orderId: string; customerId: string; cartId: string; lines: OrderLine[]; shippingAddress: ShippingAddress; now: Date },
+  cmd: {
+    orderId: string;
+    customerId: string;
+    cartId: string;
+    lines: OrderLine[];
+    shipping: ShippingChoice;
+    taxRate?: TaxRate;
+    coupon?: Coupon;
+    shippingAddress: ShippingAddress;
+    now: Date;
+  },
 ): OrderPlaced => {
   if (state.status !== 'none') throw new OrderAlreadyPlaced(cmd.orderId);
   if (cmd.lines.length === 0) throw new EmptyCart('the cart has no lines to order', { cartId: cmd.cartId });
-  const total = sum(
-    cmd.lines.map((l) => times(l.unitPrice, l.quantity)),
-    cmd.lines[0].unitPrice.currency,
-  );
+  const { charges, total } = priceOrder({
+    lines: cmd.lines,
+    shipping: cmd.shipping,
+    taxRate: cmd.taxRate,
+    coupon: cmd.coupon,
+    now: cmd.now,
+  });
   return {
     type: 'OrderPlaced',
     data: {
@@ -94,6 +180,9 @@ export const place = (
       customerId: cmd.customerId,
       cartId: cmd.cartId,
       lines: cmd.lines,
+      charges,
+      ...(cmd.coupon ? { couponCode: cmd.coupon.code } : {}),
+      shippingMethod: cmd.shipping.method,
       total,
       shippingAddress: cmd.shippingAddress,
       placedAt: cmd.now.toISOString(),
@@ -103,20 +192,44 @@ export const place = (
 
 export const confirm = (state: Order, cmd: { orderId: string; now: Date }): OrderConfirmed[] => {
   if (state.status === 'confirmed') return [];
-  if (state.status !== 'placed') {
-    if (state.status === 'none') throw new OrderNotFound(cmd.orderId);
-    throw new OrderNotConfirmable(cmd.orderId, state.status);
-  }
-  const { customerId, total } = state;
-  return [{ type: 'OrderConfirmed', data: { orderId: cmd.orderId, customerId, total, confirmedAt: cmd.now.toISOString() } }];
+  if (state.status === 'none') throw new OrderNotFound(cmd.orderId);
+  if (!may('confirm', state.status)) throw new OrderNotConfirmable(cmd.orderId, state.status);
+  const { customerId, total, lines } = state;
+  return [{ type: 'OrderConfirmed', data: { orderId: cmd.orderId, customerId, total, lines, confirmedAt: cmd.now.toISOString() } }];
 };
 
-export const cancel = (state: Order, cmd: { orderId: string; reason: string; now: Date }): OrderCancelled[] => {
+/** Who cancels: the checkout (it failed, or was ended on request, and compensated), or a customer or staff member. */
+export type CancelledBy = { by?: 'checkout' } | { by: 'customer' | 'staff'; refundId: string };
+const CANCEL_STEP = { checkout: 'failCheckout', customer: 'cancelByCustomer', staff: 'cancelByStaff' } as const;
+
+/**
+ * Cancels the order. A confirmed (or shipped) one was paid and its stock committed: `wasConfirmed` tells inventory to
+ * put the stock back, and what is still captured is asked back from payment. A placed order is cancelled by its
+ * checkout only, which undoes its own steps first.
+ */
+export const cancel = (state: Order, cmd: { orderId: string; reason: string; now: Date } & CancelledBy): OrderEvent[] => {
   if (state.status === 'cancelled') return [];
-  if (state.status !== 'placed') {
-    if (state.status === 'none') throw new OrderNotFound(cmd.orderId);
-    throw new OrderNotCancellable(cmd.orderId, state.status);
-  }
-  const { customerId } = state;
-  return [{ type: 'OrderCancelled', data: { orderId: cmd.orderId, customerId, reason: cmd.reason, cancelledAt: cmd.now.toISOString() } }];
+  if (state.status === 'none') throw new OrderNotFound(cmd.orderId);
+  const by = cmd.by ?? 'checkout';
+  if (!may(CANCEL_STEP[by], state.status)) throw new OrderNotCancellable(cmd.orderId, state.status);
+  if (state.status === 'placed' && by !== 'checkout') throw new CheckoutInProgress(cmd.orderId);
+  const { orderId, reason } = cmd;
+  const { customerId, lines } = state;
+  const at = cmd.now.toISOString();
+  const wasConfirmed = state.status !== 'placed';
+  const cancelled: OrderCancelled = { type: 'OrderCancelled', data: { orderId, customerId, reason, wasConfirmed, lines, cancelledAt: at } };
+  const amount = refundable(state);
+  if (!('refundId' in cmd) || amount <= 0) return [cancelled];
+  const refund: RefundRequested = {
+    type: 'RefundRequested',
+    data: {
+      orderId,
+      customerId,
+      refundId: cmd.refundId,
+      amount: { amount, currency: state.total.currency },
+      reason: 'cancellation',
+      requestedAt: at,
+    },
+  };
+  return [cancelled, refund];
 };

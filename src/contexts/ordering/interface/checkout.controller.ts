@@ -6,6 +6,7 @@ import { ApiProblems, ApiZodResponse, ValidBody } from '../../../platform/http/o
 import { API_V1, type AuthUser, CurrentUser, Idempotent, Meta, Roles } from '../../../platform/http/request-context';
 import { PlaceOrderHandler } from '../application/place-order';
 import { COUNTRY_CODES } from '../../../shared-kernel/country-codes';
+import { CouponCode } from './pricing.schemas';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 
@@ -30,12 +31,20 @@ export const CheckoutSchema = z
   .object({
     paymentToken: z.string().min(1).max(200).describe("the payment provider's token (never a card number)"),
     shippingAddress: ShippingAddressSchema,
+    shippingMethod: z
+      .string()
+      .max(40)
+      .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'a shipping method code, as GET /api/v1/shipping-methods?country= lists them'),
+    couponCode: CouponCode.optional().describe('case-insensitive'),
   })
   .strict();
 
 export const CheckoutAcceptedSchema = z.object({ orderId: z.uuid() });
 
-/** Checkout: turns the caller's cart into an order and starts its checkout; the outcome shows on GET /orders/:id. */
+/**
+ * Checkout: turns the caller's cart into an order priced with shipping, coupon and tax, and starts its checkout for
+ * the grand total; the outcome shows on GET /orders/:id.
+ */
 @ApiTags('ordering')
 @Controller(`${API_V1}/checkout`)
 export class CheckoutController {
@@ -47,12 +56,23 @@ export class CheckoutController {
   @Idempotent({ required: true })
   @ApiOperation({ summary: 'Place an order from the cart and start its checkout (Idempotency-Key required)' })
   @ApiZodResponse(202, CheckoutAcceptedSchema, 'accepted: the order is placed, its checkout runs')
-  @ApiProblems(400, 401, 403, 409, 422)
+  @ApiProblems(400, 401, 403, {
+    409: ['cart.price_changed', 'cart.item_unavailable', 'ordering.cart_already_ordered', 'ordering.item_unavailable'],
+    422: [
+      'ordering.empty_cart',
+      'ordering.shipping_method_unavailable',
+      'ordering.coupon_invalid',
+      'ordering.coupon_expired',
+      'ordering.coupon_currency_mismatch',
+      'ordering.coupon_min_order_not_met',
+      'ordering.coupon_exhausted',
+    ],
+  })
   checkout(
     @ValidBody(CheckoutSchema) body: z.infer<typeof CheckoutSchema>,
     @CurrentUser() user: AuthUser,
     @Meta() meta: CommandMeta,
   ): Promise<{ orderId: string }> {
-    return this.placeOrder.execute({ customerId: user.id, paymentToken: body.paymentToken, shippingAddress: body.shippingAddress }, meta);
+    return this.placeOrder.execute({ customerId: user.id, ...body }, meta);
   }
 }

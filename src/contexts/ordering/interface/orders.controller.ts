@@ -1,20 +1,31 @@
-import { Controller, Get, Param } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { ApiProblems, ApiZodResponse, ValidQuery } from '../../../platform/http/openapi';
-import { API_V1, type AuthUser, CurrentUser } from '../../../platform/http/request-context';
+import type { CommandMeta } from '../../../platform/event-store/event-store';
+import { ApiProblems, ApiZodResponse, ValidBody, ValidQuery } from '../../../platform/http/openapi';
+import { API_V1, type AuthUser, CurrentUser, Idempotent, Meta } from '../../../platform/http/request-context';
 import { Database } from '../../../platform/persistence/database';
 import { InvalidInput } from '../../../shared-kernel/errors';
 import { isUuid } from '../../../shared-kernel/ids';
 import { OrderNotFound } from '../domain/order';
 import { decodeCursor, findOrders, getOrder, type OrderPage, type OrderView } from '../application/orders.projection';
+import { mayActOn } from '../application/caller';
+import { RequestCancellationHandler } from '../application/request-cancellation';
+import { ORDER_STATUSES } from '../domain/order-status';
+import { NoBodySchema, OrderLifecycleFields } from './order-lifecycle.schemas';
 
 const MoneySchema = z.object({ amount: z.number().int(), currency: z.string().length(3) });
 export const OrderSchema = z.object({
   id: z.uuid(),
-  status: z.enum(['placed', 'confirmed', 'cancelled']),
+  status: z.enum(ORDER_STATUSES),
   lines: z.array(z.object({ sku: z.string(), name: z.string(), quantity: z.number().int(), unitPrice: MoneySchema })),
-  total: MoneySchema,
+  charges: z
+    .array(z.object({ kind: z.enum(['shipping', 'discount', 'tax']), label: z.string(), amount: MoneySchema }))
+    .describe('what the order adds to its lines: shipping, discount (negative), tax; [] on orders placed before checkout pricing'),
+  subtotal: MoneySchema.describe('the lines alone'),
+  total: MoneySchema.describe('subtotal plus charges: what the payment authorizes'),
+  couponCode: z.string().optional(),
+  shippingMethod: z.string().optional().describe('absent on orders placed before shipping methods'),
   shippingAddress: z.object({
     name: z.string(),
     line1: z.string(),
@@ -23,8 +34,12 @@ export const OrderSchema = z.object({
     postalCode: z.string(),
     country: z.string(),
   }),
-  cancellationReason: z.string().optional().describe('out_of_stock, payment_declined, payment_failed or timeout'),
+  cancellationReason: z
+    .string()
+    .optional()
+    .describe('out_of_stock, payment_declined, payment_failed, timeout, cancelled_by_customer or cancelled_by_staff'),
   placedAt: z.iso.datetime(),
+  ...OrderLifecycleFields,
 });
 export const OrderPageSchema = z.object({ items: z.array(OrderSchema), nextCursor: z.string().nullable() });
 
@@ -35,11 +50,14 @@ export const ListOrdersQuery = z
   })
   .strict();
 
-/** A customer's own orders; admins may read any order. Another customer's order is reported as not found. */
+/** A customer's own orders; staff and admins may read any order. Another customer's order is reported as not found. */
 @ApiTags('ordering')
 @Controller(`${API_V1}/orders`)
 export class OrdersController {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly cancellation: RequestCancellationHandler,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: "The caller's orders, newest first (cursor pagination)" })
@@ -48,16 +66,40 @@ export class OrdersController {
   async list(@ValidQuery(ListOrdersQuery) query: z.infer<typeof ListOrdersQuery>, @CurrentUser() user: AuthUser): Promise<OrderPage> {
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     if (query.cursor !== undefined && !after) throw new InvalidInput('ordering.invalid_cursor', 'the cursor is not valid');
-    return findOrders(this.db, user.id, { limit: query.limit, after });
+    return findOrders(this.db, { customerId: user.id }, { limit: query.limit, after });
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'One order, with its status and cancellation reason' })
+  @ApiOperation({ summary: 'One order: status, shipment, delivery, refunds and returns' })
   @ApiZodResponse(200, OrderSchema)
-  @ApiProblems(401, 404)
+  @ApiProblems(401, { 404: ['ordering.order_not_found'] })
   async get(@Param('id') id: string, @CurrentUser() user: AuthUser): Promise<OrderView> {
     const found = isUuid(id) ? await getOrder(this.db, id) : undefined;
-    if (!found || (found.customerId !== user.id && user.role !== 'admin')) throw new OrderNotFound(id);
+    if (!found || !mayActOn(user, found.customerId)) throw new OrderNotFound(id);
     return found.order;
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @Idempotent()
+  @ApiOperation({
+    summary: 'Cancel an order: the customer until it ships, staff until it is delivered',
+    description:
+      'A placed order (checkout still running) is cancelled at once: the checkout ends and undoes what it did (stock ' +
+      'released, payment voided; a capture that still lands is refunded). A confirmed or shipped order is cancelled at ' +
+      'once and what was captured is refunded: `refunds` shows the refund requested, and the order becomes `refunded` ' +
+      'when payment has paid it back.',
+  })
+  @ApiZodResponse(200, OrderSchema, 'the cancelled order')
+  @ApiProblems(400, 401, { 404: ['ordering.order_not_found'], 409: ['ordering.order_not_cancellable'] })
+  async cancel(
+    @Param('id') id: string,
+    @ValidBody(NoBodySchema) _body: z.infer<typeof NoBodySchema>,
+    @CurrentUser() user: AuthUser,
+    @Meta() meta: CommandMeta,
+  ): Promise<OrderView> {
+    if (!isUuid(id)) throw new OrderNotFound(id);
+    await this.cancellation.execute({ orderId: id, caller: user }, meta);
+    return (await getOrder(this.db, id))!.order;
   }
 }

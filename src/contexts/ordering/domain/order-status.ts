@@ -1,0 +1,28 @@
+/**
+ * The order's life: placed → confirmed (paid) → shipped → delivered, or cancelled; refunded once everything captured
+ * has gone back to the customer. The table below is the state machine: the statuses each step may start from.
+ */
+export const ORDER_STATUSES = ['placed', 'confirmed', 'shipped', 'delivered', 'cancelled', 'refunded'] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+export const STEPS = {
+  /** the checkout completed: the money is captured and the stock committed */
+  confirm: ['placed'],
+  /** the checkout failed (or was cancelled) and compensated */
+  failCheckout: ['placed'],
+  /** a placed order is cancelled by ending its checkout; a confirmed one directly, with a refund */
+  cancelByCustomer: ['placed', 'confirmed'],
+  cancelByStaff: ['placed', 'confirmed', 'shipped'],
+  ship: ['confirmed'],
+  deliver: ['shipped'],
+  /** money can only go back once it was captured, and not after all of it went back */
+  refund: ['confirmed', 'shipped', 'delivered', 'cancelled'],
+  requestReturn: ['delivered'],
+  /** a return asked for stays approvable when a goodwill refund already paid everything back */
+  approveReturn: ['delivered', 'refunded'],
+} as const satisfies Record<string, readonly OrderStatus[]>;
+
+export type OrderStep = keyof typeof STEPS;
+
+/** Whether `step` may start from `status`. */
+export const may = (step: OrderStep, status: OrderStatus | 'none'): boolean => (STEPS[step] as readonly string[]).includes(status);

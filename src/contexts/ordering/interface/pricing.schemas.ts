@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { COUNTRY_CODES } from '../../../shared-kernel/country-codes';
+
+/** Request and response shapes of tax rates and coupons: validation, types and OpenAPI from one place. */
+
+const Currency = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR');
+const MAX_MINOR_UNITS = 1_000_000_000_000;
+const Money = z.object({ amount: z.number().int(), currency: z.string() });
+
+/** Case-insensitive: stored and compared upper-case. */
+export const CouponCode = z
+  .string()
+  .trim()
+  .transform((code) => code.toUpperCase())
+  .pipe(z.string().regex(/^[A-Z0-9][A-Z0-9_-]{2,31}$/, 'a coupon code is 3-32 letters, digits, dashes or underscores'));
+
+export const Country = z
+  .string()
+  .trim()
+  .transform((c) => c.toUpperCase())
+  .refine((c) => COUNTRY_CODES.has(c), { message: 'must be an ISO 3166-1 alpha-2 country code' })
+  .describe('ISO 3166-1 alpha-2, e.g. DE');
+
+export const SetTaxRateBody = z
+  .object({
+    country: Country,
+    rateBps: z.number().int().min(0).max(10_000).describe('basis points: 1900 = 19%, 825 = 8.25%'),
+    name: z.string().trim().min(1).max(50).optional().describe('shown on the tax line, e.g. VAT (default: Tax)'),
+  })
+  .strict();
+
+export const TaxRateResponse = z.object({ country: z.string(), rateBps: z.number().int(), name: z.string(), updatedAt: z.iso.datetime() });
+export const TaxRateListResponse = z.object({ items: z.array(TaxRateResponse) });
+
+const couponTerms = {
+  code: CouponCode,
+  minOrder: z
+    .object({ amount: z.number().int().min(1).max(MAX_MINOR_UNITS), currency: Currency })
+    .strict()
+    .optional()
+    .describe('the goods subtotal (before shipping, discount and tax) must reach it; orders in another currency cannot use the coupon'),
+  expiresAt: z.iso.datetime({ offset: true }).optional().describe('the coupon is refused from this instant on'),
+  usageLimit: z
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000_000)
+    .optional()
+    .describe('orders that may use it (cancelled orders give their use back)'),
+};
+
+export const CreateCouponBody = z
+  .discriminatedUnion('type', [
+    z
+      .object({ ...couponTerms, type: z.literal('percentage'), value: z.number().int().min(1).max(100).describe('percent of the goods') })
+      .strict(),
+    z
+      .object({
+        ...couponTerms,
+        type: z.literal('fixed'),
+        value: z.number().int().min(1).max(MAX_MINOR_UNITS).describe('minor units of currency, at most the goods subtotal'),
+        currency: Currency.describe('orders in another currency cannot use the coupon'),
+      })
+      .strict(),
+  ])
+  .refine((c) => c.type !== 'fixed' || !c.minOrder || c.minOrder.currency === c.currency, {
+    message: 'minOrder must be in the currency of the coupon',
+    path: ['minOrder', 'currency'],
+  });
+
+export const CouponResponse = z.object({
+  code: z.string(),
+  type: z.enum(['percentage', 'fixed']),
+  value: z.number().int(),
+  currency: z.string().optional(),
+  minOrder: Money.optional(),
+  expiresAt: z.iso.datetime().optional(),
+  usageLimit: z.number().int().optional(),
+  used: z.number().int().describe('orders holding a use now'),
+  createdAt: z.iso.datetime(),
+});
+
+export const ListCouponsQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    cursor: z.string().max(200).optional(),
+  })
+  .strict();
+
+export const CouponPageResponse = z.object({ items: z.array(CouponResponse), nextCursor: z.string().nullable() });
