@@ -54,7 +54,8 @@ export class OrderMailsSubscriber {
 
   async handle(message: IntegrationMessage): Promise<void> {
     const meta: CommandMeta = {
-      commandId: message.id,
+      // command ids are unique across the store: other subscribers of the same message append under their own
+      commandId: `${message.id}:${SUBSCRIBER}`,
       correlationId: message.correlationId,
       causationId: message.id,
       ...(message.traceparent ? { traceparent: message.traceparent } : {}),
