@@ -56,18 +56,30 @@ const setup = async () => {
   }
   // plenty of stock: the benchmark measures checkout, not running out
   for (const p of items) await api('PUT', `/inventory/${encodeURIComponent(p.sku)}`, { token: admin, body: { onHand: 10_000_000 } });
+  // a shipping method to Germany: the store's cheapest, or one of our own in an empty store
+  let [method] = (await api('GET', '/shipping-methods?country=DE&currency=EUR')).items;
+  if (!method) {
+    const body = {
+      code: `bench-${Date.now().toString(36)}`,
+      name: 'Benchmark parcel',
+      countries: 'all',
+      currency: 'EUR',
+      rate: { type: 'flat', amount: 490 },
+    };
+    method = await api('POST', '/shipping-methods', { token: admin, body });
+  }
   const shoppers = [];
   for (let i = 0; i < SHOPPERS; i++) {
     const email = `bench-${Date.now().toString(36)}-${i}@example.com`;
     await api('POST', '/auth/register', { body: { email, password: 'bench-password-1', name: `Shopper ${i}` } });
     shoppers.push({ token: await login(email, 'bench-password-1') });
   }
-  return { skus: items.map((p) => p.sku), shoppers };
+  return { skus: items.map((p) => p.sku), shoppers, shippingMethod: method.code };
 };
 
 const address = { name: 'Bench Shopper', line1: '1 Load Street', city: 'Berlin', postalCode: '10115', country: 'DE' };
 
-const journey = async (shopper, skus) => {
+const journey = async (shopper, skus, shippingMethod) => {
   const a = skus[Math.floor(Math.random() * skus.length)];
   const b = skus[Math.floor(Math.random() * skus.length)];
   await api('POST', '/cart/items', { token: shopper.token, body: { sku: a, quantity: 1 } });
@@ -75,7 +87,7 @@ const journey = async (shopper, skus) => {
   const { orderId } = await api('POST', '/checkout', {
     token: shopper.token,
     headers: { 'idempotency-key': randomUUID() },
-    body: { paymentToken: 'tok_approve', shippingAddress: address },
+    body: { paymentToken: 'tok_approve', shippingAddress: address, shippingMethod },
   });
   const deadline = Date.now() + JOURNEY_TIMEOUT_MS;
   while (Date.now() < deadline) {
@@ -89,7 +101,7 @@ const journey = async (shopper, skus) => {
 
 const run = async () => {
   console.log(`checkout benchmark: ${SHOPPERS} shoppers, ${DURATION_S}s (+${WARMUP_S}s warm-up) against ${BASE_URL}`);
-  const { skus, shoppers } = await setup();
+  const { skus, shoppers, shippingMethod } = await setup();
   const latencies = [];
   const outcomes = { confirmed: 0, cancelled: 0, timeout: 0, error: 0 };
   const startAt = performance.now();
@@ -103,7 +115,7 @@ const run = async () => {
         const t0 = performance.now();
         let outcome;
         try {
-          outcome = await journey(shopper, skus);
+          outcome = await journey(shopper, skus, shippingMethod);
         } catch (e) {
           outcome = 'error';
           firstError ??= e;

@@ -39,6 +39,8 @@ describe('graceful shutdown with real processes (e2e)', () => {
     });
     const admin = await login(first, ADMIN.email, ADMIN.password);
     expect((await call(first, 'POST', '/categories', { token: admin, body: { slug: 'stop', name: 'Stop' } })).status).toBe(201);
+    const standard = { code: 'standard', name: 'Standard', countries: 'all', currency: 'EUR', rate: { type: 'flat', amount: 0 } };
+    expect((await call(first, 'POST', '/shipping-methods', { token: admin, body: standard })).status).toBe(201);
     const sku = `STOP-${newId().slice(-8)}`;
     const product = { sku, name: 'Graceful item', category: 'stop', price: { amount: 2500, currency: 'EUR' } };
     expect((await call(first, 'POST', '/products', { token: admin, body: product })).status).toBe(201);
@@ -53,7 +55,7 @@ describe('graceful shutdown with real processes (e2e)', () => {
         const placed = await call(first, 'POST', '/checkout', {
           token: buyer.token,
           key: newId(),
-          body: { paymentToken: 'tok_approve', shippingAddress: address },
+          body: { paymentToken: 'tok_approve', shippingAddress: address, shippingMethod: 'standard' },
         });
         expect(placed.status).toBe(202);
         return { buyer, orderId: placed.body.orderId as string };
@@ -90,8 +92,8 @@ describe('graceful shutdown with real processes (e2e)', () => {
     await settle(db);
     expect((await call(second, 'GET', `/inventory/${sku}`, { token: admin })).body).toEqual({
       sku,
-      onHand: 50,
-      reserved: 2 * CHECKOUTS,
+      onHand: 50 - 2 * CHECKOUTS,
+      reserved: 0,
       available: 50 - 2 * CHECKOUTS,
     });
     expect(await invariantViolations(db)).toEqual([]);
@@ -114,12 +116,14 @@ describe('graceful shutdown with real processes (e2e)', () => {
       const { body: catalog } = await call(first, 'GET', '/products?limit=1');
       const sku = (catalog.items as { sku: string }[])[0].sku;
       expect((await call(first, 'PUT', `/inventory/${sku}`, { token: admin, body: { onHand: 40 } })).status).toBe(200);
+      const method = { code: 'ctrl-c', name: 'Ctrl-C', countries: 'all', currency: 'EUR', rate: { type: 'flat', amount: 0 } };
+      expect((await call(first, 'POST', '/shipping-methods', { token: admin, body: method })).status).toBe(201);
       const buyer = await newCustomer(first);
       expect((await call(first, 'POST', '/cart/items', { token: buyer.token, body: { sku, quantity: 1 } })).status).toBe(200);
       const placed = await call(first, 'POST', '/checkout', {
         token: buyer.token,
         key: newId(),
-        body: { paymentToken: 'tok_approve', shippingAddress: address },
+        body: { paymentToken: 'tok_approve', shippingAddress: address, shippingMethod: 'ctrl-c' },
       });
       expect(placed.status).toBe(202);
 

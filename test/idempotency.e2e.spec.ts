@@ -99,7 +99,7 @@ describe('Idempotency-Key on POST /api/v1/checkout (e2e)', () => {
       orderId,
     ]);
     expect(charges).toEqual([{ captured: String(2 * PRICE) }]);
-    expect(await t.inject('GET', `/api/v1/inventory/${sku}`, { token: admin.token }).then((r) => r.json().reserved)).toBe(2);
+    expect(await t.inject('GET', `/api/v1/inventory/${sku}`, { token: admin.token }).then((r) => r.json().available)).toBe(98);
   });
 
   it("scopes keys per customer: another customer's request with the same key is their own order, never a replay", async () => {
@@ -136,7 +136,9 @@ describe('Idempotency-Key on POST /api/v1/checkout (e2e)', () => {
     expect(responses.filter((r) => r.statusCode === 200 && r.headers['idempotent-replayed'] !== 'true')).toHaveLength(1);
     const cart = (await t.inject('GET', '/api/v1/cart', { token: customer.token })).json<{ items: { sku: string; quantity: number }[] }>();
     expect(cart.items).toEqual([expect.objectContaining({ sku, quantity: 3 })]);
-    expect(await count(`select count(*) as n from es.events where stream = $1 and type = 'CartItemAdded'`, [`cart.cart-${customer.user.id}`])).toBe(1);
+    expect(
+      await count(`select count(*) as n from es.events where stream = $1 and type = 'CartItemAdded'`, [`cart.cart-${customer.user.id}`]),
+    ).toBe(1);
   });
 
   it('leaves the store consistent', async () => {

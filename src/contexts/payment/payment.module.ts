@@ -1,32 +1,44 @@
 import { Module, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
+import { EventStore } from '../../platform/event-store/event-store';
 import { IntegrationEvents } from '../../platform/messaging/message-bus';
 import { AuthorizePaymentHandler } from './application/authorize-payment';
 import { CapturePaymentHandler } from './application/capture-payment';
+import { paymentLedgerProjection } from './application/payment-ledger.projection';
 import { PaymentGateway } from './application/ports';
+import { RecordProviderReportHandler } from './application/record-provider-report';
 import { RefundPaymentHandler } from './application/refund-payment';
 import { toIntegrationEvent } from './application/to-integration-events';
 import { VoidPaymentHandler } from './application/void-payment';
 import { SandboxPaymentGateway } from './infrastructure/sandbox.payment-gateway';
 import { PaymentCommandsSubscriber } from './interface/payment-commands.subscriber';
+import { PaymentsController } from './interface/payments.controller';
+import { SandboxWebhooksController } from './interface/sandbox-webhooks.controller';
 
-/** payment: one event-sourced payment per order behind the PaymentGateway port (the sandbox provider by default). */
+/**
+ * payment: one event-sourced payment per order behind the PaymentGateway port (the sandbox provider by default), its
+ * ledger (inline projection `payment.ledger`) and the provider's signed webhooks.
+ */
 @Module({
+  controllers: [PaymentsController, SandboxWebhooksController],
   providers: [
     AuthorizePaymentHandler,
     CapturePaymentHandler,
     VoidPaymentHandler,
     RefundPaymentHandler,
+    RecordProviderReportHandler,
     PaymentCommandsSubscriber,
     { provide: PaymentGateway, useClass: SandboxPaymentGateway },
   ],
 })
 export class PaymentModule implements OnModuleInit, OnApplicationBootstrap {
   constructor(
+    private readonly events: EventStore,
     private readonly integrationEvents: IntegrationEvents,
     private readonly commands: PaymentCommandsSubscriber,
   ) {}
 
   onModuleInit(): void {
+    this.events.registerInlineProjection(paymentLedgerProjection);
     this.integrationEvents.registerTranslator('payment', toIntegrationEvent);
   }
 

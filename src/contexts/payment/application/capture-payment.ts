@@ -10,8 +10,8 @@ import { callProvider, providerPolicy } from './provider-call';
 export type CapturePayment = { orderId: string; amount: Money };
 
 /**
- * Captures an authorized payment once (a repeat or a capture after a void does nothing), then records
- * PaymentCaptured, or PaymentFailed when the provider refuses. A provider error or timeout throws: the message
+ * Captures an authorized payment once (a repeat does nothing), then records PaymentCaptured, or PaymentFailed
+ * (capture_refused) when the provider refuses or the payment was voided. A provider error or timeout throws: the message
  * comes again and the capture, idempotent at the provider, is tried again.
  */
 @Injectable()
@@ -29,15 +29,22 @@ export class CapturePaymentHandler {
     try {
       planned = capture(state, cmd);
     } catch (error) {
-      if (error instanceof DomainError) return; // voided, declined or failed: there is nothing to capture
-      throw error;
+      if (!(error instanceof DomainError)) throw error;
+      // voided at the provider (as its webhook reported) while the capture was asked: answered as refused, so the
+      // checkout fails now instead of at its deadline; declined or failed: there is nothing to capture
+      if (state.status === 'voided') await this.commit(cmd, meta, commitOnce, refuseCapture);
+      return;
     }
     if (planned.length === 0 || state.status !== 'authorized') return; // captured before
     const call = await callProvider(() => this.gateway.capture(state.providerRef, cmd.amount), providerPolicy(this.config));
     if (!call.ok && call.reason !== 'refused') throw call.error;
-    const decision = call.ok ? capture : refuseCapture;
+    await this.commit(cmd, meta, commitOnce, call.ok ? capture : refuseCapture);
+  }
+
+  /** Decided again on the state as committed: a webhook may have recorded the capture meanwhile. */
+  private async commit(cmd: CapturePayment, meta: CommandMeta, commitOnce: CommitOnce, decision: typeof capture | typeof refuseCapture) {
     await commitOnce(async (tx) => {
-      await this.events.decide(stream, paymentDecider, (s) => decision(s, cmd), meta, { tx });
+      await this.events.decide(paymentStream(cmd.orderId), paymentDecider, (s) => decision(s, cmd), meta, { tx });
     });
   }
 }

@@ -3,10 +3,12 @@ import type { Config } from '../../../platform/config';
 import { InMemoryEventStore } from '../../../platform/event-store/in-memory.event-store';
 import type { Sql } from '../../../platform/persistence/database';
 import type { Money } from '../../../shared-kernel/money';
-import { paymentStream } from '../domain/payment';
+import { Inbox } from '../../../platform/messaging/message-bus';
+import { PaymentNotFound, paymentStream } from '../domain/payment';
 import { AuthorizePaymentHandler } from './authorize-payment';
 import { CapturePaymentHandler } from './capture-payment';
 import { type Authorization, type AuthorizeRequest, type CommitOnce, PaymentGateway, PaymentRefused } from './ports';
+import { RecordProviderReportHandler } from './record-provider-report';
 import { RefundPaymentHandler } from './refund-payment';
 import { VoidPaymentHandler } from './void-payment';
 
@@ -15,6 +17,10 @@ class FakePaymentGateway extends PaymentGateway {
   calls: string[] = [];
   answer: () => Promise<Authorization> = async () => ({ outcome: 'authorized', providerRef: 'ref-1' });
   refuse = new Set<string>();
+  failRefunds = false;
+  /** What happens at the provider's side before it answers (a webhook for the same fact, delivered first). */
+  onCapture?: () => Promise<unknown>;
+  onRefund?: () => Promise<unknown>;
   async authorize(req: AuthorizeRequest): Promise<Authorization> {
     this.calls.push(`authorize ${req.paymentId} ${req.token}`);
     return this.answer();
@@ -22,6 +28,7 @@ class FakePaymentGateway extends PaymentGateway {
   async capture(providerRef: string, amount: Money): Promise<void> {
     this.calls.push(`capture ${providerRef} ${amount.amount}`);
     if (this.refuse.has('capture')) throw new PaymentRefused('voided');
+    await this.onCapture?.();
   }
   async void(paymentId: string): Promise<void> {
     this.calls.push(`void ${paymentId}`);
@@ -29,11 +36,15 @@ class FakePaymentGateway extends PaymentGateway {
   }
   async refund(providerRef: string, amount: Money, refundId: string): Promise<void> {
     this.calls.push(`refund ${providerRef} ${amount.amount} ${refundId}`);
+    if (this.refuse.has('refund')) throw new PaymentRefused('refund id used for another refund');
+    if (this.failRefunds) throw new Error('provider down');
+    await this.onRefund?.();
   }
 }
 
 const orderId = 'order-1';
 const amount = { amount: 4499, currency: 'EUR' };
+const eur = (minor: number) => ({ amount: minor, currency: 'EUR' });
 const config = { paymentProviderTimeoutMs: 30 } as Config;
 const noSql: Sql = { query: async () => ({ rows: [], rowCount: 0 }) };
 let seq = 0;
@@ -48,10 +59,16 @@ const once =
     inbox.add(messageId);
     return true;
   };
+class FakeInbox extends Inbox {
+  async handleOnce(subscriber: string, messageId: string, work: (tx: Sql) => Promise<void>): Promise<boolean> {
+    return once(`${subscriber} ${messageId}`)(work) as Promise<boolean>;
+  }
+}
 
 describe('payment command handlers', () => {
   let events: InMemoryEventStore;
   let gateway: FakePaymentGateway;
+  let webhooks: RecordProviderReportHandler;
   let handlers: {
     authorize: AuthorizePaymentHandler;
     capture: CapturePaymentHandler;
@@ -72,6 +89,7 @@ describe('payment command handlers', () => {
       void: new VoidPaymentHandler(events, gateway, config),
       refund: new RefundPaymentHandler(events, gateway, config),
     };
+    webhooks = new RecordProviderReportHandler(events, new FakeInbox());
   });
 
   it('records an authorization once; a repeated command does not call the provider again', async () => {
@@ -84,7 +102,7 @@ describe('payment command handlers', () => {
   it('records a decline as an event', async () => {
     gateway.answer = async () => ({ outcome: 'declined', reason: 'card_declined' });
     await authorize();
-    expect(await recorded()).toEqual([{ type: 'PaymentDeclined', data: { orderId, reason: 'card_declined' } }]);
+    expect(await recorded()).toEqual([{ type: 'PaymentDeclined', data: { orderId, reason: 'card_declined', amount } }]);
   });
 
   it('retries provider errors a bounded number of times, voids whatever the provider may hold, then records PaymentFailed', async () => {
@@ -93,14 +111,16 @@ describe('payment command handlers', () => {
     };
     await authorize();
     expect(gateway.calls).toEqual([...Array(3).fill(`authorize ${orderId} tok_approve`), `void ${orderId}`]);
-    expect(await recorded()).toEqual([{ type: 'PaymentFailed', data: { orderId, reason: 'provider_error', operation: 'authorize' } }]);
+    expect(await recorded()).toEqual([
+      { type: 'PaymentFailed', data: { orderId, reason: 'provider_error', operation: 'authorize', amount } },
+    ]);
   });
 
   it('gives up on a slow provider, voids at the provider, and records PaymentFailed(timeout)', async () => {
     gateway.answer = () => new Promise((resolve) => setTimeout(() => resolve({ outcome: 'authorized', providerRef: 'late' }), 200));
     await authorize();
     expect(gateway.calls).toEqual([`authorize ${orderId} tok_approve`, `void ${orderId}`]);
-    expect(await recorded()).toEqual([{ type: 'PaymentFailed', data: { orderId, reason: 'timeout', operation: 'authorize' } }]);
+    expect(await recorded()).toEqual([{ type: 'PaymentFailed', data: { orderId, reason: 'timeout', operation: 'authorize', amount } }]);
   });
 
   it('a void before the authorization is remembered: the authorization is then not even asked for', async () => {
@@ -126,13 +146,22 @@ describe('payment command handlers', () => {
     gateway.calls = [];
     await capture.execute({ orderId, amount }, meta(), once('x-cap'));
     expect(gateway.calls).toEqual([]);
+    // answered as refused, so whoever asked for the capture learns it will not come
+    expect((await voidedFirst.readStream(paymentStream(orderId))).map((e) => e.type)).toEqual([
+      'PaymentAuthorized',
+      'PaymentVoided',
+      'PaymentFailed',
+    ]);
   });
 
   it('records a capture the provider refuses as PaymentFailed(capture_refused)', async () => {
     await authorize();
     gateway.refuse.add('capture');
     await handlers.capture.execute({ orderId, amount }, meta(), once('m-cap'));
-    expect((await recorded())[1]).toEqual({ type: 'PaymentFailed', data: { orderId, reason: 'capture_refused', operation: 'capture' } });
+    expect((await recorded())[1]).toEqual({
+      type: 'PaymentFailed',
+      data: { orderId, reason: 'capture_refused', operation: 'capture', amount },
+    });
   });
 
   it('a void the provider refuses (captured there meanwhile) records nothing', async () => {
@@ -142,20 +171,89 @@ describe('payment command handlers', () => {
     expect((await recorded()).map((e) => e.type)).toEqual(['PaymentAuthorized']);
   });
 
-  it('refunds captured money with the refund id, never more than captured', async () => {
+  it('refunds in parts, each refund id once at the provider, never more than captured', async () => {
     await authorize();
     await handlers.capture.execute({ orderId, amount }, meta(), once('m-cap'));
-    await handlers.refund.execute({ orderId, amount, refundId: 'm-ref-1' }, meta(), once('m-ref-1'));
-    await handlers.refund.execute({ orderId, amount, refundId: 'm-ref-2' }, meta(), once('m-ref-2'));
-    expect(gateway.calls.filter((c) => c.startsWith('refund'))).toEqual(['refund ref-1 4499 m-ref-1']);
-    expect((await recorded()).map((e) => e.type)).toEqual(['PaymentAuthorized', 'PaymentCaptured', 'PaymentRefunded']);
+    await handlers.refund.execute({ orderId, amount: eur(1000), refundId: 'r-1' }, meta(), once('m-ref-1'));
+    await handlers.refund.execute({ orderId, amount: eur(1000), refundId: 'r-1' }, meta(), once('m-ref-1-again'));
+    await handlers.refund.execute({ orderId, amount: eur(3500), refundId: 'r-2' }, meta(), once('m-ref-2'));
+    await handlers.refund.execute({ orderId, amount: eur(3499), refundId: 'r-3' }, meta(), once('m-ref-3'));
+    expect(gateway.calls.filter((c) => c.startsWith('refund'))).toEqual(['refund ref-1 1000 r-1', 'refund ref-1 3499 r-3']);
+    expect((await recorded()).slice(2)).toEqual([
+      { type: 'PaymentRefunded', data: { orderId, amount: eur(1000), refundId: 'r-1', totalRefunded: eur(1000) } },
+      { type: 'PaymentRefundRejected', data: { orderId, amount: eur(3500), refundId: 'r-2', reason: 'exceeds_captured' } },
+      { type: 'PaymentRefunded', data: { orderId, amount: eur(3499), refundId: 'r-3', totalRefunded: eur(4499) } },
+    ]);
+  });
+
+  it("without a refund id it is the checkout's compensation, named by the order: made once", async () => {
+    await authorize();
+    await handlers.capture.execute({ orderId, amount }, meta(), once('m-cap'));
+    await handlers.refund.execute({ orderId, amount }, meta(), once('m-comp-1'));
+    await handlers.refund.execute({ orderId, amount }, meta(), once('m-comp-2'));
+    expect(gateway.calls.filter((c) => c.startsWith('refund'))).toEqual([`refund ref-1 4499 ${orderId}`]);
+    expect((await recorded()).slice(2)).toEqual([
+      { type: 'PaymentRefunded', data: { orderId, amount, refundId: orderId, totalRefunded: amount } },
+    ]);
+  });
+
+  it('rejects a refund of money not captured without asking the provider', async () => {
+    await authorize();
+    await handlers.refund.execute({ orderId, amount, refundId: 'r-1' }, meta(), once('m-ref'));
+    expect(gateway.calls.filter((c) => c.startsWith('refund'))).toEqual([]);
+    expect((await recorded())[1]).toEqual({
+      type: 'PaymentRefundRejected',
+      data: { orderId, amount, refundId: 'r-1', reason: 'not_captured' },
+    });
+  });
+
+  it('records a refund the provider refuses as rejected; provider errors throw (the message comes again)', async () => {
+    await authorize();
+    await handlers.capture.execute({ orderId, amount }, meta(), once('m-cap'));
+    gateway.refuse.add('refund');
+    await handlers.refund.execute({ orderId, amount: eur(100), refundId: 'r-1' }, meta(), once('m-ref-1'));
+    expect((await recorded())[2]).toMatchObject({ type: 'PaymentRefundRejected', data: { refundId: 'r-1', reason: 'provider_refused' } });
+    gateway.refuse.delete('refund');
+    gateway.failRefunds = true;
+    await expect(handlers.refund.execute({ orderId, amount: eur(100), refundId: 'r-2' }, meta(), once('m-ref-2'))).rejects.toThrow();
+    expect(await recorded()).toHaveLength(3);
+    expect(inbox.has('m-ref-2')).toBe(false);
+  });
+
+  it('a refund a webhook recorded while the provider was being asked is recorded once', async () => {
+    await authorize();
+    await handlers.capture.execute({ orderId, amount }, meta(), once('m-cap'));
+    gateway.onRefund = () =>
+      webhooks.execute({ eventId: 'evt_r1', orderId, report: { type: 'refunded', amount: eur(500), refundId: 'r-1' } }, meta());
+    await handlers.refund.execute({ orderId, amount: eur(500), refundId: 'r-1' }, meta(), once('m-ref'));
+    expect((await recorded()).filter((e) => e.type === 'PaymentRefunded')).toEqual([
+      { type: 'PaymentRefunded', data: { orderId, amount: eur(500), refundId: 'r-1', totalRefunded: eur(500) } },
+    ]);
+  });
+
+  it('a capture a webhook recorded while the provider was being asked is recorded once', async () => {
+    await authorize();
+    gateway.onCapture = () => webhooks.execute({ eventId: 'evt_c1', orderId, report: { type: 'captured', amount } }, meta());
+    await handlers.capture.execute({ orderId, amount }, meta(), once('m-cap'));
+    expect(await webhooks.execute({ eventId: 'evt_c2', orderId, report: { type: 'captured', amount } }, meta())).toBe(true);
+    expect((await recorded()).map((e) => e.type)).toEqual(['PaymentAuthorized', 'PaymentCaptured']);
+  });
+
+  it('a webhook event id is applied once; a refused one leaves no trace and may come again', async () => {
+    await expect(webhooks.execute({ eventId: 'evt_1', orderId, report: { type: 'captured', amount } }, meta())).rejects.toBeInstanceOf(
+      PaymentNotFound,
+    );
+    await authorize();
+    expect(await webhooks.execute({ eventId: 'evt_1', orderId, report: { type: 'captured', amount } }, meta())).toBe(true);
+    expect(await webhooks.execute({ eventId: 'evt_1', orderId, report: { type: 'captured', amount } }, meta())).toBe(false);
+    expect((await recorded()).map((e) => e.type)).toEqual(['PaymentAuthorized', 'PaymentCaptured']);
   });
 
   it('a redelivered message commits nothing twice', async () => {
     await authorize();
     await handlers.capture.execute({ orderId, amount }, meta(), once('m-cap'));
-    await handlers.refund.execute({ orderId, amount, refundId: 'm-ref' }, meta(), once('m-ref'));
-    await handlers.refund.execute({ orderId, amount, refundId: 'm-ref' }, meta(), once('m-ref'));
+    await handlers.refund.execute({ orderId, amount, refundId: 'r-1' }, meta(), once('m-ref'));
+    await handlers.refund.execute({ orderId, amount, refundId: 'r-1' }, meta(), once('m-ref'));
     expect((await recorded()).filter((e) => e.type === 'PaymentRefunded')).toHaveLength(1);
   });
 });

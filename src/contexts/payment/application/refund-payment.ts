@@ -1,17 +1,27 @@
 import { Injectable } from '@nestjs/common';
 import { Config } from '../../../platform/config';
 import { type CommandMeta, EventStore } from '../../../platform/event-store/event-store';
-import { DomainError } from '../../../shared-kernel/errors';
 import type { Money } from '../../../shared-kernel/money';
-import { paymentDecider, paymentStream, refund } from '../domain/payment';
+import {
+  compensationRefundId,
+  type Payment,
+  paymentDecider,
+  type PaymentEvent,
+  paymentStream,
+  refund,
+  refuseRefund,
+} from '../domain/payment';
 import { type CommitOnce, PaymentGateway } from './ports';
 import { callProvider, providerPolicy } from './provider-call';
 
-export type RefundPayment = { orderId: string; amount: Money; refundId: string };
+/** Without `refundId` the refund is the checkout's compensation, named by the order. */
+export type RefundPayment = { orderId: string; amount: Money; refundId?: string };
 
 /**
- * Gives captured money back, never more than captured in total; the refund id (the id of the message that asked)
- * makes a repeat a no-op at the provider. Records PaymentRefunded; provider errors throw so the message comes again.
+ * Gives captured money back, once per refund id and never more than captured in total. The provider is asked with
+ * the refund id as idempotency key, then PaymentRefunded is recorded (with the total refunded so far); a refund the
+ * payment or the provider refuses is recorded as PaymentRefundRejected. Provider errors throw so the message comes
+ * again. A repeated refund id changes nothing: its first answer stands.
  */
 @Injectable()
 export class RefundPaymentHandler {
@@ -22,19 +32,23 @@ export class RefundPaymentHandler {
   ) {}
 
   async execute(cmd: RefundPayment, meta: CommandMeta, commitOnce: CommitOnce): Promise<void> {
+    const request = { orderId: cmd.orderId, amount: cmd.amount, refundId: cmd.refundId ?? compensationRefundId(cmd.orderId) };
     const stream = paymentStream(cmd.orderId);
     const { state } = await this.events.aggregate(stream, paymentDecider);
-    try {
-      refund(state, cmd);
-    } catch (error) {
-      if (error instanceof DomainError) return; // not captured, or already refunded in full
-      throw error;
+    const planned = refund(state, request);
+    if (planned.length === 0) return; // made before
+    let decision: (state: Payment, req: typeof request) => PaymentEvent[] = refund;
+    if (planned[0].type === 'PaymentRefunded' && state.status === 'captured') {
+      const call = await callProvider(
+        () => this.gateway.refund(state.providerRef, request.amount, request.refundId),
+        providerPolicy(this.config),
+      );
+      if (!call.ok && call.reason !== 'refused') throw call.error;
+      if (!call.ok) decision = refuseRefund;
     }
-    if (state.status !== 'captured') return;
-    const call = await callProvider(() => this.gateway.refund(state.providerRef, cmd.amount, cmd.refundId), providerPolicy(this.config));
-    if (!call.ok) throw call.error;
+    // decided again on the state as committed: a webhook may have recorded this refund meanwhile
     await commitOnce(async (tx) => {
-      await this.events.decide(stream, paymentDecider, (s) => refund(s, cmd), meta, { tx });
+      await this.events.decide(stream, paymentDecider, (s) => decision(s, request), meta, { tx });
     });
   }
 }

@@ -8,6 +8,7 @@ import {
   type PaymentFailedV1,
   type PaymentRefundedV1,
   type PaymentVoidedV1,
+  type RefundRejectedV1,
 } from '../contracts';
 import type { PaymentEvent } from '../domain/payment';
 
@@ -31,8 +32,19 @@ export const toIntegrationEvent: IntegrationTranslator = (recorded: RecordedEven
       return messageFrom<PaymentCapturedV1>(event, PaymentMessages.paymentCaptured, { orderId, amount: event.data.amount });
     case 'PaymentVoided':
       return messageFrom<PaymentVoidedV1>(event, PaymentMessages.paymentVoided, { orderId });
-    case 'PaymentRefunded':
-      return messageFrom<PaymentRefundedV1>(event, PaymentMessages.paymentRefunded, { orderId, amount: event.data.amount });
+    case 'PaymentRefunded': {
+      const { amount, refundId, totalRefunded } = event.data;
+      return messageFrom<PaymentRefundedV1>(event, PaymentMessages.paymentRefunded, {
+        orderId,
+        amount,
+        ...(refundId !== undefined && { refundId }),
+        ...(totalRefunded !== undefined && { totalRefunded }),
+      });
+    }
+    case 'PaymentRefundRejected': {
+      const { amount, refundId, reason } = event.data;
+      return messageFrom<RefundRejectedV1>(event, PaymentMessages.refundRejected, { orderId, amount, refundId, reason });
+    }
     default:
       return null;
   }

@@ -42,6 +42,11 @@ export type PaymentFailedV1 = {
 };
 export type PaymentCapturedV1 = { orderId: string; amount: Money };
 export type PaymentVoidedV1 = { orderId: string };
+/** `refundId` names the refund (the order id for the checkout's compensation); `totalRefunded` is the sum so far. Both are absent on refunds made before partial refunds existed. */
 export type PaymentRefundedV1 = { orderId: string; amount: Money; refundId?: string; totalRefunded?: Money };
-/** The refund was not made: `reason` exceeds_captured, not_captured. */
+/**
+ * The refund was not made: `reason` exceeds_captured (more than what is left of the capture), not_captured,
+ * invalid_amount (zero, or another currency than the capture), provider_refused. For the checkout's compensation
+ * (a refund command without `refundId`) `refundId` is the order id.
+ */
 export type RefundRejectedV1 = { orderId: string; amount: Money; refundId?: string; reason: string };

@@ -1,26 +1,53 @@
-import { Conflict } from '../../../shared-kernel/errors';
+import { Conflict, NotFound } from '../../../shared-kernel/errors';
 import type { Money } from '../../../shared-kernel/money';
 
 /**
  * One payment per order, stream `payment.payment-<orderId>`; the order id is also the payment id the provider
- * uses as idempotency key. Provider outcomes a caller branches on (declined, failed) are events, not exceptions.
+ * uses as idempotency key. Provider outcomes a caller branches on (declined, failed, a refused refund) are events,
+ * not exceptions. The provider's synchronous answers and its webhooks (`provider-report.ts`) are decided on the same
+ * state, so a fact learned both ways is recorded once.
  */
 
 export type FailureReason = 'provider_error' | 'timeout' | 'capture_refused';
+export type RefundRejection = 'not_captured' | 'exceeds_captured' | 'invalid_amount' | 'provider_refused';
 
+/* `amount` on declined, failed and voided, `refundId` and `totalRefunded` on refunded: absent on older events. */
 export type PaymentAuthorized = { type: 'PaymentAuthorized'; data: { orderId: string; providerRef: string; amount: Money } };
-export type PaymentDeclined = { type: 'PaymentDeclined'; data: { orderId: string; reason: string } };
+export type PaymentDeclined = { type: 'PaymentDeclined'; data: { orderId: string; reason: string; amount?: Money } };
 /** The provider could not be reached or answered too late (authorize), or would not capture (capture). */
-export type PaymentFailed = { type: 'PaymentFailed'; data: { orderId: string; reason: FailureReason; operation: 'authorize' | 'capture' } };
+export type PaymentFailed = {
+  type: 'PaymentFailed';
+  data: { orderId: string; reason: FailureReason; operation: 'authorize' | 'capture'; amount?: Money };
+};
 export type PaymentCaptured = { type: 'PaymentCaptured'; data: { orderId: string; amount: Money } };
-export type PaymentVoided = { type: 'PaymentVoided'; data: { orderId: string } };
-export type PaymentRefunded = { type: 'PaymentRefunded'; data: { orderId: string; amount: Money } };
-export type PaymentEvent = PaymentAuthorized | PaymentDeclined | PaymentFailed | PaymentCaptured | PaymentVoided | PaymentRefunded;
+/** `amount`: the authorization released (absent when the void came before any authorization). */
+export type PaymentVoided = { type: 'PaymentVoided'; data: { orderId: string; amount?: Money } };
+export type PaymentRefunded = {
+  type: 'PaymentRefunded';
+  data: { orderId: string; amount: Money; refundId?: string; totalRefunded?: Money };
+};
+/** A refund that was not made; nothing moved. */
+export type PaymentRefundRejected = {
+  type: 'PaymentRefundRejected';
+  data: { orderId: string; amount: Money; refundId: string; reason: RefundRejection };
+};
+export type PaymentEvent =
+  PaymentAuthorized | PaymentDeclined | PaymentFailed | PaymentCaptured | PaymentVoided | PaymentRefunded | PaymentRefundRejected;
+
+export const PAYMENT_EVENT_TYPES: readonly PaymentEvent['type'][] = [
+  'PaymentAuthorized',
+  'PaymentDeclined',
+  'PaymentFailed',
+  'PaymentCaptured',
+  'PaymentVoided',
+  'PaymentRefunded',
+  'PaymentRefundRejected',
+];
 
 export type Payment =
   | { status: 'none' }
   | { status: 'authorized'; providerRef: string; authorized: Money }
-  | { status: 'captured'; providerRef: string; captured: Money; refunded: number }
+  | { status: 'captured'; providerRef: string; captured: Money; refunded: number; refundIds: readonly string[] }
   | { status: 'voided' }
   | { status: 'declined' }
   | { status: 'failed' };
@@ -37,18 +64,30 @@ export const evolve = (state: Payment, event: PaymentEvent): Payment => {
       return event.data.operation === 'authorize' ? { status: 'failed' } : state;
     case 'PaymentCaptured':
       return state.status === 'authorized'
-        ? { status: 'captured', providerRef: state.providerRef, captured: event.data.amount, refunded: 0 }
+        ? { status: 'captured', providerRef: state.providerRef, captured: event.data.amount, refunded: 0, refundIds: [] }
         : state;
     case 'PaymentVoided':
       return { status: 'voided' };
-    case 'PaymentRefunded':
-      return state.status === 'captured' ? { ...state, refunded: state.refunded + event.data.amount.amount } : state;
+    case 'PaymentRefunded': {
+      if (state.status !== 'captured') return state;
+      const { amount, refundId } = event.data;
+      return { ...state, refunded: state.refunded + amount.amount, refundIds: refundId ? [...state.refundIds, refundId] : state.refundIds };
+    }
+    case 'PaymentRefundRejected':
+      return state;
   }
 };
 
 export const paymentDecider = { initialState, evolve };
 export const paymentStream = (orderId: string): string => `payment.payment-${orderId}`;
+/** The refund id of the checkout's compensation (a refund command without one): named by the order, so it is made once. */
+export const compensationRefundId = (orderId: string): string => orderId;
 
+export class PaymentNotFound extends NotFound {
+  constructor(orderId: string) {
+    super('payment.payment_not_found', 'no payment is known for this order', { orderId });
+  }
+}
 export class PaymentNotCapturable extends Conflict {
   constructor(orderId: string, status: string) {
     super('payment.payment_not_capturable', `cannot capture a payment that is ${status}`, { orderId, status });
@@ -64,16 +103,6 @@ export class PaymentNotVoidable extends Conflict {
     super('payment.payment_not_voidable', `cannot void a payment that is ${status}`, { orderId, status });
   }
 }
-export class PaymentNotRefundable extends Conflict {
-  constructor(orderId: string, status: string) {
-    super('payment.payment_not_refundable', `cannot refund a payment that is ${status}`, { orderId, status });
-  }
-}
-export class RefundExceedsCapture extends Conflict {
-  constructor(orderId: string) {
-    super('payment.refund_exceeds_capture', 'cannot refund more than was captured', { orderId });
-  }
-}
 
 /** What the provider answered to an authorization, as the payment context records it. */
 export type AuthorizationOutcome =
@@ -87,9 +116,9 @@ export const authorize = (state: Payment, cmd: { orderId: string; amount: Money;
     case 'authorized':
       return [{ type: 'PaymentAuthorized', data: { orderId, providerRef: result.providerRef, amount } }];
     case 'declined':
-      return [{ type: 'PaymentDeclined', data: { orderId, reason: result.reason } }];
+      return [{ type: 'PaymentDeclined', data: { orderId, reason: result.reason, amount } }];
     case 'failed':
-      return [{ type: 'PaymentFailed', data: { orderId, reason: result.reason, operation: 'authorize' } }];
+      return [{ type: 'PaymentFailed', data: { orderId, reason: result.reason, operation: 'authorize', amount } }];
   }
 };
 
@@ -103,10 +132,10 @@ export const capture = (state: Payment, cmd: { orderId: string; amount: Money })
   return [{ type: 'PaymentCaptured', data: { orderId: cmd.orderId, amount: cmd.amount } }];
 };
 
-/** The provider would not capture (e.g. the authorization was voided there first). */
-export const refuseCapture = (state: Payment, cmd: { orderId: string }): PaymentFailed[] =>
-  state.status === 'authorized'
-    ? [{ type: 'PaymentFailed', data: { orderId: cmd.orderId, reason: 'capture_refused', operation: 'capture' } }]
+/** The provider would not capture (e.g. the authorization was voided there first, as it may have reported). */
+export const refuseCapture = (state: Payment, cmd: { orderId: string; amount: Money }): PaymentFailed[] =>
+  state.status === 'authorized' || state.status === 'voided'
+    ? [{ type: 'PaymentFailed', data: { orderId: cmd.orderId, reason: 'capture_refused', operation: 'capture', amount: cmd.amount } }]
     : [];
 
 /**
@@ -116,8 +145,9 @@ export const refuseCapture = (state: Payment, cmd: { orderId: string }): Payment
 export const voidPayment = (state: Payment, cmd: { orderId: string }): PaymentVoided[] => {
   switch (state.status) {
     case 'none':
-    case 'authorized':
       return [{ type: 'PaymentVoided', data: { orderId: cmd.orderId } }];
+    case 'authorized':
+      return [{ type: 'PaymentVoided', data: { orderId: cmd.orderId, amount: state.authorized } }];
     case 'voided':
     case 'declined':
     case 'failed':
@@ -127,15 +157,32 @@ export const voidPayment = (state: Payment, cmd: { orderId: string }): PaymentVo
   }
 };
 
-/** Never more than captured, in total over every refund. */
-export const refund = (state: Payment, cmd: { orderId: string; amount: Money }): PaymentRefunded[] => {
-  if (state.status !== 'captured') throw new PaymentNotRefundable(cmd.orderId, state.status);
-  if (
-    cmd.amount.currency !== state.captured.currency ||
-    cmd.amount.amount <= 0 ||
-    state.refunded + cmd.amount.amount > state.captured.amount
-  ) {
-    throw new RefundExceedsCapture(cmd.orderId);
-  }
-  return [{ type: 'PaymentRefunded', data: { orderId: cmd.orderId, amount: cmd.amount } }];
+/**
+ * One refund, named by `refundId`: made once (a repeat is a no-op, the first answer stands), never more than
+ * captured in total. A refund that cannot be made is an event others act on, not an exception.
+ */
+export const refund = (
+  state: Payment,
+  cmd: { orderId: string; amount: Money; refundId: string },
+): (PaymentRefunded | PaymentRefundRejected)[] => {
+  if (state.status !== 'captured') return [rejectRefund(cmd, 'not_captured')];
+  if (state.refundIds.includes(cmd.refundId)) return [];
+  if (cmd.amount.currency !== state.captured.currency || cmd.amount.amount <= 0) return [rejectRefund(cmd, 'invalid_amount')];
+  const total = state.refunded + cmd.amount.amount;
+  if (total > state.captured.amount) return [rejectRefund(cmd, 'exceeds_captured')];
+  return [
+    {
+      type: 'PaymentRefunded',
+      data: { ...cmd, totalRefunded: { amount: total, currency: state.captured.currency } },
+    },
+  ];
 };
+
+/** The provider refused a refund the payment allowed (e.g. its refund id names another payment there). */
+export const refuseRefund = (state: Payment, cmd: { orderId: string; amount: Money; refundId: string }): PaymentRefundRejected[] =>
+  state.status === 'captured' && state.refundIds.includes(cmd.refundId) ? [] : [rejectRefund(cmd, 'provider_refused')];
+
+const rejectRefund = (cmd: { orderId: string; amount: Money; refundId: string }, reason: RefundRejection): PaymentRefundRejected => ({
+  type: 'PaymentRefundRejected',
+  data: { orderId: cmd.orderId, amount: cmd.amount, refundId: cmd.refundId, reason },
+});

@@ -16,6 +16,7 @@ const Amount = z.object({ amount: z.number().int().nonnegative(), currency: z.st
 const OrderRef = z.object({ orderId: z.string().min(1).max(100) });
 const Authorize = OrderRef.extend({ amount: Amount, paymentToken: z.string().min(1).max(200) });
 const WithAmount = OrderRef.extend({ amount: Amount });
+const Refund = WithAmount.extend({ refundId: z.string().min(1).max(200).optional() });
 
 /** The commands payment accepts on the bus (subscriber `payment.commands`); each outcome is committed with its inbox row. */
 @Injectable()
@@ -57,7 +58,7 @@ export class PaymentCommandsSubscriber {
       case PaymentMessages.voidPayment:
         return this.voidPayment.execute(OrderRef.parse(message.data), meta, commitOnce);
       case PaymentMessages.refundPayment:
-        return this.refund.execute({ ...WithAmount.parse(message.data), refundId: message.id }, meta, commitOnce);
+        return this.refund.execute(Refund.parse(message.data), meta, commitOnce);
     }
   }
 }
