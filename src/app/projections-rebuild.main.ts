@@ -17,9 +17,9 @@ const lagOf = async (consumers: LogConsumers, name: string): Promise<number> =>
  * in one transaction. A running app may stay up: it reads the old read model until the inline rebuild commits, and a
  * rewound consumer is replayed by whichever process holds its lease.
  */
-const main = async (): Promise<void> => {
+const main = async (): Promise<number> => {
   const args = process.argv.slice(2);
-  await withAppContext(async (app) => {
+  return withAppContext(async (app) => {
     const consumers = app.get(LogConsumers);
     const store = app.get(EventStore);
     const db = app.get(Database);
@@ -33,14 +33,13 @@ const main = async (): Promise<void> => {
     const known = [...checkpointed, ...inline.keys()].sort();
     if (args.includes('--list') || args.length === 0) {
       console.log(`${args.length === 0 ? `${USAGE}\n\n` : ''}Projections:\n${known.map((n) => `  ${n}`).join('\n')}`);
-      return;
+      return 0;
     }
     const names = args.includes('--all') ? known : args;
     const unknown = names.filter((n) => !known.includes(n));
     if (unknown.length) {
       console.error(`unknown projection(s): ${unknown.join(', ')}\n${USAGE}\nKnown: ${known.join(', ')}`);
-      process.exitCode = 2;
-      return;
+      return 2;
     }
     for (const name of names) {
       const bar = new SingleBar(
@@ -73,10 +72,14 @@ const main = async (): Promise<void> => {
       bar.stop();
       console.log(`${name}: rebuilt in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     }
+    return 0;
   });
 };
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

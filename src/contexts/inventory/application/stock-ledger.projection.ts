@@ -75,6 +75,9 @@ export const stockLedgerProjection: InlineProjection = {
       );
     }
   },
+  async reset(tx) {
+    await tx.query('truncate inventory.stock_ledger');
+  },
 };
 
 export type LedgerEntry = {

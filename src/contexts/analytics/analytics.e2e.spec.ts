@@ -1,0 +1,101 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LogConsumers } from '../../platform/consumers/log-consumer';
+import { newId } from '../../shared-kernel/ids';
+import { openShop, PRICE, SHIPPING, type Shop } from '../../../test/support/order-shop';
+import { ensureBuilt, JWT_SECRET, ROOT } from '../../../test/support/processes';
+
+const ORDER_TOTAL = 2 * PRICE + SHIPPING;
+
+describe('analytics summary', () => {
+  let shop: Shop;
+  let today: string;
+
+  beforeAll(async () => {
+    shop = await openShop();
+    const { t, post, admin } = shop;
+    today = t.clock.now().toISOString().slice(0, 10);
+    const ada = await t.registerAndLogin('customer');
+    const bob = await t.registerAndLogin('customer');
+
+    await shop.deliveredOrder(ada); // confirmed, shipped, delivered
+    const partlyRefunded = await shop.confirmedOrder(bob);
+    expect((await post(`/api/v1/orders/${partlyRefunded.orderId}/refunds`, admin.token, { amount: 500 })).statusCode).toBe(202);
+    const cancelled = await shop.confirmedOrder(ada);
+    expect((await post(`/api/v1/orders/${cancelled.orderId}/cancel`, ada.token)).statusCode).toBe(200);
+    const declinedSku = await shop.stockedProduct();
+    await shop.placeOrder(bob, declinedSku, 1, 'tok_decline');
+    // a guest who never checks out
+    expect((await t.inject('POST', '/api/v1/cart/items', { body: { sku: declinedSku, quantity: 1 } })).statusCode).toBe(200);
+    await t.drain();
+  });
+  afterAll(() => shop.t.close());
+
+  const summary = async (query: Record<string, string> = {}) => {
+    const res = await shop.t.inject('GET', '/api/v1/analytics/summary', { token: shop.admin.token, query });
+    expect(res.statusCode, res.body).toBe(200);
+    return res.json();
+  };
+
+  it('reports revenue per day, orders by status, average order value, top products and cart conversion', async () => {
+    const s = await summary({ from: today, to: today });
+    expect(s.revenuePerDay).toEqual([
+      { day: today, currency: 'EUR', confirmedOrders: 3, revenue: 3 * ORDER_TOTAL, refunds: 500 + ORDER_TOTAL, net: 2 * ORDER_TOTAL - 500 },
+    ]);
+    expect(s.ordersByStatus).toEqual({ delivered: 1, confirmed: 1, refunded: 1, cancelled: 1 });
+    expect(s.averageOrderValue).toEqual([{ amount: ORDER_TOTAL, currency: 'EUR' }]);
+    expect(s.topProducts).toHaveLength(3);
+    expect(s.topProducts[0]).toMatchObject({ name: 'Mug', quantity: 2, revenue: { amount: 2 * PRICE, currency: 'EUR' } });
+    // four carts were started (three customers' orders, the declined one, and the guest's) for four orders
+    expect(s.cartConversion).toEqual({ cartsStarted: 5, ordersPlaced: 4, rate: 0.8 });
+  });
+
+  it('yields the same numbers after the projection is rebuilt from the log', async () => {
+    const before = await summary({ from: today, to: today });
+    const consumers = shop.t.get(LogConsumers);
+    expect(consumers.projections()).toContain('analytics.sales');
+    await consumers.rewind('analytics.sales');
+    expect((await summary({ from: today, to: today })).revenuePerDay).toEqual([]);
+    await consumers.drain(['analytics.sales']);
+    expect(await summary({ from: today, to: today })).toEqual(before);
+  });
+
+  it('is rebuilt by `npm run projections:rebuild` with the same numbers', async () => {
+    const before = await summary({ from: today, to: today });
+    ensureBuilt();
+    const cli = join(ROOT, 'dist', 'app', 'projections-rebuild.main.js');
+    const env = { ...process.env, DATABASE_URL: shop.t.config.databaseUrl, JWT_SECRET, LOG_LEVEL: 'error' };
+    const listed = await promisify(execFile)(process.execPath, [cli, '--list'], { env, timeout: 60_000 });
+    expect(listed.stdout).toContain('analytics.sales');
+    expect(listed.stdout).toContain('payment.ledger');
+    const rebuilt = await promisify(execFile)(process.execPath, [cli, 'analytics.sales', 'payment.ledger'], { env, timeout: 60_000 });
+    expect(rebuilt.stdout).toMatch(/analytics\.sales: rebuilt in/);
+    expect(rebuilt.stdout).toMatch(/payment\.ledger: rebuilt in/);
+    expect(await summary({ from: today, to: today })).toEqual(before);
+    const unknown = await promisify(execFile)(process.execPath, [cli, 'no.such-projection'], { env, timeout: 60_000 }).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(unknown).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown projection') });
+  });
+
+  it('is for admins, over a bounded range', async () => {
+    const { t, staff } = shop;
+    const customer = await t.registerAndLogin('customer');
+    expect((await t.inject('GET', '/api/v1/analytics/summary', { token: customer.token })).statusCode).toBe(403);
+    expect((await t.inject('GET', '/api/v1/analytics/summary', { token: staff.token })).statusCode).toBe(403);
+    const bad: Record<string, string>[] = [
+      { from: '2026-02-01', to: '2026-01-01' },
+      { from: '2020-01-01', to: '2026-01-01' },
+      { from: 'yesterday' },
+      { extra: newId() },
+    ];
+    for (const query of bad) {
+      const res = await t.inject('GET', '/api/v1/analytics/summary', { token: shop.admin.token, query });
+      expect(res.statusCode, JSON.stringify(query)).toBe(400);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+    }
+    expect((await summary()).to).toBe(today);
+  });
+});
