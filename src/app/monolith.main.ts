@@ -9,6 +9,7 @@ import { Clock } from '../shared-kernel/clock';
 import { newId } from '../shared-kernel/ids';
 import { createApp, RunningApp } from './create-app';
 import { seedDemoData } from './demo-data';
+import { DEMO_CUSTOMER_PASSWORD, DEMO_CUSTOMERS, seedDemoShop } from './demo-shop';
 
 /** The embedded default's admin when ORDERLY_ADMIN_EMAIL/PASSWORD are not set; its password is kept in DATA_DIR. */
 const EMBEDDED_ADMIN_EMAIL = 'admin@orderly.local';
@@ -45,6 +46,9 @@ const banner = (config: Config, admin: { email: string; password: string } | und
       `  Log in: curl -s -X POST ${base}/api/v1/auth/login -H 'content-type: application/json' -d '{"email":"${admin.email}","password":"${password}"}'`,
       `  Then send the accessToken as 'Authorization: Bearer <token>' (Swagger UI: "Authorize").`,
     );
+    if (generatedAdmin) {
+      lines.push(`  Demo customers: ${DEMO_CUSTOMERS.map((c) => c.email).join(', ')} (password: ${DEMO_CUSTOMER_PASSWORD})`);
+    }
   } else {
     lines.push('  No admin account configured: set ORDERLY_ADMIN_EMAIL and ORDERLY_ADMIN_PASSWORD.');
   }
@@ -111,7 +115,10 @@ const main = async (): Promise<void> => {
   const generatedAdmin = !config.admin && !!embedded;
   const admin = config.admin ?? (embedded ? embeddedAdmin(config.dataDir) : undefined);
   if (admin) await ensureAdmin(running, admin);
-  if (embedded) await seedDemoData(running.app);
+  if (embedded) {
+    await seedDemoData(running.app);
+    if (admin) await seedDemoShop(running.app, admin);
+  }
 
   await running.app.listen(config.port, config.host);
   console.log(banner(config, admin, generatedAdmin));
