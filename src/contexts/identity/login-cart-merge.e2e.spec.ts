@@ -1,112 +1,123 @@
-import { Global, Module } from '@nestjs/common';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { bootTestApp, TestApp } from '../../../test/support/app';
-import type { CommandMeta } from '../../platform/event-store/event-store';
-import { GuestCarts } from '../cart/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bootTestApp, type LoggedIn, type TestApp } from '../../../test/support/app';
+import { newId } from '../../shared-kernel/ids';
 
-/** Stands in for cart's GuestCarts only while no module provides it, so the call identity makes is tested either way. */
-class StandInGuestCarts extends GuestCarts {
-  async mergeIntoCustomerCart(_cartToken: string, _customerId: string, _meta: CommandMeta): Promise<void> {}
-}
-@Global()
-@Module({ providers: [{ provide: GuestCarts, useClass: StandInGuestCarts }], exports: [GuestCarts] })
-class StandInGuestCartsModule {}
+/**
+ * A guest fills a cart, then logs in sending the cart's `X-Cart-Token`: the lines move into the customer's cart and
+ * the guest token stops working. Over HTTP with cart's real GuestCarts; a cart that cannot be merged never fails the
+ * login, and only customers' logins merge.
+ */
+
+type Cart = { id: string | null; items: { sku: string; quantity: number }[] };
 
 let t: TestApp;
-let carts: GuestCarts;
-/** True when cart's own GuestCarts is wired (not the stand-in): the merge is then checked end to end over HTTP. */
-let realCarts = false;
-
-const provided = (app: TestApp): GuestCarts | undefined => {
-  try {
-    return app.app.get(GuestCarts, { strict: false });
-  } catch {
-    return undefined;
-  }
-};
+let admin: LoggedIn;
 
 beforeAll(async () => {
   t = await bootTestApp();
-  realCarts = provided(t) !== undefined;
-  if (!realCarts) {
-    await t.close();
-    t = await bootTestApp({ imports: [StandInGuestCartsModule] });
-  }
-  carts = provided(t)!;
+  admin = await t.registerAndLogin('admin');
+  expect(
+    (await t.inject('POST', '/api/v1/categories', { token: admin.token, body: { slug: 'merge-mugs', name: 'Mugs' } })).statusCode,
+  ).toBe(201);
 });
 afterAll(async () => t?.close());
 
-const login = (email: string, password: string, headers: Record<string, string> = {}) =>
-  t.inject('POST', '/api/v1/auth/login', { body: { email, password }, headers });
+const product = async (): Promise<string> => {
+  const sku = `MERGE-${newId().slice(-12).toUpperCase()}`;
+  const body = { sku, name: 'Mug', category: 'merge-mugs', price: { amount: 1299, currency: 'EUR' } };
+  const created = await t.inject('POST', '/api/v1/products', { token: admin.token, body });
+  expect(created.statusCode, created.body).toBe(201);
+  return sku;
+};
+
+/** A new guest cart holding `quantity` × `sku`: its token, as the first add answered it. */
+const guestCart = async (sku: string, quantity: number): Promise<string> => {
+  const res = await t.inject('POST', '/api/v1/cart/items', { body: { sku, quantity } });
+  expect(res.statusCode, res.body).toBe(200);
+  expect(res.headers['x-cart-token']).toEqual(expect.any(String));
+  return String(res.headers['x-cart-token']);
+};
+
+const login = (email: string, password: string, cartToken?: string) =>
+  t.inject('POST', '/api/v1/auth/login', {
+    body: { email, password },
+    headers: cartToken === undefined ? {} : { 'x-cart-token': cartToken },
+  });
+
+const lines = async (options: { token?: string; cartToken?: string }) => {
+  const res = await t.inject('GET', '/api/v1/cart', {
+    token: options.token,
+    headers: options.cartToken === undefined ? {} : { 'x-cart-token': options.cartToken },
+  });
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json<Cart>().items.map(({ sku, quantity }) => ({ sku, quantity }));
+};
 
 describe('guest cart merge at login', () => {
-  it("merges the guest cart named by X-Cart-Token into the customer's cart", async () => {
-    const { user, password } = await t.registerAndLogin('customer');
-    const merge = vi.spyOn(carts, 'mergeIntoCustomerCart');
-    try {
-      const res = await login(user.email, password, { 'x-cart-token': 'guest-cart-token-1' });
-      expect(res.statusCode).toBe(200);
-      expect(merge).toHaveBeenCalledTimes(1);
-      expect(merge).toHaveBeenCalledWith(
-        'guest-cart-token-1',
-        user.id,
-        expect.objectContaining({ userId: user.id, commandId: expect.any(String) }),
-      );
-    } finally {
-      merge.mockRestore();
-    }
-  });
-
-  it('never fails a login because of the cart token', async () => {
-    const { user, password } = await t.registerAndLogin('customer');
-    const merge = vi.spyOn(carts, 'mergeIntoCustomerCart').mockRejectedValue(new Error('cart store unavailable'));
-    try {
-      const res = await login(user.email, password, { 'x-cart-token': 'whatever' });
-      expect(res.statusCode).toBe(200);
-      expect(res.json().accessToken).toEqual(expect.any(String));
-      expect(merge).toHaveBeenCalledTimes(1);
-    } finally {
-      merge.mockRestore();
-    }
-  });
-
-  it('merges nothing without a token, for staff, or when the login fails', async () => {
+  it("moves the guest's lines into the customer's cart, and the guest token stops working", async () => {
+    const sku = await product();
+    const cartToken = await guestCart(sku, 2);
     const customer = await t.registerAndLogin('customer');
-    const staff = await t.registerAndLogin('staff');
-    const merge = vi.spyOn(carts, 'mergeIntoCustomerCart');
-    try {
-      expect((await login(customer.user.email, customer.password)).statusCode).toBe(200);
-      expect((await login(staff.user.email, staff.password, { 'x-cart-token': 'guest' })).statusCode).toBe(200);
-      expect((await login(customer.user.email, 'wrong password', { 'x-cart-token': 'guest' })).statusCode).toBe(401);
-      expect((await login(customer.user.email, customer.password, { 'x-cart-token': 'x'.repeat(1000) })).statusCode).toBe(200);
-      expect(merge).not.toHaveBeenCalled();
-    } finally {
-      merge.mockRestore();
-    }
+
+    const res = await login(customer.user.email, customer.password, cartToken);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(await lines({ token: res.json().accessToken })).toEqual([{ sku, quantity: 2 }]);
+
+    const asGuest = await t.inject('GET', '/api/v1/cart', { headers: { 'x-cart-token': cartToken } });
+    expect(asGuest.statusCode).toBe(404);
+    expect(asGuest.json().code).toBe('cart.cart_not_found');
+    const addAsGuest = await t.inject('POST', '/api/v1/cart/items', { headers: { 'x-cart-token': cartToken }, body: { sku, quantity: 1 } });
+    expect(addAsGuest.statusCode).toBe(404);
   });
-});
 
-describe('guest cart merge at login, end to end', () => {
-  it("moves a guest's cart lines into the customer's cart when logging in with its X-Cart-Token", async (ctx) => {
-    if (!realCarts) ctx.skip();
-    const admin = await t.registerAndLogin('admin');
-    await t.inject('POST', '/api/v1/categories', { token: admin.token, body: { slug: 'merge-mugs', name: 'Mugs' } });
-    const created = await t.inject('POST', '/api/v1/products', {
-      token: admin.token,
-      body: { sku: 'MERGE-MUG', name: 'Mug', category: 'merge-mugs', price: { amount: 1299, currency: 'EUR' } },
-    });
-    expect(created.statusCode).toBe(201);
-    const guest = await t.inject('POST', '/api/v1/cart/items', { body: { sku: 'MERGE-MUG', quantity: 2 } });
-    expect(guest.statusCode).toBe(200);
-    const cartToken = String(guest.headers['x-cart-token']);
+  it('adds the guest lines to what the customer already had in their cart', async () => {
+    const [kept, brought] = [await product(), await product()];
+    const customer = await t.registerAndLogin('customer');
+    expect((await t.inject('POST', '/api/v1/cart/items', { token: customer.token, body: { sku: kept, quantity: 1 } })).statusCode).toBe(
+      200,
+    );
+    const cartToken = await guestCart(brought, 3);
+    const more = await t.inject('POST', '/api/v1/cart/items', { headers: { 'x-cart-token': cartToken }, body: { sku: kept, quantity: 1 } });
+    expect(more.statusCode).toBe(200);
 
-    const { user, password } = await t.registerAndLogin('customer');
-    const res = await login(user.email, password, { 'x-cart-token': cartToken });
-    expect(res.statusCode).toBe(200);
-    const cart = (await t.inject('GET', '/api/v1/cart', { token: res.json().accessToken })).json();
-    expect(cart.items.map(({ sku, quantity }: { sku: string; quantity: number }) => ({ sku, quantity }))).toEqual([
-      { sku: 'MERGE-MUG', quantity: 2 },
-    ]);
-    expect((await t.inject('GET', '/api/v1/cart', { headers: { 'x-cart-token': cartToken } })).statusCode).toBe(404);
+    expect((await login(customer.user.email, customer.password, cartToken)).statusCode).toBe(200);
+    expect(await lines({ token: customer.token })).toEqual(
+      expect.arrayContaining([
+        { sku: kept, quantity: 2 },
+        { sku: brought, quantity: 3 },
+      ]),
+    );
+  });
+
+  it('merges a guest cart once: a second customer logging in with the spent token gets nothing of it', async () => {
+    const sku = await product();
+    const cartToken = await guestCart(sku, 1);
+    const [first, second] = [await t.registerAndLogin('customer'), await t.registerAndLogin('customer')];
+    expect((await login(first.user.email, first.password, cartToken)).statusCode).toBe(200);
+    expect((await login(second.user.email, second.password, cartToken)).statusCode).toBe(200);
+    expect(await lines({ token: first.token })).toEqual([{ sku, quantity: 1 }]);
+    expect(await lines({ token: second.token })).toEqual([]);
+  });
+
+  it('logs in with an unknown, malformed or over-long cart token, merging nothing', async () => {
+    const customer = await t.registerAndLogin('customer');
+    for (const bogus of ['A'.repeat(43), 'not a token', "' or 1=1 --", 'x'.repeat(1_000), customer.user.id]) {
+      const res = await login(customer.user.email, customer.password, bogus);
+      expect(res.statusCode, bogus).toBe(200);
+      expect(res.json().accessToken).toEqual(expect.any(String));
+    }
+    expect(await lines({ token: customer.token })).toEqual([]);
+  });
+
+  it("does not merge at a staff login, nor at a failed login: the guest's cart stays the guest's", async () => {
+    const sku = await product();
+    const cartToken = await guestCart(sku, 2);
+    const staff = await t.registerAndLogin('staff');
+    expect((await login(staff.user.email, staff.password, cartToken)).statusCode).toBe(200);
+    const customer = await t.registerAndLogin('customer');
+    expect((await login(customer.user.email, 'not the password', cartToken)).statusCode).toBe(401);
+
+    expect(await lines({ cartToken })).toEqual([{ sku, quantity: 2 }]);
+    expect(await lines({ token: customer.token })).toEqual([]);
   });
 });

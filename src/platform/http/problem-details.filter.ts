@@ -51,6 +51,7 @@ const TITLES: Record<number, string> = {
   406: 'Not Acceptable',
   409: 'Conflict',
   413: 'Content Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
@@ -80,7 +81,7 @@ const isTransactionConflict = (error: Error & { code?: string }): boolean => err
 
 const problemType = (code: string) => `urn:orderly:problem:${code}`;
 
-const problem = (status: number, code: string, detail: string, extra: Partial<Problem> = {}): Problem => ({
+export const problem = (status: number, code: string, detail: string, extra: Partial<Problem> = {}): Problem => ({
   type: problemType(code),
   title: TITLES[status] ?? (status >= 500 ? 'Server Error' : 'Client Error'),
   status,
