@@ -89,6 +89,20 @@ describe('POST /api/v1/api-keys', () => {
     expect(other.key).not.toBe(issued.key);
   });
 
+  it('never keeps the key for an Idempotency-Key replay: a retry answers without it', async () => {
+    const headers = { 'idempotency-key': `issue-${Date.now()}` };
+    const body = { name: 'retried', scopes: ['orders:read'] };
+    const first = await t.inject('POST', '/api/v1/api-keys', { token: admin.token, body, headers });
+    expect(first.statusCode).toBe(201);
+    const { rows } = await t.get(Database).query<{ body: string }>('select response_body::text as body from http.idempotency_keys');
+    expect(rows.map((r) => r.body).join()).not.toContain(first.json().key.slice(9));
+    const replay = await t.inject('POST', '/api/v1/api-keys', { token: admin.token, body, headers });
+    expect(replay.statusCode).toBe(201);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    const { key: _shownOnce, ...rest } = first.json();
+    expect(replay.json()).toEqual(rest);
+  });
+
   it('refuses malformed scopes, customer resources, extra fields and past expiries (400)', async () => {
     for (const body of [
       { name: 'x', scopes: [] },

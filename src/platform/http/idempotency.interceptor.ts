@@ -7,7 +7,7 @@ import { Conflict, DomainError, InvalidInput } from '../../shared-kernel/errors'
 import { AppLogger } from '../observability/logger';
 import { ANONYMOUS, callerScope, IdempotencyKeys, requestHash } from './idempotency-keys';
 import { PROBLEM_CONTENT_TYPE, ReplayedResponse, toProblem } from './problem-details.filter';
-import { IDEMPOTENT, OrderlyRequest } from './request-context';
+import { IDEMPOTENT, type IdempotentOptions, OrderlyRequest } from './request-context';
 import { endpointOf, idempotencyKeyOf } from './request-meta.interceptor';
 
 /** 422: the key was used before for a different request. */
@@ -37,6 +37,12 @@ const isRetryable = (status: number) => status >= 500 || status === 400 || statu
  * with `Idempotent-Replayed: true`; the same key while the first request runs → 409, with a different body → 422.
  * A crashed request holds its key for at most the lease (60 s).
  */
+/** The response as it may be kept: without the fields a route shows only once. */
+const redacted = (body: unknown, fields: readonly string[] = []): unknown =>
+  fields.length === 0 || body === null || typeof body !== 'object' || Array.isArray(body)
+    ? body
+    : Object.fromEntries(Object.entries(body).filter(([name]) => !fields.includes(name)));
+
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
   constructor(
@@ -48,10 +54,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
     if (context.getType() !== 'http') return next.handle();
-    const options = this.reflector.getAllAndOverride<{ required: boolean } | undefined>(IDEMPOTENT, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
+    const options = this.reflector.getAllAndOverride<IdempotentOptions | undefined>(IDEMPOTENT, [context.getHandler(), context.getClass()]);
     if (!options) return next.handle();
 
     const request = context.switchToHttp().getRequest<FastifyRequest & OrderlyRequest>();
@@ -84,7 +87,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       mergeMap(async (body) => {
         await this.keys.complete(scope, key, hash, {
           status: reply.statusCode,
-          body: body ?? null,
+          body: redacted(body ?? null, options.redact),
           headers: this.replayableHeaders(reply),
         });
         return body;

@@ -24,8 +24,14 @@ export const ROLES = 'orderly:roles';
 export const Roles = (...roles: Role[]) => SetMetadata(ROLES, roles);
 
 export const IDEMPOTENT = 'orderly:idempotent';
-/** The route honours Idempotency-Key (replay, 409 in flight, 422 on a different body); `required` refuses requests without one. */
-export const Idempotent = (options: { required: boolean } = { required: false }) => SetMetadata(IDEMPOTENT, options);
+export type IdempotentOptions = {
+  /** refuse requests without an Idempotency-Key */
+  required?: boolean;
+  /** top-level response fields never stored (secrets shown once): a replay answers without them */
+  redact?: readonly string[];
+};
+/** The route honours Idempotency-Key (replay, 409 in flight, 422 on a different body). */
+export const Idempotent = (options: IdempotentOptions = {}) => SetMetadata(IDEMPOTENT, { required: false, ...options });
 
 /** CommandMeta built once per request by the request-meta interceptor. */
 export const Meta = createParamDecorator((_: unknown, ctx: ExecutionContext): CommandMeta => {

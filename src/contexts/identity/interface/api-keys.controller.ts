@@ -56,7 +56,7 @@ export class ApiKeysController {
   ) {}
 
   @Post()
-  @Idempotent()
+  @Idempotent({ redact: ['key'] })
   @ApiOperation({ summary: 'Create an API key; the key is shown in this answer only' })
   @ApiZodResponse(201, IssuedApiKeySchema)
   @ApiProblems({ 400: ['identity.api_key_expiry_in_past'], 409: ['identity.too_many_api_keys'] })
