@@ -164,7 +164,9 @@ describe('input', () => {
     expect(await paths({ ...home, country: 'GBR' })).toEqual(['country']);
     expect(await paths({ ...home, name: ' ', postalCode: 'x'.repeat(21) })).toEqual(['name', 'postalCode']);
     expect(await paths({ ...home, phone: 'call me maybe' })).toEqual(['phone']);
-    expect(await paths({ ...home, name: 'Ada\u0000', city: 'Lon\ndon' })).toEqual(['name', 'city']);
+    expect(await paths({ ...home, name: 'Ada\u0007', city: 'Lon\ndon' })).toEqual(['name', 'city']);
+    // NUL and unpaired surrogates never reach a route: the platform refuses them for every input
+    expect(await paths({ ...home, name: 'Ada\u0000', city: 'Lon\ud800' })).toEqual(['body.name', 'body.city']);
     expect(await paths({ name: 'A' })).toEqual(expect.arrayContaining(['line1', 'city', 'postalCode', 'country']));
     const address = (await add(a, home)).json();
     expect((await change(a, address.id, {})).statusCode).toBe(400);

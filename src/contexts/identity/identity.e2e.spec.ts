@@ -162,7 +162,7 @@ describe('OpenAPI', () => {
     expect(res.statusCode).toBe(200);
     const paths = res.json().paths;
     expect(Object.keys(paths['/api/v1/auth/register'].post.responses)).toEqual(expect.arrayContaining(['201', '400', '409', '500']));
-    expect(paths['/api/v1/auth/register'].post.security).toEqual([]);
+    expect(paths['/api/v1/auth/register'].post.security).toEqual([{}, { bearer: [] }]);
     expect(paths['/api/v1/me'].get.security).toContainEqual({ bearer: [] });
     expect(paths['/api/v1/me'].get.responses).toHaveProperty('401');
     for (const [path, method] of [

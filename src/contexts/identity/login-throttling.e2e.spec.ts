@@ -75,8 +75,19 @@ describe('failed logins per account', () => {
     const { user, password } = await t.registerAndLogin();
     const address = newAddress();
     for (let i = 0; i < ACCOUNT_MAX + 2; i++) expect((await login(user.email, password, address)).statusCode).toBe(200);
-    const { rows } = await t.get(Database).query(`select 1 from identity.login_failures where subject = $1`, [`address:${address}`]);
-    expect(rows).toHaveLength(0);
+    const { rows } = await t
+      .get(Database)
+      .query<{ failures: number }>(`select failures from identity.login_failures where subject = $1`, [`address:${address}`]);
+    expect(rows.every((r) => r.failures === 0)).toBe(true);
+  });
+
+  it('counts concurrent guesses too: at most the limit of them is ever tried', async () => {
+    const { user, password } = await t.registerAndLogin();
+    const guesses = await Promise.all(Array.from({ length: 12 }, (_, i) => login(user.email, `guess ${i}`, newAddress())));
+    const statuses = guesses.map((r) => r.statusCode);
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(ACCOUNT_MAX);
+    expect(statuses.filter((s) => s !== 401 && s !== 429)).toEqual([]);
+    expect((await login(user.email, password, newAddress())).statusCode).toBe(429);
   });
 });
 

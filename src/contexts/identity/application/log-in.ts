@@ -5,7 +5,7 @@ import { Database } from '../../../platform/persistence/database';
 import { newId } from '../../../shared-kernel/ids';
 import { judgeLoginAttempt, TooManyLoginAttempts } from '../domain/login-throttle';
 import { InvalidCredentials, normalizeEmail } from '../domain/user';
-import { loginSubjects, readFailures, recordFailure } from './login-failures';
+import { loginSubjects, recordAddressFailure, releaseAttempt, reserveAttempt } from './login-failures';
 import { PasswordHasher } from './ports';
 import { Session, Sessions } from './sessions';
 import { getUserByEmail, Profile, toProfile } from './users';
@@ -37,16 +37,22 @@ export class LogInHandler implements OnModuleInit {
   async execute(cmd: LogIn, meta: CommandMeta): Promise<{ session: Session; user: Profile }> {
     const email = normalizeEmail(cmd.email);
     const subjects = loginSubjects(email, cmd.clientAddress);
-    const verdict = judgeLoginAttempt(await readFailures(this.db, subjects), this.config.loginThrottle, meta.now);
-    if (verdict.outcome === 'throttled') throw new TooManyLoginAttempts(verdict.retryAfterSeconds);
+    // counted as a failure until it proves otherwise: concurrent guesses cannot all pass the check before any is counted
+    const before = await reserveAttempt(this.db, subjects, meta.now, this.config.loginThrottle.windowS);
+    const verdict = judgeLoginAttempt(before, this.config.loginThrottle, meta.now);
+    if (verdict.outcome === 'throttled') {
+      await releaseAttempt(this.db, subjects);
+      throw new TooManyLoginAttempts(verdict.retryAfterSeconds);
+    }
 
     const user = await getUserByEmail(this.db, email);
     this.dummyHash ??= this.hasher.hash(newId());
     const passwordMatches = await this.hasher.verify(user?.passwordHash ?? (await this.dummyHash), cmd.password);
     if (!user || !passwordMatches) {
-      await recordFailure(this.db, subjects, meta.now, this.config.loginThrottle.windowS);
+      await recordAddressFailure(this.db, subjects, meta.now, this.config.loginThrottle.windowS);
       throw new InvalidCredentials();
     }
+    await releaseAttempt(this.db, subjects);
     const profile = toProfile(user);
     return { session: await this.sessions.issue(this.db, profile, meta.now), user: profile };
   }
