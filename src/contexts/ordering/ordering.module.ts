@@ -1,4 +1,4 @@
-import { Global, Module, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
+import { Module, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { LogConsumers } from '../../platform/consumers/log-consumer';
 import { EventStore } from '../../platform/event-store/event-store';
 import { IntegrationEvents, MessageBus } from '../../platform/messaging/message-bus';
@@ -24,8 +24,6 @@ import { RequestCancellationHandler } from './application/request-cancellation';
 import { RequestRefundHandler } from './application/request-refund';
 import { RequestReturnHandler } from './application/request-return';
 import { ShipOrderHandler } from './application/ship-order';
-import { OrderLookup } from './contracts';
-import { PgOrderLookup } from './infrastructure/pg.order-lookup';
 import { AdminOrdersController } from './interface/admin-orders.controller';
 import { FulfilmentController } from './interface/fulfilment.controller';
 import { RefundOutcomesSubscriber } from './interface/refund-outcomes.subscriber';
@@ -35,9 +33,8 @@ import { ShipmentDeliveredSubscriber } from './interface/shipment-delivered.subs
 
 /**
  * ordering: orders (event-sourced, inline projections `ordering.orders`, refunds and returns), the checkout process
- * manager and the order's life after it. Global so other contexts can inject the OrderLookup facade.
+ * manager and the order's life after it.
  */
-@Global()
 @Module({
   controllers: [
     CheckoutController,
@@ -65,9 +62,7 @@ import { ShipmentDeliveredSubscriber } from './interface/shipment-delivered.subs
     ApproveReturnHandler,
     RefundOutcomesSubscriber,
     ShipmentDeliveredSubscriber,
-    { provide: OrderLookup, useClass: PgOrderLookup },
   ],
-  exports: [OrderLookup],
 })
 export class OrderingModule implements OnModuleInit, OnApplicationBootstrap {
   constructor(

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import type { LogConsumer } from '../../../platform/consumers/log-consumer';
-import { type CommandMeta, EventStore, type RecordedEvent } from '../../../platform/event-store/event-store';
+import { type CommandMeta, EventStore, type RecordedEvent, retryOnConflict } from '../../../platform/event-store/event-store';
 import { Inbox, type IntegrationMessage } from '../../../platform/messaging/message-bus';
 import type { Sql } from '../../../platform/persistence/database';
 import { Scheduler } from '../../../platform/scheduling/scheduler';
@@ -61,7 +61,10 @@ export class CheckoutProcess {
     if (!translate) return;
     const { orderId, input } = translate(message.data);
     const meta = { correlationId: message.correlationId, causationId: message.id, traceparent: message.traceparent, now: this.clock.now() };
-    await this.inbox.handleOnce(CHECKOUT_SUBSCRIBER, message.id, (tx) => this.apply(orderId, input, meta, message.id, tx));
+    // a cancellation from HTTP may append to the same streams at the same moment: decide again on a version conflict
+    await retryOnConflict(() =>
+      this.inbox.handleOnce(CHECKOUT_SUBSCRIBER, message.id, (tx) => this.apply(orderId, input, meta, message.id, tx)),
+    );
   }
 
   /** The checkout's deadline: the scheduler appended CheckoutTimedOut to its stream; this consumer acts on it. */

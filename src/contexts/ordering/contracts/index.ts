@@ -75,16 +75,3 @@ export type ReturnRequestedV1 = { returnId: string; orderId: string; customerId:
 
 /** Staff accepted the return: the lines go back on hand (inventory) and `refund` is paid back. */
 export type ReturnApprovedV1 = { returnId: string; orderId: string; customerId: string; lines: ReturnLineV1[]; refund: Money };
-
-/** What other contexts may ask about an order (ownership checks, shipping): read-only, from ordering's read model. */
-export type OrderFacts = {
-  orderId: string;
-  customerId: string;
-  status: 'placed' | 'confirmed' | 'shipped' | 'delivered' | 'cancelled' | 'refunded';
-  total: Money;
-};
-
-/** Read-only lookup of an order; null when no order has this id. */
-export abstract class OrderLookup {
-  abstract find(orderId: string): Promise<OrderFacts | null>;
-}

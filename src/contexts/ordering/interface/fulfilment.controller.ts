@@ -29,9 +29,15 @@ export class FulfilmentController {
   @Idempotent()
   @ApiOperation({ summary: 'Hand a confirmed order to a carrier; shipping the same parcel again changes nothing' })
   @ApiZodResponse(200, OrderSchema, 'the shipped order')
-  @ApiProblems(400, {
+  @ApiProblems({
+    400: ['request.invalid', 'shipping.invalid_dispatch_request'],
     404: ['ordering.order_not_found'],
-    409: ['ordering.order_not_shippable', 'ordering.order_already_shipped', 'shipping.already_dispatched'],
+    409: [
+      'ordering.order_not_shippable',
+      'ordering.order_already_shipped',
+      'shipping.already_dispatched',
+      'shipping.tracking_number_in_use',
+    ],
     422: ['shipping.unknown_carrier', 'shipping.tracking_number_refused'],
   })
   async ship(

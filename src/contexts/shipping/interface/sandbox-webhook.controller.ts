@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { Config } from '../../../platform/config';
 import type { CommandMeta } from '../../../platform/event-store/event-store';
 import { ApiProblems, ApiZodBody } from '../../../platform/http/openapi';
-import { Idempotent, Meta, Public, API_V1 } from '../../../platform/http/request-context';
+import { Meta, Public, API_V1 } from '../../../platform/http/request-context';
 import { SIGNATURE_HEADER, verifyWebhook } from '../../../platform/http/webhook-signature';
 import { ZodPipe } from '../../../platform/http/zod.pipe';
 import { RecordTrackingEventHandler } from '../application/record-tracking-event';
@@ -25,7 +25,7 @@ export class SandboxWebhookController {
 
   @Post('sandbox')
   @Public()
-  @Idempotent()
+  // no Idempotency-Key: the event id is the key (inbox), and a stored 404 or 401 must never answer the carrier's retry
   @HttpCode(200)
   @ApiZodBody(TrackingEventBody)
   @ApiProblems(
