@@ -1,3 +1,4 @@
+import { Conflict } from '../../shared-kernel/errors';
 import type { Sql } from '../persistence/database';
 
 /** A domain event before it is stored: a past-tense business fact with plain JSON data. */
@@ -52,6 +53,16 @@ export type Decider<S, E extends AnyEvent> = { initialState: () => S; evolve: (s
 /** Where the global log has been read up to: (transaction id, position), compared as a pair. */
 export type LogCheckpoint = { transactionId: string; position: string };
 export const LOG_START: LogCheckpoint = { transactionId: '0', position: '0' };
+
+/**
+ * For state written next to its events in one transaction: when the store reports the command id as applied before
+ * (a command id is unique across the store and outlives Idempotency-Keys), nothing was appended now, and the state
+ * row must not stay without its event — throwing rolls both back (409 `request.command_already_applied`).
+ */
+export const appendedNow = (result: AppendResult): AppendResult => {
+  if (result.duplicate) throw new Conflict('request.command_already_applied', 'this command was applied before; nothing was changed');
+  return result;
+};
 
 export class WrongExpectedVersion extends Error {
   constructor(

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { CommandMeta, EventStore } from '../../../platform/event-store/event-store';
+import { CommandMeta, EventStore, appendedNow } from '../../../platform/event-store/event-store';
 import { Database } from '../../../platform/persistence/database';
 import { newId } from '../../../shared-kernel/ids';
 import { apiKeyStream, issueApiKey } from '../domain/api-key';
@@ -30,7 +30,7 @@ export class IssueApiKeyHandler {
         createdAt: meta.now,
         expiresAt: cmd.expiresAt ?? null,
       });
-      await this.events.append(apiKeyStream(keyId), [event], { expectedVersion: 'no_stream', meta, tx });
+      appendedNow(await this.events.append(apiKeyStream(keyId), [event], { expectedVersion: 'no_stream', meta, tx }));
       return { ...view, key };
     });
   }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { CommandMeta, EventStore } from '../../../platform/event-store/event-store';
+import { CommandMeta, EventStore, appendedNow } from '../../../platform/event-store/event-store';
 import { Database } from '../../../platform/persistence/database';
 import { isUuid } from '../../../shared-kernel/ids';
 import { ApiKeyNotFound, apiKeyStream, revokeApiKey } from '../domain/api-key';
@@ -21,7 +21,7 @@ export class RevokeApiKeyHandler {
       const events = revokeApiKey(await getApiKeyForUpdate(tx, cmd.keyId), { ...cmd, now: meta.now });
       if (events.length === 0) return;
       await markApiKeyRevoked(tx, cmd.keyId, meta.now);
-      await this.events.append(apiKeyStream(cmd.keyId), events, { expectedVersion: 'any', meta, tx });
+      appendedNow(await this.events.append(apiKeyStream(cmd.keyId), events, { expectedVersion: 'any', meta, tx }));
     });
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { type CommandMeta, EventStore } from '../../../platform/event-store/event-store';
+import { type CommandMeta, EventStore, appendedNow } from '../../../platform/event-store/event-store';
 import { Database } from '../../../platform/persistence/database';
 import { isUuid } from '../../../shared-kernel/ids';
 import { hide, reviewStream, ReviewNotFound, type Review } from '../domain/review';
@@ -38,7 +38,7 @@ export class HideReviewHandler {
       const events = hide(review, { reason: cmd.reason, now: meta.now });
       if (events.length > 0) {
         await tx.query('update reviews.reviews set hidden = true, hidden_reason = $2 where id = $1', [review.id, cmd.reason ?? null]);
-        await this.events.append(reviewStream(review.id), events, { expectedVersion: 'any', meta, tx });
+        appendedNow(await this.events.append(reviewStream(review.id), events, { expectedVersion: 'any', meta, tx }));
         await recalculateRating(tx, this.events, { productId: review.productId, rating: review.rating, delta: -1 }, meta);
       }
       return (await getReview(tx, review.id))!;

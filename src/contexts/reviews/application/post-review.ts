@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { type CommandMeta, EventStore } from '../../../platform/event-store/event-store';
+import { type CommandMeta, EventStore, appendedNow } from '../../../platform/event-store/event-store';
 import { Database } from '../../../platform/persistence/database';
 import { newId } from '../../../shared-kernel/ids';
 import { AlreadyReviewed, post, reviewStream } from '../domain/review';
@@ -32,7 +32,7 @@ export class PostReviewHandler {
       );
       // a concurrent request of the same customer won the unique constraint
       if (inserted.rowCount === 0) throw new AlreadyReviewed(cmd.productId);
-      await this.events.append(reviewStream(d.reviewId), [posted], { expectedVersion: 'no_stream', meta, tx });
+      appendedNow(await this.events.append(reviewStream(d.reviewId), [posted], { expectedVersion: 'no_stream', meta, tx }));
       await recalculateRating(tx, this.events, { productId: d.productId, rating: d.rating, delta: 1 }, meta);
       return (await getReview(tx, d.reviewId))!;
     });

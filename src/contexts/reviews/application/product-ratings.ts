@@ -1,4 +1,4 @@
-import type { CommandMeta, EventStore } from '../../../platform/event-store/event-store';
+import { appendedNow, type CommandMeta, type EventStore } from '../../../platform/event-store/event-store';
 import type { Sql } from '../../../platform/persistence/database';
 import { productRatingStream, type ProductRatingRecalculated, ratingOf } from '../domain/review';
 
@@ -24,9 +24,11 @@ export const recalculateRating = async (
     type: 'ProductRatingRecalculated',
     data: { productId: change.productId, ...ratingOf(count, sum) },
   };
-  await events.append(productRatingStream(change.productId), [recalculated], {
-    expectedVersion: version - 1 === 0 ? 'no_stream' : version - 1,
-    meta: { ...meta, commandId: `${meta.commandId}:rating` },
-    tx,
-  });
+  appendedNow(
+    await events.append(productRatingStream(change.productId), [recalculated], {
+      expectedVersion: version - 1 === 0 ? 'no_stream' : version - 1,
+      meta: { ...meta, commandId: `${meta.commandId}:rating` },
+      tx,
+    }),
+  );
 };
