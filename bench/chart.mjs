@@ -15,6 +15,8 @@ const H = 340;
 const top = 60;
 const bottom = H - 50;
 const label = (r) => `${r.shoppers ?? r.connections} ${r.shoppers ? 'shoppers' : 'connections'}`;
+// results of one scenario at one load (catalog-list, catalog-search, …) carry a `label` naming their variant
+const labelOf = (r) => r.label ?? label(r);
 const rate = (r) => r.confirmedPerSecond ?? r.requestsPerSecond;
 const unit = results[0].confirmedPerSecond !== undefined ? 'confirmed checkouts/s' : 'requests/s';
 const svg = [];
@@ -34,7 +36,7 @@ results.forEach((r, i) => {
   const slot = left.w / results.length;
   const x = left.x + i * slot + slot * 0.25;
   bar(x, slot * 0.5, rate(r), maxRate, '#2b6cb0');
-  text(x + slot * 0.25, bottom + 18, label(r));
+  text(x + slot * 0.25, bottom + 18, labelOf(r));
 });
 
 // right panel: latency percentiles of the journey
@@ -50,7 +52,7 @@ results.forEach((r, i) => {
   const slot = right.w / results.length;
   const w = (slot * 0.8) / series.length;
   series.forEach(([, key, color], j) => bar(right.x + i * slot + slot * 0.1 + j * w, w - 3, r[key], maxLat, color));
-  text(right.x + i * slot + slot / 2, bottom + 18, label(r));
+  text(right.x + i * slot + slot / 2, bottom + 18, labelOf(r));
 });
 series.forEach(([name, , color], j) => {
   svg.push(`<rect x="${right.x + j * 60}" y="${H - 18}" width="10" height="10" fill="${color}"/>`);

@@ -20,7 +20,7 @@ describe('demo data', () => {
     const db = t.get(Database);
     const count = async (sql: string) => Number((await db.query<{ n: string }>(sql)).rows[0].n);
     expect(await count('select count(*) as n from catalog.categories')).toBe(6);
-    expect(await count(`select count(*) as n from catalog.products where currency = 'EUR' and price_amount > 0`)).toBe(100);
+    expect(await count(`select count(*) as n from catalog.variants where currency = 'EUR' and price_amount > 0`)).toBe(100);
     expect(await count('select count(*) as n from inventory.stock_levels where on_hand > 0')).toBe(100);
 
     await t.drain();

@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { Presets, SingleBar } from 'cli-progress';
 import { CategorySlugTaken, CreateCategoryHandler } from '../contexts/catalog/application/create-category';
 import { CreateProductHandler } from '../contexts/catalog/application/create-product';
-import { SkuTaken } from '../contexts/catalog/domain/product';
+import { SkuTaken } from '../contexts/catalog/domain/variants';
 import { SetStockLevelHandler } from '../contexts/inventory/application/set-stock-level';
 import type { CommandMeta } from '../platform/event-store/event-store';
 import { Database } from '../platform/persistence/database';
@@ -179,7 +179,7 @@ export const seedDemoData = async (app: INestApplication, options: SeedOptions =
   // read-only look at two contexts' tables, as the composition root that seeds them both
   const { rows } = await db.query<{ products: string; demo: string; stocked: string }>(
     `select (select count(*) from catalog.products) as products,
-            (select count(*) from catalog.products where sku = any($1::text[])) as demo,
+            (select count(*) from catalog.variants where sku = any($1::text[])) as demo,
             (select count(*) from inventory.stock_levels where sku = any($1::text[])) as stocked`,
     [skus],
   );

@@ -44,6 +44,11 @@ describe('catalog over HTTP', () => {
       category: 'tea',
       price: { amount: 1250, currency: 'EUR' },
       availableStock: 0,
+      options: [],
+      variants: [{ sku: 'TEA-1', options: {}, price: { amount: 1250, currency: 'EUR' }, weightGrams: 0, availableStock: 0 }],
+      images: [],
+      published: true,
+      rating: { average: 0, count: 0 },
     });
     expect((await t.inject('GET', `/api/v1/products/${created.id}`)).json()).toEqual(created);
     await t.drain();
@@ -112,11 +117,18 @@ describe('catalog over HTTP', () => {
     expect((await t.inject('GET', `/api/v1/products/${id}`)).json().availableStock).toBe(7);
   });
 
-  it('lists the categories publicly', async () => {
-    expect((await t.inject('GET', '/api/v1/categories')).json().items).toEqual(
+  it('lists the categories publicly, also as a tree', async () => {
+    const res = (await t.inject('GET', '/api/v1/categories')).json();
+    expect(res.items).toEqual(
       expect.arrayContaining([
         { slug: 'tea', name: 'Tea' },
         { slug: 'coffee', name: 'Coffee' },
+      ]),
+    );
+    expect(res.tree).toEqual(
+      expect.arrayContaining([
+        { slug: 'tea', name: 'Tea', children: [] },
+        { slug: 'coffee', name: 'Coffee', children: [] },
       ]),
     );
   });

@@ -7,12 +7,18 @@ import { newId } from '../../../shared-kernel/ids';
 import { migratedDatabase, testServers } from '../../../../test/support/db';
 import { catalogMigrations } from '../infrastructure/migrations';
 import { PgProductCatalog } from '../infrastructure/pg.product-catalog';
+import { AddVariantHandler } from './add-variant';
+import { CatalogReadCache } from './catalog-read-cache';
 import { CreateCategoryHandler } from './create-category';
 import { CreateProductHandler } from './create-product';
+import { ImportProductsHandler } from './import-products';
 import { toIntegrationEvent } from './integration-events';
 import { findCategories, findProducts, getProduct } from './product-queries';
+import { ProductWrites } from './product-writes';
 import { recordAvailability } from './record-availability';
+import { recordRating } from './record-rating';
 import { ReviseProductHandler } from './revise-product';
+import { UnpublishProductHandler } from './unpublish-product';
 
 const meta = (): CommandMeta => ({ commandId: newId(), correlationId: newId(), now: new Date('2026-01-01T00:00:00Z') });
 const eur = (amount: number) => ({ amount, currency: 'EUR' });
@@ -22,14 +28,17 @@ describe.each(testServers())('catalog on $name PostgreSQL', (server) => {
   let eventStore: PostgresEventStore;
   let createProduct: CreateProductHandler;
   let reviseProduct: ReviseProductHandler;
+  let writes: ProductWrites;
 
   const suite = migratedDatabase(server, [...platformCoreMigrations, ...catalogMigrations]);
   beforeAll(async () => {
     db = suite.db;
     eventStore = new PostgresEventStore(db);
-    createProduct = new CreateProductHandler(db, eventStore);
-    reviseProduct = new ReviseProductHandler(db, eventStore);
-    const categories = new CreateCategoryHandler(db, eventStore);
+    const cache = new CatalogReadCache();
+    writes = new ProductWrites(db, eventStore, cache);
+    createProduct = new CreateProductHandler(db, writes);
+    reviseProduct = new ReviseProductHandler(db, writes);
+    const categories = new CreateCategoryHandler(db, eventStore, cache);
     await categories.execute({ slug: 'kitchen', name: 'Kitchen' }, meta());
     await categories.execute({ slug: 'garden', name: 'Garden' }, meta());
     await categories.execute({ slug: 'mugs', name: 'Mugs', parent: 'kitchen' }, meta());
@@ -37,13 +46,25 @@ describe.each(testServers())('catalog on $name PostgreSQL', (server) => {
 
   it('creates a product with its event in the same transaction and refuses a taken SKU or unknown category', async () => {
     const product = await createProduct.execute({ sku: 'MUG-1', name: 'Mug', category: 'mugs', price: eur(1299) }, meta());
-    expect(product).toEqual({ id: product.id, sku: 'MUG-1', name: 'Mug', category: 'mugs', price: eur(1299), availableStock: 0 });
+    expect(product).toEqual({
+      id: product.id,
+      sku: 'MUG-1',
+      name: 'Mug',
+      category: 'mugs',
+      price: eur(1299),
+      availableStock: 0,
+      options: [],
+      variants: [{ sku: 'MUG-1', options: {}, price: eur(1299), weightGrams: 0, availableStock: 0 }],
+      images: [],
+      published: true,
+      rating: { average: 0, count: 0 },
+    });
     const events = await eventStore.readStream(`catalog.product-${product.id}`);
     expect(events.map((e) => e.type)).toEqual(['ProductCreated']);
     expect(toIntegrationEvent(events[0])).toMatchObject({
       id: events[0].metadata.eventId,
       type: 'catalog.product-created.v1',
-      data: { sku: 'MUG-1', category: 'mugs' },
+      data: { sku: 'MUG-1', category: 'mugs', variants: [{ sku: 'MUG-1', name: 'Mug', weightGrams: 0 }], published: true },
     });
 
     await expect(createProduct.execute({ sku: 'MUG-1', name: 'Other', category: 'mugs', price: eur(1) }, meta())).rejects.toMatchObject({
@@ -69,6 +90,7 @@ describe.each(testServers())('catalog on $name PostgreSQL', (server) => {
     const events = await eventStore.readStream(`catalog.product-${id}`);
     expect(events.map((e) => e.type)).toEqual(['ProductCreated', 'ProductDescriptionRevised', 'ProductMovedToCategory', 'ProductRepriced']);
     expect(toIntegrationEvent(events[3])?.data).toEqual({ productId: id, sku: 'POT-1', price: eur(2900), previousPrice: eur(2500) });
+    expect(await getProduct(db, id)).toMatchObject({ category: 'garden', variants: [{ sku: 'POT-1', price: eur(2900) }] });
     await expect(reviseProduct.execute({ productId: newId(), name: 'x' }, meta())).rejects.toMatchObject({
       code: 'catalog.product_not_found',
     });
@@ -97,8 +119,93 @@ describe.each(testServers())('catalog on $name PostgreSQL', (server) => {
     expect(await getProduct(db, 'not-a-uuid')).toBeNull();
   });
 
-  it('answers the ProductCatalog facade by SKU', async () => {
-    const found = await new PgProductCatalog(db).findBySkus(['MUG-1', 'MUG-1', 'NOPE']);
-    expect(found).toEqual([{ sku: 'MUG-1', productId: expect.any(String), name: 'Mug', price: eur(1299) }]);
+  it('answers the ProductCatalog facade per variant SKU, named with its option values', async () => {
+    const shirt = await createProduct.execute(
+      {
+        name: 'Shirt',
+        category: 'garden',
+        options: [
+          { name: 'Color', values: ['Red', 'Blue'] },
+          { name: 'Size', values: ['M'] },
+        ],
+        variants: [
+          { sku: 'SH-R', price: eur(1500), weightGrams: 210, options: { Color: 'Red', Size: 'M' } },
+          { sku: 'SH-B', price: eur(1600), options: { Size: 'M', Color: 'Blue' } },
+        ],
+      },
+      meta(),
+    );
+    await new UnpublishProductHandler(writes).execute(shirt.id, meta());
+    const found = await new PgProductCatalog(db).findBySkus(['MUG-1', 'MUG-1', 'SH-B', 'SH-R', 'NOPE']);
+    expect(found.sort((a, b) => a.sku.localeCompare(b.sku))).toEqual([
+      { sku: 'MUG-1', productId: expect.any(String), name: 'Mug', price: eur(1299), weightGrams: 0, published: true },
+      { sku: 'SH-B', productId: shirt.id, name: 'Shirt (Blue, M)', price: eur(1600), weightGrams: 0, published: false },
+      { sku: 'SH-R', productId: shirt.id, name: 'Shirt (Red, M)', price: eur(1500), weightGrams: 210, published: false },
+    ]);
+  });
+
+  it('adds a variant whose SKU no other product has, and keeps every state change with its event', async () => {
+    const { id } = await createProduct.execute(
+      { name: 'Cup', category: 'kitchen', variants: [{ sku: 'CUP-1', price: eur(500), options: { Color: 'White' } }] },
+      meta(),
+    );
+    const addVariant = new AddVariantHandler(writes);
+    await expect(
+      addVariant.execute({ productId: id, variant: { sku: 'MUG-1', price: eur(600), options: { Color: 'Black' } } }, meta()),
+    ).rejects.toMatchObject({ code: 'catalog.sku_taken' });
+    expect(await eventStore.readStream(`catalog.product-${id}`)).toHaveLength(1);
+    expect((await getProduct(db, id))?.variants.map((v) => v.sku)).toEqual(['CUP-1']);
+
+    const added = await addVariant.execute(
+      { productId: id, variant: { sku: 'CUP-2', price: eur(600), options: { Color: 'Black' } } },
+      meta(),
+    );
+    expect(added).toMatchObject({
+      options: [{ name: 'Color', values: ['White', 'Black'] }],
+      variants: [{ sku: 'CUP-1' }, { sku: 'CUP-2', options: { Color: 'Black' } }],
+      price: eur(500),
+    });
+    const events = await eventStore.readStream(`catalog.product-${id}`);
+    expect(toIntegrationEvent(events[1])).toMatchObject({
+      type: 'catalog.variant-added.v1',
+      data: { productId: id, sku: 'CUP-2', price: eur(600), options: { Color: 'Black' } },
+    });
+  });
+
+  it('imports a batch in one transaction, skipping products already there, with one ProductCreated each', async () => {
+    const importer = new ImportProductsHandler(db, writes);
+    const batch = Array.from({ length: 5 }, (_, i) => ({ sku: `IMP-${i}`, name: `Imported ${i}`, category: 'mugs', price: eur(100 + i) }));
+    const first = meta();
+    expect(await importer.execute(batch.slice(0, 3), first)).toEqual({ created: 3, skipped: 0 });
+    expect(await importer.execute(batch, meta())).toEqual({ created: 2, skipped: 3 });
+    const { rows } = await db.query<{ n: string }>(
+      `select count(*) as n from es.events where type = 'ProductCreated' and data->'variants'->0->>'sku' like 'IMP-%'`,
+    );
+    expect(Number(rows[0].n)).toBe(5);
+    const page = await findProducts(db, { limit: 100, category: 'kitchen' });
+    expect(page.items.filter((p) => p.sku.startsWith('IMP-')).map((p) => p.sku)).toEqual(['IMP-0', 'IMP-1', 'IMP-2', 'IMP-3', 'IMP-4']);
+    await expect(importer.execute([{ ...batch[0], sku: 'MUG-1' }], meta())).resolves.toEqual({ created: 0, skipped: 1 });
+    await expect(
+      importer.execute(
+        [
+          {
+            name: 'Clash',
+            category: 'mugs',
+            variants: [
+              { sku: 'IMP-NEW', price: eur(1) },
+              { sku: 'IMP-0', price: eur(1), options: { a: 'b' } },
+            ],
+          },
+        ],
+        meta(),
+      ),
+    ).rejects.toBeDefined();
+  });
+
+  it('copies ratings from reviews, dropping stale versions', async () => {
+    const { id } = await createProduct.execute({ sku: 'RATE-1', name: 'Rated', category: 'garden', price: eur(100) }, meta());
+    expect(await recordRating(db, { productId: id, average: 4.5, count: 2, version: 2, at: new Date() })).toBe(true);
+    expect(await recordRating(db, { productId: id, average: 1, count: 1, version: 1, at: new Date() })).toBe(false);
+    expect((await getProduct(db, id))?.rating).toEqual({ average: 4.5, count: 2 });
   });
 });

@@ -4,12 +4,15 @@ import { Database } from '../../../platform/persistence/database';
 import { Conflict, InvalidInput } from '../../../shared-kernel/errors';
 import { newId } from '../../../shared-kernel/ids';
 import { UnknownCategory } from '../domain/product';
-import { findCategoryId, type CategoryView } from './product-queries';
+import { CatalogReadCache } from './catalog-read-cache';
+import { findCategory, type CategoryView } from './product-queries';
 import { categoryStream, refuseRepeatedCommand } from './product-writes';
 
 export type CreateCategory = { slug: string; name: string; parent?: string };
 
 export const CATEGORY_SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+/** Levels of the category tree, roots included. */
+export const MAX_CATEGORY_DEPTH = 6;
 
 export class CategorySlugTaken extends Conflict {
   constructor(slug: string) {
@@ -17,31 +20,37 @@ export class CategorySlugTaken extends Conflict {
   }
 }
 
-/** An admin (or the seeder) opens a category, optionally under a parent category. */
+/** An admin (or the seeder) opens a category, optionally under a parent category (the tree is at most 6 deep). */
 @Injectable()
 export class CreateCategoryHandler {
   constructor(
     private readonly db: Database,
     private readonly eventStore: EventStore,
+    private readonly cache: CatalogReadCache,
   ) {}
 
-  execute(command: CreateCategory, meta: CommandMeta): Promise<CategoryView> {
+  async execute(command: CreateCategory, meta: CommandMeta): Promise<CategoryView> {
     const name = command.name.trim();
     if (!CATEGORY_SLUG.test(command.slug) || command.slug.length > 64)
       throw new InvalidInput('catalog.invalid_slug', 'a slug is lower-case words joined by dashes');
     if (name.length === 0 || name.length > 100) throw new InvalidInput('catalog.invalid_name', 'a category name has 1 to 100 characters');
     const categoryId = newId();
-    return this.db.transaction(async (tx) => {
-      const parentId = command.parent === undefined ? null : await findCategoryId(tx, command.parent);
-      if (command.parent !== undefined && !parentId) throw new UnknownCategory(command.parent);
+    const view = await this.db.transaction(async (tx) => {
+      const parent = command.parent === undefined ? null : await findCategory(tx, command.parent);
+      if (command.parent !== undefined && !parent) throw new UnknownCategory(command.parent);
+      if (parent && parent.path.length >= MAX_CATEGORY_DEPTH)
+        throw new InvalidInput('catalog.category_too_deep', `the category tree has at most ${MAX_CATEGORY_DEPTH} levels`);
       const inserted = await tx.query(
-        `insert into catalog.categories (id, slug, name, parent_id, created_at) values ($1, $2, $3, $4, $5) on conflict (slug) do nothing`,
-        [categoryId, command.slug, name, parentId, meta.now],
+        `insert into catalog.categories (id, slug, name, parent_id, path, created_at) values ($1, $2, $3, $4, $5, $6)
+         on conflict (slug) do nothing`,
+        [categoryId, command.slug, name, parent?.id ?? null, [...(parent?.path ?? []), categoryId], meta.now],
       );
       if (inserted.rowCount === 0) throw new CategorySlugTaken(command.slug);
-      const event = { type: 'CategoryCreated', data: { categoryId, slug: command.slug, name, parentId } };
+      const event = { type: 'CategoryCreated', data: { categoryId, slug: command.slug, name, parentId: parent?.id ?? null } };
       refuseRepeatedCommand(await this.eventStore.append(categoryStream(categoryId), [event], { expectedVersion: 'no_stream', meta, tx }));
       return { slug: command.slug, name, ...(command.parent !== undefined ? { parent: command.parent } : {}) };
     });
+    this.cache.invalidate();
+    return view;
   }
 }

@@ -12,8 +12,26 @@ export const Sku = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a SKU 
 export const CatalogMessages = {
   productCreated: 'catalog.product-created.v1',
   productRepriced: 'catalog.product-repriced.v1',
+  productRenamed: 'catalog.product-renamed.v1',
+  variantAdded: 'catalog.variant-added.v1',
+  productPublished: 'catalog.product-published.v1',
+  productUnpublished: 'catalog.product-unpublished.v1',
 } as const;
 
+/** A variant (one SKU) of a product; `options` maps each option name to this variant's value. */
+export type CatalogVariantV1 = {
+  sku: string;
+  /** the product name with the variant's option values, as CatalogProduct.name */
+  name: string;
+  price: Money;
+  weightGrams: number;
+  options: Record<string, string>;
+};
+
+/**
+ * A new product. `sku` and `price` are those of its first variant (a product of one SKU is described by them alone);
+ * `variants` (added with variants) lists every SKU, and `published` says whether customers see it.
+ */
 export type ProductCreatedV1 = {
   productId: string;
   sku: string;
@@ -22,9 +40,22 @@ export type ProductCreatedV1 = {
   /** category slug */
   category: string;
   price: Money;
+  variants: CatalogVariantV1[];
+  published: boolean;
 };
 
+/** One variant's new price. */
 export type ProductRepricedV1 = { productId: string; sku: string; price: Money; previousPrice: Money };
+
+/** The product's new name (its variants' names change with it). */
+export type ProductRenamedV1 = { productId: string; name: string };
+
+/** A variant (a new SKU) was added to an existing product. */
+export type VariantAddedV1 = { productId: string; sku: string; price: Money; weightGrams: number; options: Record<string, string> };
+
+/** Customers see the product again (published) or no longer (unpublished); `skus` are all its variants. */
+export type ProductPublishedV1 = { productId: string; skus: string[] };
+export type ProductUnpublishedV1 = { productId: string; skus: string[] };
 
 /**
  * What the catalog says a SKU (a product variant) is and costs right now. `name` is the product name with the

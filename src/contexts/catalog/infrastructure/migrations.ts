@@ -1,6 +1,11 @@
 import type { Migration } from '../../../platform/persistence/database';
+import { CATALOG_0002_VARIANTS_SEARCH } from './variants-search.migration';
 
-/** Schema `catalog`: categories and products (state), and availability copied from inventory's integration events. */
+/**
+ * Schema `catalog`: categories and products (state), and availability copied from inventory's integration events;
+ * from 0002 products have options and variants (one SKU each), ratings are copied from reviews, and
+ * `product_search` is the denormalized read model every list, product page and search reads.
+ */
 export const catalogMigrations: Migration[] = [
   {
     id: '0001-catalog',
@@ -37,5 +42,9 @@ export const catalogMigrations: Migration[] = [
         updated_at timestamptz not null
       );
     `,
+  },
+  {
+    id: '0002-catalog-variants-search',
+    sql: CATALOG_0002_VARIANTS_SEARCH,
   },
 ];

@@ -1,58 +1,108 @@
-import { Controller, Get, Param, Patch, Post } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Patch, Post, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import type { CommandMeta } from '../../../platform/event-store/event-store';
 import { ApiProblems, ApiZodResponse, ValidBody, ValidQuery } from '../../../platform/http/openapi';
 import { Idempotent, Meta, Public, Roles, API_V1 } from '../../../platform/http/request-context';
 import { Database } from '../../../platform/persistence/database';
-import { NotFound } from '../../../shared-kernel/errors';
+import { CatalogReadCache } from '../application/catalog-read-cache';
 import { CreateProductHandler } from '../application/create-product';
 import { findProducts, getProduct } from '../application/product-queries';
+import { productNotFound } from '../application/product-writes';
+import { PublishProductHandler } from '../application/publish-product';
 import { ReviseProductHandler } from '../application/revise-product';
+import { UnpublishProductHandler } from '../application/unpublish-product';
 import { CreateProductBody, ListProductsQuery, ProductPageResponse, ProductResponse, ReviseProductBody } from './catalog.schemas';
+import { answer, CurrentReader, type Reader } from './public-reads';
 
-/** The product catalog: anyone browses, admins maintain it. */
+const PRODUCT_NOT_FOUND = { 404: ['catalog.product_not_found'] };
+
+/** The product catalog: anyone browses what is published (staff see everything), admins maintain it. */
 @Controller(`${API_V1}/products`)
 export class ProductsController {
   constructor(
     private readonly db: Database,
+    private readonly cache: CatalogReadCache,
     private readonly createProduct: CreateProductHandler,
     private readonly reviseProduct: ReviseProductHandler,
+    private readonly publishProduct: PublishProductHandler,
+    private readonly unpublishProduct: UnpublishProductHandler,
   ) {}
 
   /** Pages in creation order; follow `nextCursor` until it is null. */
   @Get()
   @Public()
   @ApiZodResponse(200, ProductPageResponse)
-  @ApiProblems(400)
-  list(@ValidQuery(ListProductsQuery) query: z.infer<typeof ListProductsQuery>) {
-    return findProducts(this.db, query);
+  @ApiProblems({ 400: ['request.invalid', 'catalog.invalid_cursor'] })
+  list(
+    @ValidQuery(ListProductsQuery) query: z.infer<typeof ListProductsQuery>,
+    @CurrentReader() reader: Reader,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return answer(this.cache, reader, reply, () => findProducts(this.db, query, reader.audience));
   }
 
+  /** Unpublished products answer 404 except to staff. */
   @Get(':id')
   @Public()
   @ApiZodResponse(200, ProductResponse)
-  @ApiProblems(404)
-  async get(@Param('id') id: string) {
-    const product = await getProduct(this.db, id);
-    if (!product) throw new NotFound('catalog.product_not_found', 'no product has this id', { id });
-    return product;
+  @ApiProblems(PRODUCT_NOT_FOUND)
+  get(@Param('id') id: string, @CurrentReader() reader: Reader, @Res({ passthrough: true }) reply: FastifyReply) {
+    return answer(
+      this.cache,
+      reader,
+      reply,
+      async () => (await getProduct(this.db, id, reader.audience)) ?? Promise.reject(productNotFound(id)),
+    );
   }
 
+  /** A product of one SKU (`sku`, `price`) or with `options` and `variants`; it is published at once. */
   @Post()
   @Roles('admin')
   @Idempotent()
   @ApiZodResponse(201, ProductResponse)
-  @ApiProblems(400, 409, 422)
+  @ApiProblems(
+    { 400: ['request.invalid', 'catalog.invalid_variant', 'catalog.invalid_option', 'catalog.duplicate_sku', 'catalog.invalid_image'] },
+    { 409: ['catalog.sku_taken', 'catalog.variant_combination_taken'], 422: ['catalog.unknown_category'] },
+  )
   create(@ValidBody(CreateProductBody) body: z.infer<typeof CreateProductBody>, @Meta() meta: CommandMeta) {
-    return this.createProduct.execute(body, meta);
+    const { sku, price, weightGrams, variants, options, ...fields } = body;
+    const command = variants
+      ? { ...fields, variants, ...(options ? { options } : {}) }
+      : { ...fields, sku: sku!, price: price!, ...(weightGrams !== undefined ? { weightGrams } : {}) };
+    return this.createProduct.execute(command, meta);
   }
 
   @Patch(':id')
   @Roles('admin')
   @Idempotent()
   @ApiZodResponse(200, ProductResponse)
-  @ApiProblems(400, 404, 422)
+  @ApiProblems({
+    400: ['request.invalid', 'catalog.invalid_image'],
+    ...PRODUCT_NOT_FOUND,
+    422: ['catalog.unknown_category', 'catalog.price_needs_variant'],
+  })
   revise(@Param('id') id: string, @ValidBody(ReviseProductBody) body: z.infer<typeof ReviseProductBody>, @Meta() meta: CommandMeta) {
     return this.reviseProduct.execute({ productId: id, ...body }, meta);
+  }
+
+  @Post(':id/publish')
+  @HttpCode(200)
+  @Roles('admin')
+  @Idempotent()
+  @ApiZodResponse(200, ProductResponse)
+  @ApiProblems(PRODUCT_NOT_FOUND)
+  publish(@Param('id') id: string, @Meta() meta: CommandMeta) {
+    return this.publishProduct.execute(id, meta);
+  }
+
+  @Post(':id/unpublish')
+  @HttpCode(200)
+  @Roles('admin')
+  @Idempotent()
+  @ApiZodResponse(200, ProductResponse)
+  @ApiProblems(PRODUCT_NOT_FOUND)
+  unpublish(@Param('id') id: string, @Meta() meta: CommandMeta) {
+    return this.unpublishProduct.execute(id, meta);
   }
 }

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { z } from 'zod';
 import { Inbox, type IntegrationMessage, MessageBus } from '../../../platform/messaging/message-bus';
 import { InventoryMessages } from '../../inventory/contracts';
+import { CatalogReadCache } from '../application/catalog-read-cache';
 import { recordAvailability } from '../application/record-availability';
 
 const SUBSCRIBER = 'catalog.availability';
@@ -17,6 +18,7 @@ export class StockLevelsSubscriber {
   constructor(
     private readonly bus: MessageBus,
     private readonly inbox: Inbox,
+    private readonly cache: CatalogReadCache,
   ) {}
 
   subscribe(): Promise<void> {
@@ -29,6 +31,10 @@ export class StockLevelsSubscriber {
       this.logger.warn(`ignoring malformed ${message.type} ${message.id}`);
       return;
     }
-    await this.inbox.handleOnce(SUBSCRIBER, message.id, (tx) => recordAvailability(tx, { ...parsed.data, at: message.occurredAt }));
+    let changed = false;
+    await this.inbox.handleOnce(SUBSCRIBER, message.id, async (tx) => {
+      changed = await recordAvailability(tx, { ...parsed.data, at: message.occurredAt });
+    });
+    if (changed) this.cache.invalidate();
   }
 }
