@@ -24,6 +24,7 @@ export const writeCounts = async (sql: Sql): Promise<Record<string, number>> => 
     'cart.carts',
     'catalog.categories',
     'catalog.products',
+    'catalog.variants',
     'inventory.stock_levels',
     'inventory.stock_reservations',
     'inventory.stock_ledger',
