@@ -1,4 +1,5 @@
 import { Conflict } from '../../shared-kernel/errors';
+import { nameBasedId } from '../../shared-kernel/ids';
 import type { Sql } from '../persistence/database';
 
 /** A domain event before it is stored: a past-tense business fact with plain JSON data. */
@@ -53,6 +54,16 @@ export type Decider<S, E extends AnyEvent> = { initialState: () => S; evolve: (s
 /** Where the global log has been read up to: (transaction id, position), compared as a pair. */
 export type LogCheckpoint = { transactionId: string; position: string };
 export const LOG_START: LogCheckpoint = { transactionId: '0', position: '0' };
+
+/**
+ * The meta of one append among several made by one command (or of an append made on behalf of another command):
+ * its own command id, a name-based UUID of `source` and the stream. A command id counts as applied once across all
+ * streams, so without this the second append of a command would be mistaken for a repeat of the first.
+ */
+export const metaForStream = (meta: CommandMeta, stream: string, source = meta.commandId): CommandMeta => ({
+  ...meta,
+  commandId: nameBasedId(`${source}\n${stream}`),
+});
 
 /**
  * For state written next to its events in one transaction: when the store reports the command id as applied before

@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { type CommandMeta, EventStore } from '../../../platform/event-store/event-store';
+import { type CommandMeta, EventStore, appendedNow } from '../../../platform/event-store/event-store';
 import { Database } from '../../../platform/persistence/database';
 import { Conflict, InvalidInput } from '../../../shared-kernel/errors';
 import { newId } from '../../../shared-kernel/ids';
 import { UnknownCategory } from '../domain/product';
 import { CatalogReadCache } from './catalog-read-cache';
 import { findCategory, type CategoryView } from './product-queries';
-import { categoryStream, refuseRepeatedCommand } from './product-writes';
+import { categoryStream } from './product-writes';
 
 export type CreateCategory = { slug: string; name: string; parent?: string };
 
@@ -47,7 +47,7 @@ export class CreateCategoryHandler {
       );
       if (inserted.rowCount === 0) throw new CategorySlugTaken(command.slug);
       const event = { type: 'CategoryCreated', data: { categoryId, slug: command.slug, name, parentId: parent?.id ?? null } };
-      refuseRepeatedCommand(await this.eventStore.append(categoryStream(categoryId), [event], { expectedVersion: 'no_stream', meta, tx }));
+      appendedNow(await this.eventStore.append(categoryStream(categoryId), [event], { expectedVersion: 'no_stream', meta, tx }));
       return { slug: command.slug, name, ...(command.parent !== undefined ? { parent: command.parent } : {}) };
     });
     this.cache.invalidate();

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { type AppendResult, type CommandMeta, EventStore } from '../../../platform/event-store/event-store';
+import { appendedNow, type CommandMeta, EventStore } from '../../../platform/event-store/event-store';
 import { Database } from '../../../platform/persistence/database';
-import { Conflict, NotFound } from '../../../shared-kernel/errors';
+import { NotFound } from '../../../shared-kernel/errors';
 import { isUuid } from '../../../shared-kernel/ids';
 import { evolve, type Product, type ProductCreated, type ProductEvent } from '../domain/product';
 import { CatalogReadCache } from './catalog-read-cache';
@@ -10,14 +10,6 @@ import { insertProducts, lockProduct, refreshProductSearch, updateProduct } from
 
 export const productStream = (productId: string): string => `catalog.product-${productId}`;
 export const categoryStream = (categoryId: string): string => `catalog.category-${categoryId}`;
-
-/**
- * State and events commit together. When the event store reports the command id as already applied, the row
- * written in this transaction must not stay without its event: throwing rolls both back.
- */
-export const refuseRepeatedCommand = (result: AppendResult): void => {
-  if (result.duplicate) throw new Conflict('catalog.command_already_applied', 'this command was applied before; nothing was changed');
-};
 
 export const productNotFound = (id: string) => new NotFound('catalog.product_not_found', 'no product has this id', { id });
 
@@ -45,7 +37,7 @@ export class ProductWrites {
       await insertProducts(tx, products, meta.now);
       for (const [i, event] of created.entries()) {
         const append = { expectedVersion: 'no_stream' as const, meta: { ...meta, commandId: commandIdOf(i) }, tx };
-        refuseRepeatedCommand(await this.eventStore.append(productStream(event.data.productId), [event], append));
+        appendedNow(await this.eventStore.append(productStream(event.data.productId), [event], append));
       }
       await refreshProductSearch(tx, ids);
     });
@@ -63,7 +55,7 @@ export class ProductWrites {
       if (events.length === 0) return (await getProduct(tx, productId, 'staff'))!;
       const next = events.reduce(evolve, locked.product)!;
       await updateProduct(tx, next, locked.version + events.length, meta.now);
-      refuseRepeatedCommand(await this.eventStore.append(productStream(productId), events, { expectedVersion: locked.version, meta, tx }));
+      appendedNow(await this.eventStore.append(productStream(productId), events, { expectedVersion: locked.version, meta, tx }));
       changed = true;
       await refreshProductSearch(tx, [productId]);
       return (await getProduct(tx, productId, 'staff'))!;

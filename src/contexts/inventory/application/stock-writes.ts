@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Config } from '../../../platform/config';
-import { type AnyEvent, type CommandMeta, EventStore } from '../../../platform/event-store/event-store';
+import { type AnyEvent, type CommandMeta, EventStore, metaForStream } from '../../../platform/event-store/event-store';
 import type { Sql } from '../../../platform/persistence/database';
 import type { StockDecision } from '../domain/reservation';
 import { available, evolve, flagLowStock, initialStockState, type StockEvent, type StockState } from '../domain/stock';
@@ -13,16 +12,6 @@ export const returnStream = (returnId: string): string => `inventory.return-${re
 /** Where the scheduler appends a hold's ReservationExpiryDue (its own stream: the reservation's version is not raced). */
 export const expiryStream = (orderId: string): string => `inventory.expiry-${orderId}`;
 export const expiryKey = (orderId: string): string => `inventory.reservation-expiry:${orderId}`;
-
-/**
- * One command that appends to several streams gives each append its own command id (a name-based UUID of the
- * command id and the stream), so the event store's per-command idempotency never mistakes the second for a repeat.
- */
-export const metaForStream = (meta: CommandMeta, stream: string): CommandMeta => {
-  const h = createHash('sha1').update(`${meta.commandId}\n${stream}`).digest('hex');
-  const variant = ((parseInt(h[16], 16) & 0x3) | 0x8).toString(16);
-  return { ...meta, commandId: `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}` };
-};
 
 export const statesOf = (locked: ReadonlyMap<string, LockedStock>): Map<string, StockState> =>
   new Map([...locked].map(([sku, { state }]) => [sku, state]));

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { type CommandMeta, EventStore } from '../../../platform/event-store/event-store';
+import { type CommandMeta, EventStore, appendedNow } from '../../../platform/event-store/event-store';
 import { Database } from '../../../platform/persistence/database';
 import { Conflict } from '../../../shared-kernel/errors';
 import type { Money } from '../../../shared-kernel/money';
@@ -49,8 +49,7 @@ export class CreateCouponHandler {
         tx,
       });
       // the row must not stay without its event: a repeated command rolls back
-      if (appended.duplicate)
-        throw new Conflict('ordering.command_already_applied', 'this command was applied before; nothing was changed');
+      appendedNow(appended);
       return {
         ...cmd,
         ...(cmd.expiresAt ? { expiresAt: new Date(cmd.expiresAt).toISOString() } : {}),

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { type CommandMeta, EventStore, WrongExpectedVersion } from '../../../platform/event-store/event-store';
 import { Config } from '../../../platform/config';
 import { Database, type Sql } from '../../../platform/persistence/database';
+import { uuidFromDigest } from '../../../shared-kernel/ids';
 import { Scheduler } from '../../../platform/scheduling/scheduler';
 import { sum, times } from '../../../shared-kernel/money';
 import { CartContents, type CartSnapshot } from '../../cart/contracts';
@@ -26,8 +27,7 @@ export type PlaceOrder = {
 
 /** The same command id always names the same order, so a retried request lands on the same stream. */
 export const orderIdFor = (commandId: string): string => {
-  const h = createHash('sha256').update(`ordering.order:${commandId}`).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((parseInt(h[16], 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  return uuidFromDigest(createHash('sha256').update(`ordering.order:${commandId}`).digest('hex'), '8');
 };
 
 /**

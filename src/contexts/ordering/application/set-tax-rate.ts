@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { type CommandMeta, EventStore } from '../../../platform/event-store/event-store';
+import { type CommandMeta, EventStore, appendedNow } from '../../../platform/event-store/event-store';
 import { Database } from '../../../platform/persistence/database';
-import { Conflict } from '../../../shared-kernel/errors';
 import type { TaxRateView } from './pricing-queries';
 
 export type SetTaxRate = { country: string; rateBps: number; name?: string };
@@ -34,8 +33,7 @@ export class SetTaxRateHandler {
         tx,
       });
       // the row must not change without its event: a repeated command rolls back
-      if (appended.duplicate)
-        throw new Conflict('ordering.command_already_applied', 'this command was applied before; nothing was changed');
+      appendedNow(appended);
       return { ...rate, updatedAt: meta.now.toISOString() };
     });
   }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
-import { type CommandMeta, EventStore } from '../../../platform/event-store/event-store';
+import { type CommandMeta, EventStore, metaForStream } from '../../../platform/event-store/event-store';
 import { Database } from '../../../platform/persistence/database';
 import { COUNTRY_CODES } from '../../../shared-kernel/country-codes';
 import { Conflict, InvalidInput } from '../../../shared-kernel/errors';
@@ -9,7 +9,6 @@ import { type DispatchRequest, Shipments } from '../contracts';
 import { AlreadyDispatched, dispatch, shipmentDecider, shipmentStream } from '../domain/shipment';
 import { Carriers } from './ports';
 import { findOrderByTrackingNumber } from './shipments.projection';
-import { metaForStream } from './stream-meta';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 /** Ordering's request, checked as any input from outside the context. */

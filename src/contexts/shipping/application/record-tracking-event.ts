@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { type CommandMeta, EventStore, retryOnConflict } from '../../../platform/event-store/event-store';
+import { type CommandMeta, EventStore, retryOnConflict, metaForStream } from '../../../platform/event-store/event-store';
 import { Inbox } from '../../../platform/messaging/message-bus';
 import { shipmentDecider, ShipmentNotFound, shipmentStream, track, type TrackingStatus } from '../domain/shipment';
 import { findOrderByTrackingNumber } from './shipments.projection';
-import { metaForStream } from './stream-meta';
 
 export type RecordTrackingEvent = {
   carrier: string;
