@@ -1,5 +1,5 @@
 import type { Sql } from '../persistence/database';
-import type { RecordedEvent } from '../event-store/event-store';
+import type { CommandMeta, RecordedEvent } from '../event-store/event-store';
 
 /** A message on the wire between contexts: an integration event or a command. Plain JSON. */
 export type IntegrationMessage<D = unknown> = {
@@ -37,6 +37,20 @@ export const messageFrom = <D>(event: RecordedEvent, type: string, data: D): Int
   causationId: event.metadata.eventId,
   ...(event.metadata.traceparent ? { traceparent: event.metadata.traceparent } : {}),
   data,
+});
+
+/**
+ * The meta of what a subscriber does for a message: caused by it, in its correlation and trace, under a command id
+ * of the subscriber's own (`<message id>:<subscriber>`) — command ids are unique across the store, and several
+ * subscribers act on one message.
+ */
+export const metaForMessage = (message: IntegrationMessage, subscriber: string, now: Date, userId?: string): CommandMeta => ({
+  commandId: `${message.id}:${subscriber}`,
+  correlationId: message.correlationId,
+  causationId: message.id,
+  ...(userId ? { userId } : {}),
+  ...(message.traceparent ? { traceparent: message.traceparent } : {}),
+  now,
 });
 
 /** Maps a context's domain events to its public wire messages; null for facts that stay inside. */

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { z } from 'zod';
-import { type CommandMeta, retryOnConflict } from '../../../platform/event-store/event-store';
-import { Inbox, type IntegrationMessage, MessageBus } from '../../../platform/messaging/message-bus';
+import { retryOnConflict } from '../../../platform/event-store/event-store';
+import { Inbox, type IntegrationMessage, MessageBus, metaForMessage } from '../../../platform/messaging/message-bus';
 import { Clock } from '../../../shared-kernel/clock';
 import { CheckOutCartHandler } from '../application/check-out-cart';
 import { OrderingMessages } from '../../ordering/contracts';
@@ -39,14 +39,7 @@ export class OrderPlacedSubscriber {
       return;
     }
     const { orderId, customerId, cartId, lines } = parsed.data;
-    const meta: CommandMeta = {
-      commandId: message.id,
-      correlationId: message.correlationId,
-      causationId: message.id,
-      userId: customerId,
-      ...(message.traceparent ? { traceparent: message.traceparent } : {}),
-      now: this.clock.now(),
-    };
+    const meta = metaForMessage(message, SUBSCRIBER, this.clock.now(), customerId);
     await retryOnConflict(() =>
       this.inbox.handleOnce(SUBSCRIBER, message.id, (tx) =>
         this.checkOut.execute({ cartId: cartId ?? customerId, orderId, lines }, meta, tx),

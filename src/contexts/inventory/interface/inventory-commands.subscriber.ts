@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
-import { type CommandMeta, retryOnConflict } from '../../../platform/event-store/event-store';
-import { Inbox, type IntegrationMessage, MessageBus } from '../../../platform/messaging/message-bus';
+import { retryOnConflict } from '../../../platform/event-store/event-store';
+import { Inbox, type IntegrationMessage, MessageBus, metaForMessage } from '../../../platform/messaging/message-bus';
 import { Clock } from '../../../shared-kernel/clock';
 import { InvalidInput } from '../../../shared-kernel/errors';
 import { ReleaseStockHandler } from '../application/release-stock';
@@ -48,13 +48,7 @@ export class InventoryCommandsSubscriber {
   }
 
   async handle(message: IntegrationMessage): Promise<void> {
-    const meta: CommandMeta = {
-      commandId: message.id,
-      correlationId: message.correlationId,
-      causationId: message.id,
-      ...(message.traceparent ? { traceparent: message.traceparent } : {}),
-      now: this.clock.now(),
-    };
+    const meta = metaForMessage(message, SUBSCRIBER, this.clock.now());
     if (message.type === InventoryMessages.reserveStock) {
       const command = parse(ReserveStockV1, message);
       await retryOnConflict(() =>

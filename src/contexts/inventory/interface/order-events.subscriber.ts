@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { z } from 'zod';
 import { type CommandMeta, retryOnConflict } from '../../../platform/event-store/event-store';
-import { Inbox, type IntegrationMessage, MessageBus } from '../../../platform/messaging/message-bus';
+import { Inbox, type IntegrationMessage, MessageBus, metaForMessage } from '../../../platform/messaging/message-bus';
 import type { Sql } from '../../../platform/persistence/database';
 import { Clock } from '../../../shared-kernel/clock';
 import { OrderingMessages } from '../../ordering/contracts';
@@ -53,13 +53,7 @@ export class OrderEventsSubscriber {
       this.logger.warn(`ignoring malformed ${message.type} ${message.id}`);
       return;
     }
-    const meta: CommandMeta = {
-      commandId: message.id,
-      correlationId: message.correlationId,
-      causationId: message.id,
-      ...(message.traceparent ? { traceparent: message.traceparent } : {}),
-      now: this.clock.now(),
-    };
+    const meta = metaForMessage(message, SUBSCRIBER, this.clock.now());
     await retryOnConflict(() => this.inbox.handleOnce(SUBSCRIBER, message.id, (tx) => effect(meta, tx)));
   }
 

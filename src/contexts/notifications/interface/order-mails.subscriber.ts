@@ -1,7 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { z } from 'zod';
-import type { CommandMeta } from '../../../platform/event-store/event-store';
-import { Inbox, type IntegrationMessage, MessageBus } from '../../../platform/messaging/message-bus';
+import { Inbox, type IntegrationMessage, MessageBus, metaForMessage } from '../../../platform/messaging/message-bus';
 import { Clock } from '../../../shared-kernel/clock';
 import { USER_REGISTERED_V1 } from '../../identity/contracts';
 import { OrderingMessages } from '../../ordering/contracts';
@@ -53,14 +52,7 @@ export class OrderMailsSubscriber {
   }
 
   async handle(message: IntegrationMessage): Promise<void> {
-    const meta: CommandMeta = {
-      // command ids are unique across the store: other subscribers of the same message append under their own
-      commandId: `${message.id}:${SUBSCRIBER}`,
-      correlationId: message.correlationId,
-      causationId: message.id,
-      ...(message.traceparent ? { traceparent: message.traceparent } : {}),
-      now: this.clock.now(),
-    };
+    const meta = metaForMessage(message, SUBSCRIBER, this.clock.now());
     if (message.type === USER_REGISTERED_V1) {
       const user = UserRegistered.safeParse(message.data);
       if (!user.success) return this.ignore(message);

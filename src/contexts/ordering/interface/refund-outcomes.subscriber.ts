@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { z } from 'zod';
-import { type CommandMeta, retryOnConflict } from '../../../platform/event-store/event-store';
-import { Inbox, type IntegrationMessage, MessageBus } from '../../../platform/messaging/message-bus';
+import { retryOnConflict } from '../../../platform/event-store/event-store';
+import { Inbox, type IntegrationMessage, MessageBus, metaForMessage } from '../../../platform/messaging/message-bus';
 import { Clock } from '../../../shared-kernel/clock';
 import { PaymentMessages } from '../../payment/contracts';
 import { RecordRefundOutcomeHandler } from '../application/record-refund-outcome';
@@ -39,13 +39,7 @@ export class RefundOutcomesSubscriber {
     }
     const { orderId, refundId, reason } = parsed.data;
     if (refundId === undefined) return;
-    const meta: CommandMeta = {
-      commandId: `${message.id}:${SUBSCRIBER}`,
-      correlationId: message.correlationId,
-      causationId: message.id,
-      ...(message.traceparent ? { traceparent: message.traceparent } : {}),
-      now: this.clock.now(),
-    };
+    const meta = metaForMessage(message, SUBSCRIBER, this.clock.now());
     const outcome =
       message.type === PaymentMessages.paymentRefunded
         ? ({ outcome: 'refunded' } as const)

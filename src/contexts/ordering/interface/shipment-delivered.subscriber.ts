@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { z } from 'zod';
-import { type CommandMeta, retryOnConflict } from '../../../platform/event-store/event-store';
-import { Inbox, type IntegrationMessage, MessageBus } from '../../../platform/messaging/message-bus';
+import { retryOnConflict } from '../../../platform/event-store/event-store';
+import { Inbox, type IntegrationMessage, MessageBus, metaForMessage } from '../../../platform/messaging/message-bus';
 import { Clock } from '../../../shared-kernel/clock';
 import { DomainError } from '../../../shared-kernel/errors';
 import { isUuid } from '../../../shared-kernel/ids';
@@ -39,13 +39,7 @@ export class ShipmentDeliveredSubscriber {
       return;
     }
     const { orderId, deliveredAt } = parsed.data;
-    const meta: CommandMeta = {
-      commandId: `${message.id}:${SUBSCRIBER}`,
-      correlationId: message.correlationId,
-      causationId: message.id,
-      ...(message.traceparent ? { traceparent: message.traceparent } : {}),
-      now: this.clock.now(),
-    };
+    const meta = metaForMessage(message, SUBSCRIBER, this.clock.now());
     await retryOnConflict(() =>
       this.inbox.handleOnce(SUBSCRIBER, message.id, async (tx) => {
         try {

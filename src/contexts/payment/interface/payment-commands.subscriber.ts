@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
-import type { CommandMeta } from '../../../platform/event-store/event-store';
-import { Inbox, type IntegrationMessage, MessageBus } from '../../../platform/messaging/message-bus';
+import { Inbox, type IntegrationMessage, MessageBus, metaForMessage } from '../../../platform/messaging/message-bus';
 import { Clock } from '../../../shared-kernel/clock';
 import { AuthorizePaymentHandler } from '../application/authorize-payment';
 import { CapturePaymentHandler } from '../application/capture-payment';
@@ -42,13 +41,7 @@ export class PaymentCommandsSubscriber {
   }
 
   async handle(message: IntegrationMessage): Promise<void> {
-    const meta: CommandMeta = {
-      commandId: `${message.id}:payment`,
-      correlationId: message.correlationId,
-      causationId: message.id,
-      ...(message.traceparent ? { traceparent: message.traceparent } : {}),
-      now: this.clock.now(),
-    };
+    const meta = metaForMessage(message, SUBSCRIBER, this.clock.now());
     const commitOnce: CommitOnce = (work) => this.inbox.handleOnce(SUBSCRIBER, message.id, work);
     switch (message.type) {
       case PaymentMessages.authorizePayment:
