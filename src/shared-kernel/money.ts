@@ -19,3 +19,10 @@ export const add = (a: Money, b: Money): Money => {
 };
 
 export const sum = (items: Money[], currency = items[0]?.currency ?? 'EUR'): Money => items.reduce(add, { amount: 0, currency });
+
+/**
+ * `amount × numerator / denominator` in whole minor units, rounded half up, computed exactly (BigInt: no float error
+ * on large amounts); 0 when the denominator is 0. For non-negative amounts: tax, percentages, shares of a total.
+ */
+export const fractionHalfUp = (amount: number, numerator: number, denominator: number): number =>
+  denominator === 0 ? 0 : Number((BigInt(amount) * BigInt(numerator) * 2n + BigInt(denominator)) / (2n * BigInt(denominator)));

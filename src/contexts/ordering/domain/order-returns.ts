@@ -1,4 +1,5 @@
 import { Conflict, DomainError, NotFound } from '../../../shared-kernel/errors';
+import { fractionHalfUp } from '../../../shared-kernel/money';
 import type { RefundRequested, ReturnApproved, ReturnLine, ReturnRequested } from './order-lifecycle.events';
 import { OrderNotFound, refundable, type ActiveOrder, type Order, type ReturnHold } from './order';
 import { may } from './order-status';
@@ -25,9 +26,6 @@ export class ReturnNotFound extends NotFound {
 }
 
 /** `amount * numerator / denominator`, rounded half up, exactly. */
-const share = (amount: number, numerator: number, denominator: number): number =>
-  denominator === 0 ? 0 : Number((BigInt(amount) * BigInt(numerator) * 2n + BigInt(denominator)) / (2n * BigInt(denominator)));
-
 /**
  * What the customer paid for these goods: their list value with the order's discount and tax spread over the goods
  * in proportion to value. Shipping is not paid back. Returning every line pays back the goods' whole share.
@@ -38,9 +36,9 @@ export const returnValue = (order: ActiveOrder, lines: readonly ReturnLine[]): n
   const of = (kind: string) => order.charges.filter((c) => c.kind === kind).reduce((s, c) => s + c.amount.amount, 0);
   const goodsNet = subtotal + of('discount');
   const taxable = goodsNet + of('shipping');
-  const goodsPaid = goodsNet + share(of('tax'), goodsNet, taxable);
+  const goodsPaid = goodsNet + fractionHalfUp(of('tax'), goodsNet, taxable);
   const value = lines.reduce((s, l) => s + (price.get(l.sku) ?? 0) * l.quantity, 0);
-  return share(value, goodsPaid, subtotal);
+  return fractionHalfUp(value, goodsPaid, subtotal);
 };
 
 /** The customer sends back lines of a delivered order: never more of a SKU than was delivered and not yet returned. */

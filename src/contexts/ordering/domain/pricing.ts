@@ -1,5 +1,5 @@
 import { Conflict, DomainError } from '../../../shared-kernel/errors';
-import { sum, times, type Money } from '../../../shared-kernel/money';
+import { fractionHalfUp, sum, times, type Money } from '../../../shared-kernel/money';
 
 /**
  * What an order costs: its goods, then what the order adds or takes away, shown as lines of their own.
@@ -53,9 +53,6 @@ export class OrderItemUnavailable extends Conflict {
 }
 
 /** `amount * numerator / denominator` rounded half up, exactly (BigInt: no float, no overflow). */
-const fractionHalfUp = (amount: number, numerator: number, denominator: number): number =>
-  Number((BigInt(amount) * BigInt(numerator) * 2n + BigInt(denominator)) / (2n * BigInt(denominator)));
-
 export const taxOn = (base: Money, rateBps: number): Money => ({
   amount: fractionHalfUp(base.amount, rateBps, 10_000),
   currency: base.currency,

@@ -1,6 +1,6 @@
 import type { Sql } from '../../../platform/persistence/database';
 import { InvalidInput } from '../../../shared-kernel/errors';
-import type { Review } from '../domain/review';
+import { ratingOf, type Review } from '../domain/review';
 
 export type ReviewView = {
   id: string;
@@ -70,7 +70,7 @@ export const findProductReviews = async (db: Sql, productId: string, page: { lim
   const items = rows.slice(0, page.limit);
   return {
     items: items.map(toView),
-    rating: { average: count === 0 ? 0 : Math.round((rating[0].sum / count) * 100) / 100, count },
+    rating: ratingOf(count, rating[0]?.sum ?? 0),
     nextCursor: rows.length > page.limit ? encodeCursor(items[items.length - 1]) : null,
   };
 };
