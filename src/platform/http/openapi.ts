@@ -55,6 +55,9 @@ export const ValidQuery =
     onMethod(ApiZodQuery(schema), target, key);
   };
 
+/** Money as every response shows it: integer minor units and an ISO 4217 currency. */
+export const MoneyResponse = z.object({ amount: z.number().int().describe('minor units'), currency: z.string().length(3) });
+
 /** Documents a success response with a zod schema of its body. */
 export const ApiZodResponse = (status: number, schema: z.ZodType, description = 'success') =>
   ApiResponse({ status, description, schema: openApiSchema(schema, 'output') });

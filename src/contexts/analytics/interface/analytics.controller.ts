@@ -1,7 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { ApiProblems, ApiZodResponse, ValidQuery } from '../../../platform/http/openapi';
+import { ApiProblems, ApiZodResponse, ValidQuery, MoneyResponse as MoneySchema } from '../../../platform/http/openapi';
 import { API_V1, Roles } from '../../../platform/http/request-context';
 import { Database } from '../../../platform/persistence/database';
 import { InvalidInput } from '../../../shared-kernel/errors';
@@ -18,7 +18,6 @@ const SummaryQuery = z
   })
   .strict();
 
-const MoneySchema = z.object({ amount: z.number().int(), currency: z.string().length(3) });
 const SummaryResponse = z.object({
   from: z.iso.date(),
   to: z.iso.date(),

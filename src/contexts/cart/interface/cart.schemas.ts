@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { Sku } from '../../catalog/contracts';
+import { MoneyResponse as Money } from '../../../platform/http/openapi';
 
 const Quantity = z.number().int().min(1).max(99);
 
 export const AddCartItemBody = z.object({ sku: Sku, quantity: Quantity }).strict();
 export const ChangeCartItemQuantityBody = z.object({ quantity: Quantity }).strict();
 
-const Money = z.object({ amount: z.number().int().describe('minor units'), currency: z.string() });
 export const CartResponse = z.object({
   id: z.string().nullable().describe('null for a guest who has no cart yet'),
   version: z.number().int().describe('grows with every change of the cart'),

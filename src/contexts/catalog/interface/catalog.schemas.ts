@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Sku } from '../contracts';
 import { MAX_CATEGORY_DEPTH } from '../application/create-category';
 import { MAX_IMAGES, MAX_OPTION_VALUES, MAX_OPTIONS, MAX_VARIANTS, MAX_WEIGHT_GRAMS } from '../domain/variants';
+import { MoneyResponse as Money } from '../../../platform/http/openapi';
 
 /** Request and response shapes of the catalog API: validation, types and OpenAPI from one place. */
 
@@ -81,8 +82,6 @@ export const ListProductsQuery = z
   .strict();
 
 export const CreateCategoryBody = z.object({ slug: Slug, name: z.string().trim().min(1).max(100), parent: Slug.optional() }).strict();
-
-const Money = z.object({ amount: z.number().int(), currency: z.string() });
 
 export const ProductResponse = z.object({
   id: z.string().uuid(),

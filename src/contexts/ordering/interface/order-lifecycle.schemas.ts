@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { Sku } from '../../catalog/contracts';
-
-const MoneySchema = z.object({ amount: z.number().int(), currency: z.string().length(3) });
+import { MoneyResponse as MoneySchema } from '../../../platform/http/openapi';
 
 export const RefundSchema = z.object({
   id: z.uuid(),

@@ -2,7 +2,7 @@ import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import type { CommandMeta } from '../../../platform/event-store/event-store';
-import { ApiProblems, ApiZodResponse, ValidBody, ValidQuery } from '../../../platform/http/openapi';
+import { ApiProblems, ApiZodResponse, ValidBody, ValidQuery, MoneyResponse as MoneySchema } from '../../../platform/http/openapi';
 import { API_V1, type AuthUser, CurrentUser, Idempotent, Meta } from '../../../platform/http/request-context';
 import { Database } from '../../../platform/persistence/database';
 import { InvalidInput } from '../../../shared-kernel/errors';
@@ -14,7 +14,6 @@ import { RequestCancellationHandler } from '../application/request-cancellation'
 import { ORDER_STATUSES } from '../domain/order-status';
 import { NoBodySchema, OrderLifecycleFields } from './order-lifecycle.schemas';
 
-const MoneySchema = z.object({ amount: z.number().int(), currency: z.string().length(3) });
 export const OrderSchema = z.object({
   id: z.uuid(),
   status: z.enum(ORDER_STATUSES),

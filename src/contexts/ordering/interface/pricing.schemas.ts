@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { COUNTRY_CODES } from '../../../shared-kernel/country-codes';
+import { MoneyResponse as Money } from '../../../platform/http/openapi';
 
 /** Request and response shapes of tax rates and coupons: validation, types and OpenAPI from one place. */
 
 const Currency = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR');
 const MAX_MINOR_UNITS = 1_000_000_000_000;
-const Money = z.object({ amount: z.number().int(), currency: z.string() });
 
 /** Case-insensitive: stored and compared upper-case. */
 export const CouponCode = z

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { COUNTRY_CODES } from '../../../shared-kernel/country-codes';
+import { MoneyResponse as Money } from '../../../platform/http/openapi';
 
 /** Request and response shapes of the shipping API: validation, types and OpenAPI from one place. */
 
@@ -79,8 +80,6 @@ export const TrackingEventBody = z.object({
   status: z.enum(['in_transit', 'delivered', 'exception']),
   occurredAt: z.iso.datetime({ offset: true }),
 });
-
-const Money = z.object({ amount: z.number().int(), currency: z.string() });
 
 export const ShippingMethodResponse = z.object({
   code: z.string(),
