@@ -4,14 +4,9 @@ import type { FastifyRequest } from 'fastify';
 import { Forbidden, InvalidInput } from '../../shared-kernel/errors';
 import { AccessTokens, InvalidAccessToken } from './access-tokens';
 import { API_KEY_HEADER, ApiKeyAuthenticator, apiKeyUser, InvalidApiKey, judgeApiKeyRequest, requiredScope } from './api-keys';
-import { AuthUser, IS_PUBLIC, OrderlyRequest, Role, ROLES } from './request-context';
+import { AuthUser, IS_PUBLIC, OrderlyRequest, Role, ROLES, headerOf } from './request-context';
 
 type Request = FastifyRequest & OrderlyRequest;
-
-const headerOf = (request: OrderlyRequest, name: string): string | undefined => {
-  const value = request.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-};
 
 const bearerToken = (request: OrderlyRequest): string | undefined => {
   const header = headerOf(request, 'authorization');

@@ -15,6 +15,12 @@ export type OrderlyRequest = {
   headers: Record<string, string | string[] | undefined>;
 };
 
+/** A request header's value as sent (the first when repeated); undefined when absent. */
+export const headerOf = (request: OrderlyRequest, name: string): string | undefined => {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+};
+
 export const IS_PUBLIC = 'orderly:public';
 /** The route needs no access token. */
 export const Public = () => SetMetadata(IS_PUBLIC, true);

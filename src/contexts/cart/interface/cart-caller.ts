@@ -2,16 +2,11 @@ import { CanActivate, createParamDecorator, ExecutionContext, Injectable } from 
 import { InvalidAccessToken } from '../../../platform/http/access-tokens';
 import { API_KEY_HEADER } from '../../../platform/http/api-keys';
 import { CART_TOKEN_HEADER } from '../../../platform/http/idempotency-keys';
-import type { OrderlyRequest } from '../../../platform/http/request-context';
+import { headerOf, type OrderlyRequest } from '../../../platform/http/request-context';
 import { Forbidden } from '../../../shared-kernel/errors';
 import type { CartCaller } from '../application/cart-writes';
 
 type CartRequest = OrderlyRequest & { cartCaller?: CartCaller };
-
-const headerOf = (request: OrderlyRequest, name: string): string | undefined => {
-  const value = request.headers[name];
-  return (Array.isArray(value) ? value[0] : value)?.trim() || undefined;
-};
 
 /**
  * Decides whose cart a request on the (public) cart routes acts on, before anything else runs: a signed-in customer's
@@ -31,7 +26,7 @@ export class CartCallerGuard implements CanActivate {
     if (headerOf(request, 'authorization') !== undefined || headerOf(request, API_KEY_HEADER) !== undefined) {
       throw new InvalidAccessToken();
     }
-    const cartToken = headerOf(request, CART_TOKEN_HEADER);
+    const cartToken = headerOf(request, CART_TOKEN_HEADER)?.trim() || undefined;
     request.cartCaller = { kind: 'guest', ...(cartToken !== undefined ? { cartToken } : {}) };
     return true;
   }

@@ -1,3 +1,4 @@
+import { CART_TOKEN_HEADER } from '../../../platform/http/idempotency-keys';
 import { Controller, Header, HttpCode, Headers, Ip, Optional, Post } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
@@ -28,7 +29,6 @@ const LogInBody = z
 const RefreshTokenBody = z.object({ refreshToken: z.string().min(1).max(256) }).strict();
 
 /** Sent at login by a client that filled a cart as a guest. */
-const CART_TOKEN_HEADER = 'x-cart-token';
 const MAX_CART_TOKEN_LENGTH = 256;
 
 const SessionSchema = z.object({
