@@ -12,6 +12,7 @@ const ORDER_TOTAL = 2 * PRICE + SHIPPING;
 describe('analytics summary', () => {
   let shop: Shop;
   let today: string;
+  let adaEmail: string;
 
   beforeAll(async () => {
     shop = await openShop();
@@ -19,6 +20,7 @@ describe('analytics summary', () => {
     today = t.clock.now().toISOString().slice(0, 10);
     const ada = await t.registerAndLogin('customer');
     const bob = await t.registerAndLogin('customer');
+    adaEmail = ada.user.email;
 
     await shop.deliveredOrder(ada); // confirmed, shipped, delivered
     const partlyRefunded = await shop.confirmedOrder(bob);
@@ -50,6 +52,22 @@ describe('analytics summary', () => {
     expect(s.topProducts[0]).toMatchObject({ name: 'Mug', quantity: 2, revenue: { amount: 2 * PRICE, currency: 'EUR' } });
     // four carts were started (three customers' orders, the declined one, and the guest's) for four orders
     expect(s.cartConversion).toEqual({ cartsStarted: 5, ordersPlaced: 4, rate: 0.8 });
+  });
+
+  it('mailed the customer once for each fact of her orders, through the real flow', async () => {
+    const res = await shop.t.inject('GET', '/api/v1/dev/mailbox', { token: shop.admin.token, query: { to: adaEmail, limit: '50' } });
+    const subjects = res
+      .json<{ items: { subject: string }[] }>()
+      .items.map((m) => m.subject.replace(/[0-9A-F]{8}/, 'REF'))
+      .sort();
+    // delivered order: confirmed, shipped; cancelled order: confirmed, cancelled, refunded
+    expect(subjects).toEqual([
+      'Order REF cancelled',
+      'Order REF confirmed',
+      'Order REF confirmed',
+      'Order REF shipped',
+      'Refund for order REF',
+    ]);
   });
 
   it('yields the same numbers after the projection is rebuilt from the log', async () => {
