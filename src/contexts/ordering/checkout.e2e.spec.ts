@@ -161,6 +161,36 @@ describe('checkout (e2e)', () => {
     expect(await stock(sku)).toMatchObject({ onHand: 4, reserved: 0 });
   });
 
+  it("a line added while the last order is leaving the cart is ordered on its own, never with that order's lines", async () => {
+    const customer = await t.registerAndLogin('customer');
+    const [a, b] = [await stockedProduct(5), await stockedProduct(5)];
+    const first = await checkout(customer, a, 1, 'tok_approve');
+    // before the cart took A out (nothing drained): B joins, and a second checkout would order A again
+    expect((await t.inject('POST', '/api/v1/cart/items', { token: customer.token, body: { sku: b, quantity: 1 } })).statusCode).toBe(200);
+    const refused = await t.inject('POST', '/api/v1/checkout', {
+      token: customer.token,
+      headers: { 'idempotency-key': newId() },
+      body: { paymentToken: 'tok_approve', ...shipping },
+    });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json()).toMatchObject({ code: 'ordering.cart_already_ordered', details: { orderId: first } });
+    await settled(first, customer);
+    const cart = await t.inject('GET', '/api/v1/cart', { token: customer.token });
+    expect(cart.json<{ items: { sku: string; quantity: number }[] }>().items.map(({ sku, quantity }) => ({ sku, quantity }))).toEqual([
+      { sku: b, quantity: 1 },
+    ]);
+    const second = await t.inject('POST', '/api/v1/checkout', {
+      token: customer.token,
+      headers: { 'idempotency-key': newId() },
+      body: { paymentToken: 'tok_approve', ...shipping },
+    });
+    expect(second.statusCode, second.body).toBe(202);
+    const secondId = second.json<{ orderId: string }>().orderId;
+    expect((await settled(secondId, customer)).total.amount).toBe(PRICE);
+    expect(await stock(a)).toMatchObject({ onHand: 4, reserved: 0 });
+    expect(await stock(b)).toMatchObject({ onHand: 4, reserved: 0 });
+  });
+
   it('a repeated checkout with the same Idempotency-Key is the same order', async () => {
     const customer = await t.registerAndLogin('customer');
     const sku = await stockedProduct(5);
@@ -203,9 +233,10 @@ describe('checkout (e2e)', () => {
     const stranger = await t.registerAndLogin('customer');
     const sku = await stockedProduct(10);
     const first = await checkout(owner, sku, 1, 'tok_approve');
+    await settled(first, owner); // its line has left the cart: the next checkout orders only what is added now
     (t.clock as ManualClock).advance(1000); // the newer order comes first
     const orderIds = [first, await checkout(owner, sku, 1, 'tok_decline')];
-    for (const id of orderIds) await settled(id, owner);
+    await settled(orderIds[1], owner);
 
     const foreign = await t.inject('GET', `/api/v1/orders/${orderIds[0]}`, { token: stranger.token });
     expect(foreign.statusCode).toBe(404);

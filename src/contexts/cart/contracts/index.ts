@@ -6,8 +6,13 @@ import type { Money } from '../../../shared-kernel/money';
 /** `productId` is absent on lines added before variants existed. */
 export type CartLineSnapshot = { sku: string; productId?: string; name: string; quantity: number; unitPrice: Money };
 
-/** The cart as of `version` (0 for a cart never written to); unit prices are what the catalog quoted when added. */
-export type CartSnapshot = { cartId: string; version: number; lines: CartLineSnapshot[] };
+/**
+ * The cart as of `version` (0 for a cart never written to); unit prices are what the catalog quoted when added.
+ * `checkouts`: how many orders' lines have left the cart. An order placed from this snapshot is the cart's checkout
+ * number `checkouts`; the cart counts it only once its lines are out, so one order per number means no line is ever
+ * ordered twice, however cart changes and checkouts interleave.
+ */
+export type CartSnapshot = { cartId: string; version: number; checkouts: number; lines: CartLineSnapshot[] };
 
 export abstract class CartContents {
   abstract getCart(cartId: string): Promise<CartSnapshot>;

@@ -132,6 +132,15 @@ describe('cart', () => {
       given([added('A', 3), added('B', 1), checkedOut('o1', ['A', 2], ['B', 1])]).thenState({
         lines: [{ sku: 'A', name: 'Product A', quantity: 1, unitPrice: eur(1000) }],
         recentOrders: ['o1'],
+        checkouts: 1,
+        open: true,
+      }));
+
+    it('counts every order checked out, so each checkout number is claimed by one order', () =>
+      given([added('A', 3), checkedOut('o1', ['A', 1]), checkedOut('o2', ['A', 1])]).thenState({
+        lines: [{ sku: 'A', name: 'Product A', quantity: 1, unitPrice: eur(1000) }],
+        recentOrders: ['o1', 'o2'],
+        checkouts: 2,
         open: true,
       }));
 

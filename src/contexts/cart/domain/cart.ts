@@ -11,6 +11,12 @@ export type CartState = {
   lines: CartLine[];
   /** orders already checked out of this cart (the last few) */
   recentOrders: string[];
+  /**
+   * How many orders' lines have left this cart. Ordering places at most one order per number, and the next number
+   * exists only once the last order's lines are out: a line is never ordered twice. Snapshots written before it
+   * existed lack it (`checkoutsOf`).
+   */
+  checkouts?: number;
   /** started (CartStarted or a merge) and not checked out since; snapshots written before it existed lack it */
   open?: boolean;
   /** a guest cart merged into this customer's cart at login: it takes no more writes */
@@ -53,6 +59,9 @@ const RECENT_ORDERS = 20;
 
 export const initialCartState = (): CartState => ({ lines: [], recentOrders: [] });
 
+/** Orders whose lines have left the cart (carts checked out before the count existed: at most the last few, which only renumbers them). */
+export const checkoutsOf = (state: CartState): number => state.checkouts ?? state.recentOrders.length;
+
 const withLine = (lines: CartLine[], sku: string, update: (line: CartLine) => CartLine): CartLine[] =>
   lines.map((line) => (line.sku === sku ? update(line) : line));
 
@@ -83,7 +92,13 @@ export const evolve = (state: CartState, event: CartEvent): CartState => {
         .map((line) => ({ ...line, quantity: line.quantity - Math.min(line.quantity, ordered.get(line.sku) ?? 0) }))
         .filter((line) => line.quantity > 0);
       // the next first line starts a new cart for conversion counting, unless lines added meanwhile keep this one going
-      return { ...state, lines, recentOrders: [...state.recentOrders, event.data.orderId].slice(-RECENT_ORDERS), open: lines.length > 0 };
+      return {
+        ...state,
+        lines,
+        recentOrders: [...state.recentOrders, event.data.orderId].slice(-RECENT_ORDERS),
+        checkouts: checkoutsOf(state) + 1,
+        open: lines.length > 0,
+      };
     }
     case 'GuestCartMerged': {
       let lines = state.lines;

@@ -4,12 +4,13 @@ import { ProductCatalog } from '../../catalog/contracts';
 import { loadCart } from '../application/carts.projection';
 import { currentOffers } from '../application/current-offers';
 import { CartContents, type CartSnapshot } from '../contracts';
-import type { CartState } from '../domain/cart';
+import { type CartState, checkoutsOf } from '../domain/cart';
 import { guardReadyForCheckout } from '../domain/cart-pricing';
 
 const snapshot = (cartId: string, { state, version }: { state: CartState; version: number }): CartSnapshot => ({
   cartId,
   version,
+  checkouts: checkoutsOf(state),
   lines: state.lines.map(({ sku, productId, name, quantity, unitPrice }) => ({
     sku,
     ...(productId ? { productId } : {}),

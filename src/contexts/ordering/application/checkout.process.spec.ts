@@ -22,9 +22,9 @@ const claimedCarts = new Set<string>();
 const noSql: Sql = {
   query: async (text: string, params?: unknown[]) => {
     if (!text.includes('insert into ordering.cart_checkouts')) return { rows: [], rowCount: 0 };
-    const [cartId, version, orderId] = params as [string, number, string];
-    if (claimedCarts.has(`${cartId}@${version}`)) return { rows: [], rowCount: 0 };
-    claimedCarts.add(`${cartId}@${version}`);
+    const [cartId, , checkoutNumber, orderId] = params as [string, number, number, string];
+    if (claimedCarts.has(`${cartId}#${checkoutNumber}`)) return { rows: [], rowCount: 0 };
+    claimedCarts.add(`${cartId}#${checkoutNumber}`);
     return { rows: [{ order_id: orderId }] as never[], rowCount: 1 };
   },
 };
@@ -60,6 +60,7 @@ class FakeCarts extends CartContents {
   cart: CartSnapshot = {
     cartId: 'customer-1',
     version: 3,
+    checkouts: 0,
     lines: [{ sku: 'MUG-1', name: 'Mug', quantity: 2, unitPrice: { amount: 1250, currency: 'EUR' } }],
   };
   async getCart() {

@@ -79,13 +79,15 @@ export class PlaceOrderHandler {
       return await this.db.transaction(async (tx) => {
         const appended = await this.events.append(orderStream(orderId), [placed], { expectedVersion: 'no_stream', meta, tx });
         if (appended.duplicate) return { orderId: (appended.events[0] as unknown as OrderPlaced).data.orderId };
-        // the cart is emptied later (cart consumes order-placed): until then its version names what was ordered
+        // the ordered lines leave the cart later (cart consumes order-placed), and only then does the cart count this
+        // checkout: one order per checkout number, so a checkout racing with this one (another tab, another key, the
+        // cart changed meanwhile) cannot order these lines again
         const { rows: claimed } = await tx.query<{ order_id: string }>(
-          `insert into ordering.cart_checkouts (cart_id, cart_version, order_id) values ($1, $2, $3)
-           on conflict (cart_id, cart_version) do nothing returning order_id`,
-          [cart.cartId, cart.version, orderId],
+          `insert into ordering.cart_checkouts (cart_id, cart_version, checkout_number, order_id) values ($1, $2, $3, $4)
+           on conflict do nothing returning order_id`,
+          [cart.cartId, cart.version, cart.checkouts, orderId],
         );
-        if (claimed.length === 0) throw new CartAlreadyOrdered(cart.cartId, await this.orderOfCart(tx, cart.cartId, cart.version));
+        if (claimed.length === 0) throw new CartAlreadyOrdered(cart.cartId, await this.orderOfCart(tx, cart.cartId, cart.checkouts));
         if (coupon) await redeemCoupon(tx, { code: coupon.code, orderId, now: meta.now });
         const { total, lines } = placed.data;
         const checkout = start(checkoutDecider.initialState(), {
@@ -135,10 +137,10 @@ export class PlaceOrderHandler {
     return { method: quote.code, name: quote.name, price: quote.price };
   }
 
-  private async orderOfCart(tx: Sql, cartId: string, version: number): Promise<string> {
+  private async orderOfCart(tx: Sql, cartId: string, checkoutNumber: number): Promise<string> {
     const { rows } = await tx.query<{ order_id: string }>(
-      'select order_id from ordering.cart_checkouts where cart_id = $1 and cart_version = $2',
-      [cartId, version],
+      'select order_id from ordering.cart_checkouts where cart_id = $1 and checkout_number = $2',
+      [cartId, checkoutNumber],
     );
     return rows[0]?.order_id ?? '';
   }

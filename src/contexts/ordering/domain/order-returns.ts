@@ -25,7 +25,6 @@ export class ReturnNotFound extends NotFound {
   }
 }
 
-/** `amount * numerator / denominator`, rounded half up, exactly. */
 /**
  * What the customer paid for these goods: their list value with the order's discount and tax spread over the goods
  * in proportion to value. Shipping is not paid back. Returning every line pays back the goods' whole share.
@@ -39,6 +38,19 @@ export const returnValue = (order: ActiveOrder, lines: readonly ReturnLine[]): n
   const goodsPaid = goodsNet + fractionHalfUp(of('tax'), goodsNet, taxable);
   const value = lines.reduce((s, l) => s + (price.get(l.sku) ?? 0) * l.quantity, 0);
   return fractionHalfUp(value, goodsPaid, subtotal);
+};
+
+/**
+ * What approving a return of `lines` pays back, allocated by cumulative shares: the value of everything approved so
+ * far including these lines, less the value of what was approved before. Rounding each return on its own would let
+ * nine returns of one unit refund more than one return of nine; this way the refunds of returned goods sum to exactly
+ * what those goods were paid, however the return is split.
+ */
+export const returnRefund = (order: ActiveOrder, lines: readonly ReturnLine[]): number => {
+  const approvedBefore = Object.values(order.returns)
+    .filter((r) => r.status === 'approved')
+    .flatMap((r) => r.lines);
+  return returnValue(order, [...approvedBefore, ...lines]) - returnValue(order, approvedBefore);
 };
 
 /** The customer sends back lines of a delivered order: never more of a SKU than was delivered and not yet returned. */
@@ -80,7 +92,7 @@ export const approveReturn = (
   const { orderId, returnId, refundId } = cmd;
   const { customerId } = state;
   const at = cmd.now.toISOString();
-  const amount = Math.min(returnValue(state, hold.lines), refundable(state));
+  const amount = Math.min(returnRefund(state, hold.lines), refundable(state));
   const refund = { amount, currency: state.total.currency };
   const approved: ReturnApproved = {
     type: 'ReturnApproved',

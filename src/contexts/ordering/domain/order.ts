@@ -117,7 +117,11 @@ export class EmptyCart extends DomainError {
 }
 export class CartAlreadyOrdered extends Conflict {
   constructor(cartId: string, orderId: string) {
-    super('ordering.cart_already_ordered', 'these cart contents have already been ordered; refresh the cart', { cartId, orderId });
+    super(
+      'ordering.cart_already_ordered',
+      'an order was just placed from this cart and its lines are leaving it; read the cart again before checking out',
+      { cartId, orderId },
+    );
   }
 }
 export class OrderAlreadyPlaced extends Conflict {

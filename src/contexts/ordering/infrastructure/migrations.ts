@@ -128,4 +128,14 @@ export const orderingMigrations: Migration[] = [
       create index returns_by_order on ordering.returns (order_id, requested_at);
     `,
   },
+  {
+    // one order per checkout of a cart: the cart counts an order once its lines have left it, so the next order can
+    // only be claimed from a cart that no longer holds the previous order's lines (a cart version cannot say that:
+    // adding an item moves the version while the ordered lines are still in the cart)
+    id: '0005-ordering-cart-checkout-numbers',
+    sql: `
+      alter table ordering.cart_checkouts add column checkout_number integer;
+      create unique index cart_checkouts_one_order_per_number on ordering.cart_checkouts (cart_id, checkout_number);
+    `,
+  },
 ];
