@@ -128,4 +128,13 @@ export const orderingMigrations: Migration[] = [
       create index returns_by_order on ordering.returns (order_id, requested_at);
     `,
   },
+  {
+    id: '0005-ordering-parcel-returns',
+    sql: `
+      -- the carrier intercepted the shipped parcel or brought it back (the latest report)
+      alter table ordering.orders
+        add column parcel_return      text check (parcel_return in ('intercepted', 'returned_to_sender')),
+        add column parcel_returned_at timestamptz;
+    `,
+  },
 ];
