@@ -1,3 +1,4 @@
+import { ORDER_LIFECYCLE_EVENT_TYPES } from '../../src/contexts/ordering/domain/order-lifecycle.events';
 import type { Sql } from '../../src/platform/persistence/database';
 
 type Truthy<T> = Exclude<T, false | 0 | '' | null | undefined>;
@@ -41,9 +42,30 @@ type OrderRow = {
   id: string;
   status: string;
   total: string;
+  refunded_total: string;
   lines: { sku: string; quantity: number }[];
   cancellation_reason: string | null;
 };
+
+/** What may follow the checkout's end in an order's stream: its life after it, and one cancellation of a confirmed order. */
+const AFTER_CHECKOUT: readonly string[] = [...ORDER_LIFECYCLE_EVENT_TYPES, 'OrderCancelled'];
+
+/** Why an order's stream is not OrderPlaced, the checkout's end (OrderConfirmed or OrderCancelled), then its life; or null. */
+const streamProblem = (types: readonly string[]): string | null => {
+  const count = (type: string) => types.filter((t) => t === type).length;
+  if (types[0] !== 'OrderPlaced' || !['OrderConfirmed', 'OrderCancelled'].includes(types[1])) return 'no OrderPlaced and checkout end';
+  if (count('OrderPlaced') !== 1 || count('OrderConfirmed') > 1 || count('OrderCancelled') > 1) return 'a decision twice';
+  if (types[1] === 'OrderCancelled' && types.length > 2) return 'events after the checkout cancelled it';
+  if (!types.slice(2).every((type) => AFTER_CHECKOUT.includes(type))) return 'an event out of place';
+  // goods that left are returned, not cancelled: unless the carrier reported the parcel coming back first
+  const shipped = types.indexOf('OrderShipped');
+  const cameBack = types.indexOf('OrderParcelReturned');
+  const cancelled = types.indexOf('OrderCancelled');
+  if (shipped >= 0 && cancelled > shipped && !(cameBack > shipped && cameBack < cancelled)) return 'cancelled after shipping';
+  if (types.includes('OrderDelivered') && (cameBack >= 0 || cancelled >= 0)) return 'delivered and cancelled or sent back';
+  return null;
+};
+
 type StockEventRow = {
   stream: string;
   version: number;
@@ -66,8 +88,11 @@ type StockEventRow = {
  * - replaying every stock stream, available (onHand - reserved) and reserved are never negative at any version,
  *   the CHECK constraint backing it exists, and the projection equals the replay;
  * - each (SKU, order) is reserved at most once and released at most once;
- * - every order is terminal and has exactly one OrderPlaced and one terminal event; a confirmed order holds its
- *   lines in stock and has exactly its total captured; a cancelled one holds no stock and keeps no money;
+ * - every order is past its checkout: one OrderPlaced, one end of the checkout (confirmed or cancelled), then only
+ *   its life after it (shipped, delivered, parcel returned, refunds, returns, at most one cancellation: after
+ *   shipping only once the carrier reported the parcel coming back; never delivered as well); an order
+ *   confirmed and not cancelled holds its lines in stock and keeps its total captured less what it refunded; a
+ *   cancelled one holds no stock and keeps no money;
  * - the sandbox provider holds no payment for an order that does not exist.
  */
 export const invariantViolations = async (sql: Sql): Promise<string[]> => {
@@ -153,22 +178,26 @@ export const invariantViolations = async (sql: Sql): Promise<string[]> => {
   ))
     payments.set(r.payment_id, { state: r.state, captured: Number(r.captured), refunded: Number(r.refunded) });
 
-  const orders = await rows<OrderRow>(`select id::text as id, status, total, lines, cancellation_reason from ordering.orders`);
+  const orders = await rows<OrderRow>(
+    `select id::text as id, status, total, refunded_total, lines, cancellation_reason from ordering.orders`,
+  );
   for (const o of orders) {
     const types = orderEvents.get(o.id) ?? [];
-    const expected = o.status === 'confirmed' ? 'OrderConfirmed' : 'OrderCancelled';
+    const problem = streamProblem(types);
     if (o.status === 'placed') violations.push(`order ${o.id} is not terminal`);
-    else if (types.join() !== `OrderPlaced,${expected}`) violations.push(`order ${o.id} (${o.status}): stream ${types.join()}`);
+    else if (problem) violations.push(`order ${o.id} (${o.status}): ${problem}: stream ${types.join()}`);
+    const kept = types[1] === 'OrderConfirmed' && !types.includes('OrderCancelled');
     const holds = [...(reservations.get(o.id) ?? new Map<string, number>())].sort().join();
     const lines = new Map<string, number>();
     for (const line of o.lines) lines.set(line.sku, (lines.get(line.sku) ?? 0) + line.quantity);
-    const wants = o.status === 'confirmed' ? [...lines].sort().join() : '';
+    const wants = kept ? [...lines].sort().join() : '';
     if (holds !== wants) violations.push(`order ${o.id} (${o.status}) holds stock [${holds}], expected [${wants}]`);
     const payment = payments.get(o.id);
-    const kept = payment ? payment.captured - payment.refunded : 0;
-    if (o.status === 'confirmed' && (payment?.state !== 'captured' || kept !== Number(o.total)))
-      violations.push(`confirmed order ${o.id} (total ${o.total}): provider ${JSON.stringify(payment)}`);
-    if (o.status === 'cancelled' && kept !== 0) violations.push(`cancelled order ${o.id} keeps ${kept} at the provider`);
+    const money = payment ? payment.captured - payment.refunded : 0;
+    const refunded = Number(o.refunded_total);
+    if (kept && (payment?.captured !== Number(o.total) || money !== Number(o.total) - refunded))
+      violations.push(`order ${o.id} (${o.status}, total ${o.total}, refunded ${refunded}): provider ${JSON.stringify(payment)}`);
+    if (!kept && money !== 0) violations.push(`cancelled order ${o.id} keeps ${money} at the provider`);
   }
   const orderIds = new Set(orders.map((o) => o.id));
   for (const id of payments.keys()) if (!orderIds.has(id)) violations.push(`the provider holds payment ${id} of no order`);
@@ -203,6 +232,8 @@ const SUBSCRIBERS_BY_EVENT: Record<string, string> = {
   StockAdjusted: 'catalog.availability',
   OrderConfirmed: 'inventory.order-events',
   OrderCancelled: 'inventory.order-events',
+  ShipmentIntercepted: 'ordering.parcel-returns',
+  ShipmentReturnedToSender: 'ordering.parcel-returns',
 };
 
 /**

@@ -30,6 +30,8 @@ import { RefundOutcomesSubscriber } from './interface/refund-outcomes.subscriber
 import { RefundsController } from './interface/refunds.controller';
 import { ReturnsController } from './interface/returns.controller';
 import { ShipmentDeliveredSubscriber } from './interface/shipment-delivered.subscriber';
+import { RecordParcelReturnHandler } from './application/record-parcel-return';
+import { ShipmentReturnedSubscriber } from './interface/shipment-returned.subscriber';
 
 /**
  * ordering: orders (event-sourced, inline projections `ordering.orders`, refunds and returns), the checkout process
@@ -62,6 +64,8 @@ import { ShipmentDeliveredSubscriber } from './interface/shipment-delivered.subs
     ApproveReturnHandler,
     RefundOutcomesSubscriber,
     ShipmentDeliveredSubscriber,
+    RecordParcelReturnHandler,
+    ShipmentReturnedSubscriber,
   ],
 })
 export class OrderingModule implements OnModuleInit, OnApplicationBootstrap {
@@ -73,6 +77,7 @@ export class OrderingModule implements OnModuleInit, OnApplicationBootstrap {
     private readonly checkout: CheckoutProcess,
     private readonly refundOutcomes: RefundOutcomesSubscriber,
     private readonly deliveries: ShipmentDeliveredSubscriber,
+    private readonly parcelReturns: ShipmentReturnedSubscriber,
   ) {}
 
   onModuleInit(): void {
@@ -88,5 +93,6 @@ export class OrderingModule implements OnModuleInit, OnApplicationBootstrap {
     await this.bus.subscribe(CHECKOUT_SUBSCRIBER, CHECKOUT_INPUT_TYPES, (message) => this.checkout.onMessage(message));
     await this.refundOutcomes.subscribe();
     await this.deliveries.subscribe();
+    await this.parcelReturns.subscribe();
   }
 }

@@ -197,6 +197,66 @@ describe('tracking events from the sandbox carrier', () => {
     expect(publishedFor(dispatch.orderId)).toEqual([ShippingMessages.shipmentDispatched]);
   });
 
+  it('records an interception, then the return to sender, publishes shipping.shipment-returned.v1 for each, and never a delivery after them', async () => {
+    const dispatch = request();
+    const { shipmentId } = await shipments.dispatch(dispatch, meta());
+    const { trackingNumber, orderId } = dispatch;
+    clock.advance(60_000);
+    const interceptedAt = clock.now().toISOString();
+    expect((await postTrackingEvent({ id: 'evt-intercepted', trackingNumber, status: 'intercepted' })).json()).toEqual({
+      received: true,
+      duplicate: false,
+    });
+    // on its way back: scans, an exception and a delivery scan do not move it on
+    for (const status of ['in_transit', 'exception', 'delivered'] as const)
+      expect((await postTrackingEvent({ trackingNumber, status })).statusCode).toBe(200);
+    expect((await shipmentOf(orderId)).json()).toMatchObject({ status: 'intercepted', deliveredAt: null });
+
+    clock.advance(60_000);
+    const returnedAt = clock.now().toISOString();
+    expect((await postTrackingEvent({ id: 'evt-returned', trackingNumber, status: 'returned_to_sender' })).statusCode).toBe(200);
+    expect((await postTrackingEvent({ trackingNumber, status: 'delivered' })).statusCode).toBe(200);
+    const shipment = (await shipmentOf(orderId)).json();
+    expect(shipment).toMatchObject({ status: 'returned_to_sender', deliveredAt: null });
+    expect(shipment.history.map((h: { status: string; carrierEventId: string | null }) => [h.status, h.carrierEventId])).toEqual([
+      ['dispatched', null],
+      ['intercepted', 'evt-intercepted'],
+      ['returned_to_sender', 'evt-returned'],
+    ]);
+
+    await t.drain();
+    expect(publishedFor(orderId)).toEqual([
+      ShippingMessages.shipmentDispatched,
+      ShippingMessages.shipmentReturned,
+      ShippingMessages.shipmentReturned,
+    ]);
+    const returned = published.filter(
+      (m) => m.type === ShippingMessages.shipmentReturned && (m.data as { orderId: string }).orderId === orderId,
+    );
+    expect(returned.map((m) => m.data)).toEqual([
+      { shipmentId, orderId, trackingNumber, reason: 'intercepted', occurredAt: interceptedAt },
+      { shipmentId, orderId, trackingNumber, reason: 'returned_to_sender', occurredAt: returnedAt },
+    ]);
+  });
+
+  it('a parcel returned to sender straight away is final too; a delivered one is never sent back by the carrier', async () => {
+    const back = request();
+    await shipments.dispatch(back, meta());
+    await postTrackingEvent({ trackingNumber: back.trackingNumber, status: 'returned_to_sender' });
+    await postTrackingEvent({ trackingNumber: back.trackingNumber, status: 'delivered' });
+    expect((await shipmentOf(back.orderId)).json()).toMatchObject({ status: 'returned_to_sender', deliveredAt: null });
+
+    const delivered = request();
+    await shipments.dispatch(delivered, meta());
+    await postTrackingEvent({ trackingNumber: delivered.trackingNumber, status: 'delivered' });
+    for (const status of ['intercepted', 'returned_to_sender'] as const)
+      await postTrackingEvent({ trackingNumber: delivered.trackingNumber, status });
+    expect((await shipmentOf(delivered.orderId)).json()).toMatchObject({ status: 'delivered' });
+    await t.drain();
+    expect(publishedFor(back.orderId)).toEqual([ShippingMessages.shipmentDispatched, ShippingMessages.shipmentReturned]);
+    expect(publishedFor(delivered.orderId)).toEqual([ShippingMessages.shipmentDispatched, ShippingMessages.shipmentDelivered]);
+  });
+
   it('refuses a wrong, missing or stale signature (401) and changes nothing', async () => {
     const dispatch = request();
     await shipments.dispatch(dispatch, meta());

@@ -100,4 +100,7 @@ describe("the order's lifecycle on the wire", () => {
 
   it('a rejected refund stays inside ordering', () =>
     expect(wire({ type: 'RefundRejected', data: { orderId, refundId: 'r-1', reason: 'exceeds_captured', rejectedAt: at } })).toBeNull());
+
+  it("a parcel coming back stays inside ordering (shipping's own event already told everyone)", () =>
+    expect(wire({ type: 'OrderParcelReturned', data: { orderId, customerId, reason: 'intercepted', reportedAt: at } })).toBeNull());
 });

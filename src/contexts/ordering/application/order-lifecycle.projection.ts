@@ -3,7 +3,7 @@ import type { Sql } from '../../../platform/persistence/database';
 import { ORDER_LIFECYCLE_EVENT_TYPES, type OrderLifecycleEvent } from '../domain/order-lifecycle.events';
 
 /**
- * What happens after the checkout, in the read model: shipment, delivery and the refunded total on
+ * What happens after the checkout, in the read model: shipment, delivery, a parcel coming back and the refunded total on
  * `ordering.orders`, each refund in `ordering.order_refunds`, each return in `ordering.returns` (which also resolves a
  * return id to its order). Written in the append transaction so the API reads its own writes.
  */
@@ -36,6 +36,16 @@ const applyOne = async (tx: Sql, event: RecordedEvent<OrderLifecycleEvent>): Pro
         at,
       ]);
       return;
+    case 'OrderParcelReturned': {
+      const { orderId, reason, reportedAt } = event.data;
+      await tx.query(`update ordering.orders set parcel_return = $2, parcel_returned_at = $3, updated_at = $4 where id = $1`, [
+        orderId,
+        reason,
+        reportedAt,
+        at,
+      ]);
+      return;
+    }
     case 'RefundRequested': {
       const d = event.data;
       await tx.query(

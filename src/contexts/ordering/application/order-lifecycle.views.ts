@@ -1,6 +1,6 @@
 import type { Sql } from '../../../platform/persistence/database';
 import type { Money } from '../../../shared-kernel/money';
-import type { RefundReason, ReturnLine } from '../domain/order-lifecycle.events';
+import type { ParcelReturnReason, RefundReason, ReturnLine } from '../domain/order-lifecycle.events';
 
 export type RefundView = {
   id: string;
@@ -29,6 +29,8 @@ export type ReturnView = {
 export type OrderLifecycleView = {
   shipment?: { carrier: string; trackingNumber: string; shippedAt: string };
   deliveredAt?: string;
+  /** the carrier reported the parcel intercepted or returned to sender (the latest report) */
+  parcelReturn?: { reason: ParcelReturnReason; reportedAt: string };
   refundedTotal: Money;
   refunds: RefundView[];
   returns: ReturnView[];
@@ -42,7 +44,7 @@ const RETURN_JSON = `json_strip_nulls(json_build_object(
   'requestedAt', ${iso('r.requested_at')}, 'approvedAt', ${iso('r.approved_at')}))`;
 
 /** Columns of `ordering.orders` (unaliased) that `lifecycleView` reads; refunds and returns come as JSON arrays. */
-export const LIFECYCLE_COLUMNS = `carrier, tracking_number, shipped_at, delivered_at, refunded_total,
+export const LIFECYCLE_COLUMNS = `carrier, tracking_number, shipped_at, delivered_at, parcel_return, parcel_returned_at, refunded_total,
   (select coalesce(json_agg(json_strip_nulls(json_build_object(
      'id', f.id, 'amount', json_build_object('amount', f.amount, 'currency', f.currency), 'reason', f.reason, 'note', f.note,
      'returnId', f.return_id, 'status', f.status, 'requestedAt', ${iso('f.requested_at')}, 'settledAt', ${iso('f.settled_at')}))
@@ -54,6 +56,8 @@ export type LifecycleRow = {
   tracking_number: string | null;
   shipped_at: Date | null;
   delivered_at: Date | null;
+  parcel_return: ParcelReturnReason | null;
+  parcel_returned_at: Date | null;
   refunded_total: string;
   refunds: RefundView[];
   returns: ReturnView[];
@@ -64,6 +68,9 @@ export const lifecycleView = (row: LifecycleRow, currency: string): OrderLifecyc
     ? { shipment: { carrier: row.carrier, trackingNumber: row.tracking_number, shippedAt: row.shipped_at.toISOString() } }
     : {}),
   ...(row.delivered_at ? { deliveredAt: row.delivered_at.toISOString() } : {}),
+  ...(row.parcel_return && row.parcel_returned_at
+    ? { parcelReturn: { reason: row.parcel_return, reportedAt: row.parcel_returned_at.toISOString() } }
+    : {}),
   refundedTotal: { amount: Number(row.refunded_total), currency },
   refunds: row.refunds,
   returns: row.returns,

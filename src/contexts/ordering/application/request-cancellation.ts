@@ -9,7 +9,8 @@ import { CheckoutProcess } from './checkout.process';
 export type RequestCancellation = { orderId: string; caller: Caller };
 
 /**
- * A customer (their own order, until it ships) or staff (until it is delivered) cancels an order.
+ * A customer (their own order, until it ships) or staff (until it ships, or once the carrier reported the shipped
+ * parcel intercepted or returned to sender) cancels an order; goods that left are otherwise returned, not cancelled.
  * A placed order's checkout is still running: it is ended, compensating what it did (stock released, payment voided,
  * a capture that still lands refunded), and the order is cancelled in the same transaction. A confirmed order is
  * cancelled at once and what is still captured is asked back from payment (the order becomes refunded when it is).
@@ -41,9 +42,7 @@ export class RequestCancellationHandler {
           orderDecider,
           (s) => cancel(s, { orderId: cmd.orderId, reason, by, refundId, now: meta.now }),
           meta,
-          {
-            tx,
-          },
+          { tx },
         );
       }),
     );

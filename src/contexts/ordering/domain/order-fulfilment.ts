@@ -1,5 +1,5 @@
 import { Conflict } from '../../../shared-kernel/errors';
-import type { OrderDelivered, OrderShipped } from './order-lifecycle.events';
+import type { OrderDelivered, OrderParcelReturned, OrderShipped, ParcelReturnReason } from './order-lifecycle.events';
 import { OrderNotFound, type Order } from './order';
 import { may } from './order-status';
 
@@ -15,8 +15,19 @@ export class OrderAlreadyShipped extends Conflict {
   }
 }
 export class OrderNotDeliverable extends Conflict {
+  constructor(orderId: string, status: string, parcelReturn?: ParcelReturnReason) {
+    const why = parcelReturn ? `whose parcel the carrier reported ${parcelReturn.replaceAll('_', ' ')}` : `that is ${status}`;
+    super('ordering.order_not_deliverable', `cannot deliver an order ${why}`, {
+      orderId,
+      status,
+      ...(parcelReturn ? { parcelReturn } : {}),
+    });
+  }
+}
+/** A carrier's report of a parcel coming back for an order that has none out (not shipped, or delivered). */
+export class ParcelNotOut extends Conflict {
   constructor(orderId: string, status: string) {
-    super('ordering.order_not_deliverable', `cannot deliver an order that is ${status}`, { orderId, status });
+    super('ordering.parcel_not_out', `no parcel of this order is out with a carrier: it is ${status}`, { orderId, status });
   }
 }
 
@@ -49,13 +60,33 @@ export const ship = (state: Order, cmd: ShipOrderDecision): OrderShipped[] => {
   ];
 };
 
-/** The goods reached the customer (staff said so, or the carrier did): a repeat from either is a no-op. */
+/**
+ * The goods reached the customer (staff said so, or the carrier did): a repeat from either is a no-op. A parcel the
+ * carrier reported intercepted or returned to sender reaches nobody.
+ */
 export const deliver = (state: Order, cmd: { orderId: string; now: Date }): OrderDelivered[] => {
   if (state.status === 'none') throw new OrderNotFound(cmd.orderId);
   if (state.status === 'delivered') return [];
+  if (state.parcelReturn) throw new OrderNotDeliverable(cmd.orderId, state.status, state.parcelReturn);
   if (!may('deliver', state.status)) throw new OrderNotDeliverable(cmd.orderId, state.status);
   const lines = state.lines.map(({ sku, productId, quantity }) => ({ sku, ...(productId ? { productId } : {}), quantity }));
   return [
     { type: 'OrderDelivered', data: { orderId: cmd.orderId, customerId: state.customerId, lines, deliveredAt: cmd.now.toISOString() } },
   ];
+};
+
+/**
+ * The carrier reports the shipped parcel intercepted (coming back) or returned to sender (back): the order records
+ * it, and staff may then cancel it. Each report is recorded once; the return after an interception is news (also
+ * when the order was cancelled meanwhile), an interception after the return is not.
+ */
+export const recordParcelReturn = (
+  state: Order,
+  cmd: { orderId: string; reason: ParcelReturnReason; now: Date },
+): OrderParcelReturned[] => {
+  if (state.status === 'none') throw new OrderNotFound(cmd.orderId);
+  if (state.parcelReturn === cmd.reason || state.parcelReturn === 'returned_to_sender') return [];
+  if (!state.parcelReturn && !may('recordParcelReturn', state.status)) throw new ParcelNotOut(cmd.orderId, state.status);
+  const { orderId, reason } = cmd;
+  return [{ type: 'OrderParcelReturned', data: { orderId, customerId: state.customerId, reason, reportedAt: cmd.now.toISOString() } }];
 };

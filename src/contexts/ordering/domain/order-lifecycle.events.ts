@@ -15,6 +15,16 @@ export type OrderDelivered = {
   type: 'OrderDelivered';
   data: { orderId: string; customerId: string; lines: DeliveredLine[]; deliveredAt: string };
 };
+/** Why a shipped parcel is not reaching the customer, as the carrier reported it. */
+export type ParcelReturnReason = 'intercepted' | 'returned_to_sender';
+/**
+ * The carrier reported the parcel intercepted (on its way back) or returned to sender (back at the shop): the goods
+ * will not reach the customer, so staff may cancel the shipped order. An interception may be followed by the return.
+ */
+export type OrderParcelReturned = {
+  type: 'OrderParcelReturned';
+  data: { orderId: string; customerId: string; reason: ParcelReturnReason; reportedAt: string };
+};
 /** Payment is asked to refund `amount`; it stays reserved against the capture until payment answers. */
 export type RefundRequested = {
   type: 'RefundRequested';
@@ -56,11 +66,12 @@ export type ReturnApproved = {
 };
 
 export type OrderLifecycleEvent =
-  OrderShipped | OrderDelivered | RefundRequested | OrderRefunded | RefundRejected | ReturnRequested | ReturnApproved;
+  OrderShipped | OrderDelivered | OrderParcelReturned | RefundRequested | OrderRefunded | RefundRejected | ReturnRequested | ReturnApproved;
 
 export const ORDER_LIFECYCLE_EVENT_TYPES = [
   'OrderShipped',
   'OrderDelivered',
+  'OrderParcelReturned',
   'RefundRequested',
   'OrderRefunded',
   'RefundRejected',

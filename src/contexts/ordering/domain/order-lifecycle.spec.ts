@@ -1,7 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { deciderSpec } from '../../../platform/testing/decider-spec';
-import { CheckoutInProgress, cancel, OrderNotCancellable, OrderNotFound, orderDecider, type OrderEvent, type OrderLine } from './order';
-import { deliver, OrderAlreadyShipped, OrderNotDeliverable, OrderNotShippable, ship } from './order-fulfilment';
+import {
+  CheckoutInProgress,
+  cancel,
+  OrderNotCancellable,
+  OrderNotFound,
+  orderDecider,
+  ShippedOrderNotCancellable,
+  type OrderEvent,
+  type OrderLine,
+} from './order';
+import {
+  deliver,
+  OrderAlreadyShipped,
+  OrderNotDeliverable,
+  OrderNotShippable,
+  ParcelNotOut,
+  recordParcelReturn,
+  ship,
+} from './order-fulfilment';
+import type { ParcelReturnReason } from './order-lifecycle.events';
 import { may, ORDER_STATUSES, STEPS } from './order-status';
 
 const given = deciderSpec(orderDecider);
@@ -37,6 +55,25 @@ const refundRequested = (refundId: string, amount: number): OrderEvent => ({
   type: 'RefundRequested',
   data: { orderId, customerId, refundId, amount: { amount, currency: 'EUR' }, reason: 'cancellation', requestedAt: at },
 });
+const refunded = (refundId: string, amount: number, fullyRefunded: boolean): OrderEvent => ({
+  type: 'OrderRefunded',
+  data: {
+    orderId,
+    customerId,
+    refundId,
+    amount: { amount, currency: 'EUR' },
+    totalRefunded: { amount, currency: 'EUR' },
+    reason: 'goodwill',
+    fullyRefunded,
+    refundedAt: at,
+  },
+});
+const parcelReturned = (reason: ParcelReturnReason): OrderEvent => ({
+  type: 'OrderParcelReturned',
+  data: { orderId, customerId, reason, reportedAt: at },
+});
+const byStaff = { orderId, reason: 'cancelled_by_staff', by: 'staff', refundId: 'r-1', now } as const;
+const byCustomer = { orderId, reason: 'cancelled_by_customer', by: 'customer', refundId: 'r-1', now } as const;
 
 describe('order lifecycle', () => {
   describe('the state machine', () => {
@@ -45,9 +82,10 @@ describe('order lifecycle', () => {
       const leavingRefunded = Object.entries(STEPS).filter(([, from]) => (from as readonly string[]).includes('refunded'));
       expect(leavingRefunded.map(([step]) => step)).toEqual(['approveReturn']);
     });
-    it('a customer may cancel until the order ships; staff until it is delivered', () => {
+    it('a customer may cancel until the order ships; staff also a shipped one (when its parcel comes back, see cancel)', () => {
       expect(ORDER_STATUSES.filter((s) => may('cancelByCustomer', s))).toEqual(['placed', 'confirmed']);
       expect(ORDER_STATUSES.filter((s) => may('cancelByStaff', s))).toEqual(['placed', 'confirmed', 'shipped']);
+      expect(ORDER_STATUSES.filter((s) => may('recordParcelReturn', s))).toEqual(['shipped']);
     });
   });
 
@@ -56,18 +94,49 @@ describe('order lifecycle', () => {
       given([placed, confirmed])
         .when((s) => cancel(s, { orderId, reason: 'cancelled_by_customer', by: 'customer', refundId: 'r-1', now }))
         .then([cancelledBy('cancelled_by_customer', true), refundRequested('r-1', total.amount)]));
-    it('staff may cancel a shipped order; only what is not refunded yet is asked back', () =>
-      given([placed, confirmed, refundRequested('r-0', 1000), shipped])
-        .when((s) => cancel(s, { orderId, reason: 'cancelled_by_staff', by: 'staff', refundId: 'r-1', now }))
-        .then([cancelledBy('cancelled_by_staff', true), refundRequested('r-1', total.amount - 1000)]));
-    it('a customer may not cancel a shipped order', () =>
+    it('nobody cancels a shipped order: goods that left are returned (ordering.order_shipped)', () => {
       given([placed, confirmed, shipped])
-        .when((s) => cancel(s, { orderId, reason: 'cancelled_by_customer', by: 'customer', refundId: 'r-1', now }))
+        .when((s) => cancel(s, byStaff))
+        .thenThrows(ShippedOrderNotCancellable, 'ordering.order_shipped');
+      given([placed, confirmed, shipped])
+        .when((s) => cancel(s, byCustomer))
+        .thenThrows(ShippedOrderNotCancellable, 'ordering.order_shipped');
+    });
+    it('nobody cancels a delivered order, nor a shipped one refunded in full', () => {
+      for (const cmd of [byStaff, byCustomer])
+        given([placed, confirmed, shipped, delivered])
+          .when((s) => cancel(s, cmd))
+          .thenThrows(ShippedOrderNotCancellable, 'ordering.order_shipped');
+      given([placed, confirmed, shipped, refundRequested('r-0', total.amount), refunded('r-0', total.amount, true)])
+        .when((s) => cancel(s, byStaff))
+        .thenThrows(ShippedOrderNotCancellable, 'ordering.order_shipped');
+    });
+    for (const reason of ['intercepted', 'returned_to_sender'] as const) {
+      it(`staff cancel a shipped order whose parcel was ${reason}: stock back, only what is not refunded yet asked back`, () =>
+        given([placed, confirmed, refundRequested('r-0', 1000), shipped, parcelReturned(reason)])
+          .when((s) => cancel(s, byStaff))
+          .then([cancelledBy('cancelled_by_staff', true), refundRequested('r-1', total.amount - 1000)]));
+      it(`a customer still may not cancel once the parcel was ${reason}`, () =>
+        given([placed, confirmed, shipped, parcelReturned(reason)])
+          .when((s) => cancel(s, byCustomer))
+          .thenThrows(ShippedOrderNotCancellable, 'ordering.order_shipped'));
+    }
+    it('a shipped order cancelled after its parcel came back, then refunded, is not cancelled again', () =>
+      given([
+        placed,
+        confirmed,
+        shipped,
+        parcelReturned('returned_to_sender'),
+        cancelledBy('cancelled_by_staff', true),
+        refundRequested('r-1', total.amount),
+        refunded('r-1', total.amount, true),
+      ])
+        .when((s) => cancel(s, { ...byStaff, refundId: 'r-2' }))
         .thenThrows(OrderNotCancellable, 'ordering.order_not_cancellable'));
-    it('nobody cancels a delivered order', () =>
-      given([placed, confirmed, shipped, delivered])
-        .when((s) => cancel(s, { orderId, reason: 'cancelled_by_staff', by: 'staff', refundId: 'r-1', now }))
-        .thenThrows(OrderNotCancellable));
+    it('a cancellation after the parcel came back asks nothing back when everything was refunded already', () =>
+      given([placed, confirmed, shipped, refundRequested('r-0', total.amount), parcelReturned('returned_to_sender')])
+        .when((s) => cancel(s, byStaff))
+        .then([cancelledBy('cancelled_by_staff', true)]));
     it('a placed order is cancelled by ending its checkout, not directly', () =>
       given([placed])
         .when((s) => cancel(s, { orderId, reason: 'cancelled_by_customer', by: 'customer', refundId: 'r-1', now }))
@@ -123,7 +192,66 @@ describe('order lifecycle', () => {
       given([placed, confirmed])
         .when((s) => deliver(s, { orderId, now }))
         .thenThrows(OrderNotDeliverable, 'ordering.order_not_deliverable'));
+    it('refuses a parcel the carrier reported coming back, and an order cancelled after it came back', () => {
+      given([placed, confirmed, shipped, parcelReturned('intercepted')])
+        .when((s) => deliver(s, { orderId, now }))
+        .thenThrows(OrderNotDeliverable, 'ordering.order_not_deliverable');
+      given([placed, confirmed, shipped, parcelReturned('returned_to_sender'), cancelledBy('cancelled_by_staff', true)])
+        .when((s) => deliver(s, { orderId, now }))
+        .thenThrows(OrderNotDeliverable, 'ordering.order_not_deliverable');
+    });
   });
+
+  describe('recordParcelReturn', () => {
+    const report = (reason: ParcelReturnReason) => (s: Parameters<typeof recordParcelReturn>[0]) =>
+      recordParcelReturn(s, { orderId, reason, now });
+    it('records an interception or a return to sender of a shipped order', () => {
+      given([placed, confirmed, shipped])
+        .when(report('intercepted'))
+        .then([parcelReturned('intercepted')]);
+      given([placed, confirmed, shipped])
+        .when(report('returned_to_sender'))
+        .then([parcelReturned('returned_to_sender')]);
+    });
+    it('records the return after an interception, also when the order was cancelled meanwhile', () => {
+      given([placed, confirmed, shipped, parcelReturned('intercepted')])
+        .when(report('returned_to_sender'))
+        .then([parcelReturned('returned_to_sender')]);
+      given([placed, confirmed, shipped, parcelReturned('intercepted'), cancelledBy('cancelled_by_staff', true)])
+        .when(report('returned_to_sender'))
+        .then([parcelReturned('returned_to_sender')]);
+    });
+    it('a repeated report, or an interception after the return, is a no-op', () => {
+      given([placed, confirmed, shipped, parcelReturned('intercepted')])
+        .when(report('intercepted'))
+        .then([]);
+      given([placed, confirmed, shipped, parcelReturned('returned_to_sender')])
+        .when(report('returned_to_sender'))
+        .then([]);
+      given([placed, confirmed, shipped, parcelReturned('returned_to_sender')])
+        .when(report('intercepted'))
+        .then([]);
+    });
+    it('refuses an order with no parcel out: not shipped, or delivered; and an unknown order', () => {
+      given([placed, confirmed]).when(report('returned_to_sender')).thenThrows(ParcelNotOut, 'ordering.parcel_not_out');
+      given([placed, confirmed, shipped, delivered]).when(report('intercepted')).thenThrows(ParcelNotOut, 'ordering.parcel_not_out');
+      given([]).when(report('intercepted')).thenThrows(OrderNotFound);
+    });
+  });
+
+  it('folds the parcel coming back into the state', () =>
+    given([placed, confirmed, shipped, parcelReturned('intercepted'), parcelReturned('returned_to_sender')]).thenState({
+      status: 'shipped',
+      customerId,
+      lines,
+      charges,
+      total,
+      captured: total.amount,
+      refunds: {},
+      returns: {},
+      shipment: parcel,
+      parcelReturn: 'returned_to_sender',
+    }));
 
   it('folds shipment and delivery into the state', () =>
     given([placed, confirmed, shipped, delivered]).thenState({

@@ -1,6 +1,7 @@
 /**
  * The order's life: placed → confirmed (paid) → shipped → delivered, or cancelled; refunded once everything captured
- * has gone back to the customer. The table below is the state machine: the statuses each step may start from.
+ * has gone back to the customer. Goods that left are returned, not cancelled: a shipped order is cancelled only when
+ * its parcel comes back. The table below is the state machine: the statuses each step may start from.
  */
 export const ORDER_STATUSES = ['placed', 'confirmed', 'shipped', 'delivered', 'cancelled', 'refunded'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
@@ -12,9 +13,12 @@ export const STEPS = {
   failCheckout: ['placed'],
   /** a placed order is cancelled by ending its checkout; a confirmed one directly, with a refund */
   cancelByCustomer: ['placed', 'confirmed'],
+  /** a shipped one only once the carrier reported its parcel intercepted or returned to sender (`cancel` checks) */
   cancelByStaff: ['placed', 'confirmed', 'shipped'],
   ship: ['confirmed'],
   deliver: ['shipped'],
+  /** the carrier stopped the parcel or brought it back: the goods will not reach the customer */
+  recordParcelReturn: ['shipped'],
   /** money can only go back once it was captured, and not after all of it went back */
   refund: ['confirmed', 'shipped', 'delivered', 'cancelled'],
   requestReturn: ['delivered'],

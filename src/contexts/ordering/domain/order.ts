@@ -1,7 +1,7 @@
 import { Conflict, DomainError, NotFound } from '../../../shared-kernel/errors';
 import type { Money } from '../../../shared-kernel/money';
 import { priceOrder, type Coupon, type OrderCharge, type ShippingChoice, type TaxRate } from './pricing';
-import type { OrderLifecycleEvent, RefundReason, RefundRequested, ReturnLine } from './order-lifecycle.events';
+import type { OrderLifecycleEvent, ParcelReturnReason, RefundReason, RefundRequested, ReturnLine } from './order-lifecycle.events';
 import { may, type OrderStatus } from './order-status';
 
 /** `productId` is absent on orders placed before variants existed. */
@@ -53,6 +53,8 @@ export type ActiveOrder = {
   refunds: Record<string, RefundHold>;
   returns: Record<string, ReturnHold>;
   shipment?: { carrier: string; trackingNumber: string };
+  /** The carrier reported the parcel intercepted or returned to sender: it is not reaching the customer. */
+  parcelReturn?: ParcelReturnReason;
 };
 export type Order = { status: 'none' } | ActiveOrder;
 
@@ -80,6 +82,8 @@ export const evolve = (state: Order, event: OrderEvent): Order => {
     }
     case 'OrderDelivered':
       return on(state, (o) => ({ ...o, status: 'delivered' }));
+    case 'OrderParcelReturned':
+      return on(state, (o) => ({ ...o, parcelReturn: event.data.reason }));
     case 'RefundRequested': {
       const { refundId, amount, reason } = event.data;
       return on(state, (o) => ({ ...o, refunds: { ...o.refunds, [refundId]: { amount: amount.amount, reason, status: 'requested' } } }));
@@ -142,6 +146,21 @@ export class OrderNotConfirmable extends Conflict {
 export class OrderNotCancellable extends Conflict {
   constructor(orderId: string, status: string) {
     super('ordering.order_not_cancellable', `cannot cancel an order that is ${status}`, { orderId, status });
+  }
+}
+/**
+ * Goods that left are returned, not cancelled: cancelling would refund and restock units the carrier (or the
+ * customer) has. Staff may cancel a shipped order only once the carrier reported its parcel intercepted or returned.
+ */
+export class ShippedOrderNotCancellable extends Conflict {
+  constructor(orderId: string, status: string) {
+    super(
+      'ordering.order_shipped',
+      'the order has left with the carrier: it is returned, not cancelled. Once it is delivered, the customer asks for a ' +
+        `return (POST /api/v1/orders/${orderId}/returns); staff may cancel it only after the carrier reports the parcel ` +
+        'intercepted or returned to sender',
+      { orderId, status },
+    );
   }
 }
 /** A placed order is cancelled by ending its checkout, not directly. */
@@ -207,14 +226,17 @@ export type CancelledBy = { by?: 'checkout' } | { by: 'customer' | 'staff'; refu
 const CANCEL_STEP = { checkout: 'failCheckout', customer: 'cancelByCustomer', staff: 'cancelByStaff' } as const;
 
 /**
- * Cancels the order. A confirmed (or shipped) one was paid and its stock committed: `wasConfirmed` tells inventory to
- * put the stock back, and what is still captured is asked back from payment. A placed order is cancelled by its
- * checkout only, which undoes its own steps first.
+ * Cancels the order. A confirmed one was paid and its stock committed: `wasConfirmed` tells inventory to put the
+ * stock back, and what is still captured is asked back from payment. A placed order is cancelled by its checkout
+ * only, which undoes its own steps first. Once shipped, nobody cancels (the goods are returned instead), except
+ * staff once the carrier reported the parcel intercepted or returned to sender: then as a confirmed order.
  */
 export const cancel = (state: Order, cmd: { orderId: string; reason: string; now: Date } & CancelledBy): OrderEvent[] => {
   if (state.status === 'cancelled') return [];
   if (state.status === 'none') throw new OrderNotFound(cmd.orderId);
   const by = cmd.by ?? 'checkout';
+  // goods that left are returned, not cancelled; staff may cancel once the carrier reported them coming back
+  if (state.shipment && (by !== 'staff' || !state.parcelReturn)) throw new ShippedOrderNotCancellable(cmd.orderId, state.status);
   if (!may(CANCEL_STEP[by], state.status)) throw new OrderNotCancellable(cmd.orderId, state.status);
   if (state.status === 'placed' && by !== 'checkout') throw new CheckoutInProgress(cmd.orderId);
   const { orderId, reason } = cmd;

@@ -138,4 +138,13 @@ export const orderingMigrations: Migration[] = [
       create unique index cart_checkouts_one_order_per_number on ordering.cart_checkouts (cart_id, checkout_number);
     `,
   },
+  {
+    id: '0006-ordering-parcel-returns',
+    sql: `
+      -- the carrier intercepted the shipped parcel or brought it back (the latest report)
+      alter table ordering.orders
+        add column parcel_return      text check (parcel_return in ('intercepted', 'returned_to_sender')),
+        add column parcel_returned_at timestamptz;
+    `,
+  },
 ];

@@ -54,7 +54,10 @@ export class FulfilmentController {
   @HttpCode(200)
   @Roles('staff')
   @Idempotent()
-  @ApiOperation({ summary: 'Mark a shipped order delivered; a delivery already reported (by staff or the carrier) changes nothing' })
+  @ApiOperation({
+    summary: 'Mark a shipped order delivered; a delivery already reported (by staff or the carrier) changes nothing',
+    description: 'A parcel the carrier reported intercepted or returned to sender is not delivered (409 `ordering.order_not_deliverable`).',
+  })
   @ApiZodResponse(200, OrderSchema, 'the delivered order')
   @ApiProblems(400, { 404: ['ordering.order_not_found'], 409: ['ordering.order_not_deliverable'] })
   async deliver(

@@ -30,6 +30,10 @@ export const ReturnListSchema = z.object({ items: z.array(ReturnSchema) });
 export const OrderLifecycleFields = {
   shipment: z.object({ carrier: z.string(), trackingNumber: z.string(), shippedAt: z.iso.datetime() }).optional(),
   deliveredAt: z.iso.datetime().optional(),
+  parcelReturn: z
+    .object({ reason: z.enum(['intercepted', 'returned_to_sender']), reportedAt: z.iso.datetime() })
+    .optional()
+    .describe('the carrier reported the parcel intercepted (on its way back) or returned to sender (back); staff may then cancel'),
   refundedTotal: MoneySchema.describe('refunded so far; the order is refunded once it equals the total'),
   refunds: z.array(RefundSchema),
   returns: z.array(ReturnSchema),

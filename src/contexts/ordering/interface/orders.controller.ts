@@ -82,15 +82,18 @@ export class OrdersController {
   @HttpCode(200)
   @Idempotent()
   @ApiOperation({
-    summary: 'Cancel an order: the customer until it ships, staff until it is delivered',
+    summary: 'Cancel an order: the customer until it ships; staff until it ships, or once its parcel comes back',
     description:
       'A placed order (checkout still running) is cancelled at once: the checkout ends and undoes what it did (stock ' +
-      'released, payment voided; a capture that still lands is refunded). A confirmed or shipped order is cancelled at ' +
-      'once and what was captured is refunded: `refunds` shows the refund requested, and the order becomes `refunded` ' +
-      'when payment has paid it back.',
+      'released, payment voided; a capture that still lands is refunded). A confirmed order is cancelled at once and ' +
+      'what was captured is refunded: `refunds` shows the refund requested, and the order becomes `refunded` when ' +
+      'payment has paid it back. Goods that left are returned, not cancelled: a shipped or delivered order answers 409 ' +
+      '`ordering.order_shipped` (once delivered, the customer asks for a return: `POST /api/v1/orders/{id}/returns`), ' +
+      'except that staff may cancel a shipped order once the carrier reported its parcel intercepted or returned to ' +
+      'sender (`parcelReturn`): then it is refunded and restocked like a confirmed one.',
   })
   @ApiZodResponse(200, OrderSchema, 'the cancelled order')
-  @ApiProblems(400, 401, { 404: ['ordering.order_not_found'], 409: ['ordering.order_not_cancellable'] })
+  @ApiProblems(400, 401, { 404: ['ordering.order_not_found'], 409: ['ordering.order_not_cancellable', 'ordering.order_shipped'] })
   async cancel(
     @Param('id') id: string,
     @ValidBody(NoBodySchema) _body: z.infer<typeof NoBodySchema>,

@@ -15,7 +15,8 @@ const ShipmentDelivered = z.object({ orderId: z.string().refine(isUuid), deliver
 
 /**
  * The carrier's tracking says the parcel arrived: the order is delivered, once. A report the order cannot take (it
- * was cancelled meanwhile, or staff already marked it delivered) is recorded as handled, not retried.
+ * was cancelled meanwhile, its parcel was reported coming back, or staff already marked it delivered) is recorded as
+ * handled, not retried.
  */
 @Injectable()
 export class ShipmentDeliveredSubscriber {

@@ -9,7 +9,14 @@ import type { Address, ShipmentEvent, ShipmentStatus } from '../domain/shipment'
  */
 export const shipmentsProjection: InlineProjection = {
   name: 'shipping.shipments',
-  handles: ['ShipmentDispatched', 'ShipmentInTransit', 'ShipmentDelivered', 'ShipmentExceptionReported'],
+  handles: [
+    'ShipmentDispatched',
+    'ShipmentInTransit',
+    'ShipmentDelivered',
+    'ShipmentExceptionReported',
+    'ShipmentIntercepted',
+    'ShipmentReturnedToSender',
+  ],
   async apply(tx, events) {
     for (const event of events as RecordedEvent<ShipmentEvent>[]) await applyEvent(tx, event);
   },
@@ -20,6 +27,8 @@ const STATUS: Record<ShipmentEvent['type'], ShipmentStatus> = {
   ShipmentInTransit: 'in_transit',
   ShipmentDelivered: 'delivered',
   ShipmentExceptionReported: 'exception',
+  ShipmentIntercepted: 'intercepted',
+  ShipmentReturnedToSender: 'returned_to_sender',
 };
 
 const applyEvent = async (tx: Sql, event: RecordedEvent<ShipmentEvent>): Promise<void> => {

@@ -1,6 +1,12 @@
 import type { RecordedEvent } from '../../../platform/event-store/event-store';
 import { messageFrom, type IntegrationMessage, type IntegrationTranslator } from '../../../platform/messaging/message-bus';
-import { ShippingMessages, type ShipmentDeliveredV1, type ShipmentDispatchedV1, type ShipmentInTransitV1 } from '../contracts';
+import {
+  ShippingMessages,
+  type ShipmentDeliveredV1,
+  type ShipmentDispatchedV1,
+  type ShipmentInTransitV1,
+  type ShipmentReturnedV1,
+} from '../contracts';
 import type { ShipmentEvent } from '../domain/shipment';
 
 /** shipping's domain events → its public wire messages. The address and carrier exceptions stay inside. */
@@ -34,6 +40,18 @@ export const toIntegrationEvent: IntegrationTranslator = (recorded: RecordedEven
         orderId,
         trackingNumber,
         deliveredAt,
+      });
+    }
+    case 'ShipmentIntercepted':
+    case 'ShipmentReturnedToSender': {
+      const { shipmentId, orderId, trackingNumber, occurredAt } = event.data;
+      const reason = event.type === 'ShipmentIntercepted' ? 'intercepted' : 'returned_to_sender';
+      return messageFrom<ShipmentReturnedV1>(event, ShippingMessages.shipmentReturned, {
+        shipmentId,
+        orderId,
+        trackingNumber,
+        reason,
+        occurredAt,
       });
     }
     default:

@@ -10,12 +10,25 @@ export const ShippingMessages = {
   shipmentDispatched: 'shipping.shipment-dispatched.v1',
   shipmentInTransit: 'shipping.shipment-in-transit.v1',
   shipmentDelivered: 'shipping.shipment-delivered.v1',
+  shipmentReturned: 'shipping.shipment-returned.v1',
 } as const;
 
 export type ShipmentDispatchedV1 = { shipmentId: string; orderId: string; carrier: string; trackingNumber: string; dispatchedAt: string };
 export type ShipmentInTransitV1 = { shipmentId: string; orderId: string; trackingNumber: string; occurredAt: string };
 /** The carrier reports the parcel delivered; ordering marks the order delivered. */
 export type ShipmentDeliveredV1 = { shipmentId: string; orderId: string; trackingNumber: string; deliveredAt: string };
+/**
+ * The parcel will not reach the customer: the carrier `intercepted` it (it is on its way back) or it was
+ * `returned_to_sender` (it is back). An intercepted parcel is usually reported again once it is back. Ordering then
+ * lets staff cancel the shipped order. Never followed by `shipping.shipment-delivered.v1` for the same shipment.
+ */
+export type ShipmentReturnedV1 = {
+  shipmentId: string;
+  orderId: string;
+  trackingNumber: string;
+  reason: 'intercepted' | 'returned_to_sender';
+  occurredAt: string;
+};
 
 /** A shipping method's price for one parcel to one country. */
 export type ShippingQuote = { code: string; name: string; price: Money };

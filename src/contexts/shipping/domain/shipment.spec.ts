@@ -1,6 +1,17 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { deciderSpec } from '../../../platform/testing/decider-spec';
-import { AlreadyDispatched, dispatch, shipmentDecider, ShipmentNotFound, track, type Shipment, type ShipmentEvent } from './shipment';
+import {
+  AlreadyDispatched,
+  dispatch,
+  NEXT_STATUSES,
+  shipmentDecider,
+  ShipmentNotFound,
+  track,
+  TRACKING_STATUSES,
+  type Shipment,
+  type ShipmentEvent,
+  type TrackingStatus,
+} from './shipment';
 
 const given = deciderSpec(shipmentDecider);
 const orderId = '0190f000-0000-7000-8000-000000000001';
@@ -18,7 +29,9 @@ const tracked = (carrierEventId: string) => ({ shipmentId, orderId, trackingNumb
 const inTransit: ShipmentEvent = { type: 'ShipmentInTransit', data: { ...tracked('e1'), occurredAt: at(1).toISOString() } };
 const delivered: ShipmentEvent = { type: 'ShipmentDelivered', data: { ...tracked('e2'), deliveredAt: at(2).toISOString() } };
 const exception: ShipmentEvent = { type: 'ShipmentExceptionReported', data: { ...tracked('e3'), occurredAt: at(3).toISOString() } };
-const report = (carrierEventId: string, status: 'in_transit' | 'delivered' | 'exception', minutes: number) => (s: Shipment) =>
+const intercepted: ShipmentEvent = { type: 'ShipmentIntercepted', data: { ...tracked('e4'), occurredAt: at(4).toISOString() } };
+const returned: ShipmentEvent = { type: 'ShipmentReturnedToSender', data: { ...tracked('e5'), occurredAt: at(5).toISOString() } };
+const report = (carrierEventId: string, status: TrackingStatus, minutes: number) => (s: Shipment) =>
   track(s, { orderId, carrierEventId, status, occurredAt: at(minutes) });
 
 describe('shipment decider', () => {
@@ -79,6 +92,44 @@ describe('shipment decider', () => {
       given([dispatched, delivered])
         .when(report('e9', 'exception', 9))
         .then([]);
+    });
+    it('records an interception, then the return to sender, from any status before the end', () => {
+      for (const before of [[dispatched], [dispatched, inTransit], [dispatched, inTransit, exception]]) {
+        given(before)
+          .when(report('e4', 'intercepted', 4))
+          .then([intercepted]);
+        given(before)
+          .when(report('e5', 'returned_to_sender', 5))
+          .then([returned]);
+      }
+      given([dispatched, inTransit, intercepted])
+        .when(report('e5', 'returned_to_sender', 5))
+        .then([returned]);
+    });
+    it('never delivers an intercepted parcel: on its way back only its return moves it on', () => {
+      for (const status of ['in_transit', 'delivered', 'exception', 'intercepted'] as const)
+        given([dispatched, intercepted])
+          .when(report('e9', status, 9))
+          .then([]);
+    });
+    it('returned to sender is final: a later delivery, interception or scan changes nothing', () => {
+      for (const status of TRACKING_STATUSES)
+        given([dispatched, inTransit, returned])
+          .when(report('e9', status, 9))
+          .then([]);
+    });
+    it('a delivered parcel is not intercepted or returned afterwards (returns of delivered goods go through the order)', () => {
+      given([dispatched, delivered])
+        .when(report('e9', 'intercepted', 9))
+        .then([]);
+      given([dispatched, delivered])
+        .when(report('e9', 'returned_to_sender', 9))
+        .then([]);
+    });
+    it('the state machine: only delivered and returned to sender are final; a repeated status is never a move', () => {
+      const final = Object.entries(NEXT_STATUSES).filter(([, next]) => next.length === 0);
+      expect(final.map(([status]) => status).sort()).toEqual(['delivered', 'returned_to_sender']);
+      for (const [status, next] of Object.entries(NEXT_STATUSES)) expect(next, status).not.toContain(status);
     });
     it('refuses tracking for a shipment that does not exist', () =>
       given([])

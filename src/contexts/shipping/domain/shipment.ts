@@ -2,12 +2,16 @@ import { Conflict, NotFound } from '../../../shared-kernel/errors';
 
 /**
  * One shipment per order, stream `shipping.shipment-<orderId>`: handed to a carrier once, then moved by the
- * carrier's tracking events. Delivered is final; a tracking event that repeats the current status or arrives after
- * delivery changes nothing (carriers resend and reorder their events).
+ * carrier's tracking events. Delivered and returned to sender are final. An intercepted parcel travels back to the
+ * shop: only its arrival there (returned to sender) moves it on, so it is never reported delivered afterwards. A
+ * tracking event that repeats the current status or arrives after the end changes nothing (carriers resend and
+ * reorder their events).
  */
 
 export type Address = { name: string; line1: string; line2?: string; city: string; postalCode: string; country: string };
-export type TrackingStatus = 'in_transit' | 'delivered' | 'exception';
+/** What a carrier reports about a parcel. */
+export const TRACKING_STATUSES = ['in_transit', 'delivered', 'exception', 'intercepted', 'returned_to_sender'] as const;
+export type TrackingStatus = (typeof TRACKING_STATUSES)[number];
 
 type Tracked = { shipmentId: string; orderId: string; trackingNumber: string; carrierEventId: string };
 export type ShipmentDispatched = {
@@ -18,7 +22,13 @@ export type ShipmentInTransit = { type: 'ShipmentInTransit'; data: Tracked & { o
 export type ShipmentDelivered = { type: 'ShipmentDelivered'; data: Tracked & { deliveredAt: string } };
 /** The carrier reports a problem (damaged, address not found…); the parcel may still move on afterwards. */
 export type ShipmentExceptionReported = { type: 'ShipmentExceptionReported'; data: Tracked & { occurredAt: string } };
-export type ShipmentEvent = ShipmentDispatched | ShipmentInTransit | ShipmentDelivered | ShipmentExceptionReported;
+/** The carrier stopped the parcel on its way (usually at the shop's request): it goes back to the shop, not to the customer. */
+export type ShipmentIntercepted = { type: 'ShipmentIntercepted'; data: Tracked & { occurredAt: string } };
+/** The carrier brought the parcel back to the shop (refused, undeliverable, or intercepted before). */
+export type ShipmentReturnedToSender = { type: 'ShipmentReturnedToSender'; data: Tracked & { occurredAt: string } };
+export type TrackingEvent =
+  ShipmentInTransit | ShipmentDelivered | ShipmentExceptionReported | ShipmentIntercepted | ShipmentReturnedToSender;
+export type ShipmentEvent = ShipmentDispatched | TrackingEvent;
 
 export type ShipmentStatus = 'dispatched' | TrackingStatus;
 export type Shipment =
@@ -30,7 +40,22 @@ const STATUS_AFTER = {
   ShipmentInTransit: 'in_transit',
   ShipmentDelivered: 'delivered',
   ShipmentExceptionReported: 'exception',
-} as const satisfies Record<Exclude<ShipmentEvent['type'], 'ShipmentDispatched'>, TrackingStatus>;
+  ShipmentIntercepted: 'intercepted',
+  ShipmentReturnedToSender: 'returned_to_sender',
+} as const satisfies Record<TrackingEvent['type'], TrackingStatus>;
+
+/**
+ * The tracking statuses each status may move to (the state machine as data): nothing leaves delivered or returned
+ * to sender; an intercepted parcel only arrives back. A status not listed is a stale or repeated report: ignored.
+ */
+export const NEXT_STATUSES = {
+  dispatched: ['in_transit', 'delivered', 'exception', 'intercepted', 'returned_to_sender'],
+  in_transit: ['delivered', 'exception', 'intercepted', 'returned_to_sender'],
+  exception: ['in_transit', 'delivered', 'intercepted', 'returned_to_sender'],
+  intercepted: ['returned_to_sender'],
+  delivered: [],
+  returned_to_sender: [],
+} as const satisfies Record<ShipmentStatus, readonly TrackingStatus[]>;
 
 export const evolve = (state: Shipment, event: ShipmentEvent): Shipment => {
   if (event.type === 'ShipmentDispatched') {
@@ -68,13 +93,13 @@ export const dispatch = (
   return [{ type: 'ShipmentDispatched', data: { shipmentId, orderId, carrier, trackingNumber, address, dispatchedAt: now.toISOString() } }];
 };
 
-/** Records what the carrier reports about the parcel, when it moves the shipment on. */
+/** Records what the carrier reports about the parcel, when it moves the shipment on (see NEXT_STATUSES). */
 export const track = (
   state: Shipment,
   cmd: { orderId: string; carrierEventId: string; status: TrackingStatus; occurredAt: Date },
-): (ShipmentInTransit | ShipmentDelivered | ShipmentExceptionReported)[] => {
+): TrackingEvent[] => {
   if (state.status === 'none') throw new ShipmentNotFound({ orderId: cmd.orderId });
-  if (state.status === 'delivered' || state.status === cmd.status) return [];
+  if (!(NEXT_STATUSES[state.status] as readonly TrackingStatus[]).includes(cmd.status)) return [];
   const tracked: Tracked = {
     shipmentId: state.shipmentId,
     orderId: state.orderId,
@@ -89,5 +114,9 @@ export const track = (
       return [{ type: 'ShipmentDelivered', data: { ...tracked, deliveredAt: at } }];
     case 'exception':
       return [{ type: 'ShipmentExceptionReported', data: { ...tracked, occurredAt: at } }];
+    case 'intercepted':
+      return [{ type: 'ShipmentIntercepted', data: { ...tracked, occurredAt: at } }];
+    case 'returned_to_sender':
+      return [{ type: 'ShipmentReturnedToSender', data: { ...tracked, occurredAt: at } }];
   }
 };

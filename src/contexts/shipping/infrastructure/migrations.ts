@@ -46,4 +46,13 @@ export const shippingMigrations: Migration[] = [
       );
     `,
   },
+  {
+    id: '0002-shipping-parcel-returns',
+    sql: `
+      -- the carrier intercepted the parcel, or brought it back to the shop
+      alter table shipping.shipments drop constraint shipments_status_check;
+      alter table shipping.shipments add constraint shipments_status_check
+        check (status in ('dispatched', 'in_transit', 'delivered', 'exception', 'intercepted', 'returned_to_sender'));
+    `,
+  },
 ];

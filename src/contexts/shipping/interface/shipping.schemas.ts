@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { COUNTRY_CODES } from '../../../shared-kernel/country-codes';
 import { MoneyResponse as Money } from '../../../platform/http/openapi';
+import { TRACKING_STATUSES } from '../domain/shipment';
 
 /** Request and response shapes of the shipping API: validation, types and OpenAPI from one place. */
 
@@ -77,7 +78,9 @@ export const ListShippingMethodsQuery = z
 export const TrackingEventBody = z.object({
   id: z.string().regex(/^[A-Za-z0-9._:-]{1,100}$/, "the carrier's event id"),
   trackingNumber: z.string().min(1).max(100),
-  status: z.enum(['in_transit', 'delivered', 'exception']),
+  status: z
+    .enum(TRACKING_STATUSES)
+    .describe('intercepted: stopped on its way, going back to the shop; returned_to_sender: back at the shop (both final for delivery)'),
   occurredAt: z.iso.datetime({ offset: true }),
 });
 
@@ -103,7 +106,7 @@ export const ShippingOffersResponse = z.object({
   ),
 });
 
-const Status = z.enum(['dispatched', 'in_transit', 'delivered', 'exception']);
+const Status = z.enum(['dispatched', ...TRACKING_STATUSES]);
 export const ShipmentResponse = z.object({
   shipmentId: z.string(),
   orderId: z.string(),
