@@ -1,4 +1,5 @@
 import { Conflict, NotFound } from '../../../shared-kernel/errors';
+import type { PostalAddress } from '../../../shared-kernel/postal-address';
 
 /**
  * One shipment per order, stream `shipping.shipment-<orderId>`: handed to a carrier once, then moved by the
@@ -6,7 +7,7 @@ import { Conflict, NotFound } from '../../../shared-kernel/errors';
  * delivery changes nothing (carriers resend and reorder their events).
  */
 
-export type Address = { name: string; line1: string; line2?: string; city: string; postalCode: string; country: string };
+export type Address = PostalAddress;
 export type TrackingStatus = 'in_transit' | 'delivered' | 'exception';
 
 type Tracked = { shipmentId: string; orderId: string; trackingNumber: string; carrierEventId: string };

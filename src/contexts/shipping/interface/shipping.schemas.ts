@@ -1,18 +1,21 @@
 import { z } from 'zod';
 import { COUNTRY_CODES } from '../../../shared-kernel/country-codes';
 import { MoneyResponse as Money } from '../../../platform/http/openapi';
+import {
+  CountryCode,
+  CurrencyCode as Currency,
+  LowerCaseCode,
+  PostalAddressResponse,
+  SingleLineText,
+  TrackingNumber,
+} from '../../../platform/http/text-schemas';
 
 /** Request and response shapes of the shipping API: validation, types and OpenAPI from one place. */
 
 const Amount = z.number().int().min(0).max(10_000_000).describe('integer minor units of the method currency');
 const Grams = z.number().int().min(1).max(1_000_000).describe('grams');
 
-export const MethodCode = z
-  .string()
-  .max(40)
-  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'a method code is lower-case words joined by dashes');
-export const CountryCode = z.string().refine((code) => COUNTRY_CODES.has(code), 'an ISO 3166-1 alpha-2 country code (upper case)');
-const Currency = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR');
+export const MethodCode = LowerCaseCode(40, 'a method code is lower-case words joined by dashes');
 
 const Countries = z
   .union([z.literal('all'), z.array(CountryCode).min(1).max(COUNTRY_CODES.size)])
@@ -45,7 +48,7 @@ export const RateBody = z
 export const CreateShippingMethodBody = z
   .object({
     code: MethodCode,
-    name: z.string().trim().min(1).max(100),
+    name: SingleLineText(100),
     countries: Countries,
     currency: Currency,
     rate: RateBody,
@@ -55,7 +58,7 @@ export const CreateShippingMethodBody = z
 
 export const ReviseShippingMethodBody = z
   .object({
-    name: z.string().trim().min(1).max(100).optional(),
+    name: SingleLineText(100).optional(),
     countries: Countries.optional(),
     currency: Currency.optional(),
     rate: RateBody.optional(),
@@ -76,7 +79,7 @@ export const ListShippingMethodsQuery = z
 
 export const TrackingEventBody = z.object({
   id: z.string().regex(/^[A-Za-z0-9._:-]{1,100}$/, "the carrier's event id"),
-  trackingNumber: z.string().min(1).max(100),
+  trackingNumber: TrackingNumber,
   status: z.enum(['in_transit', 'delivered', 'exception']),
   occurredAt: z.iso.datetime({ offset: true }),
 });
@@ -110,14 +113,7 @@ export const ShipmentResponse = z.object({
   carrier: z.string(),
   trackingNumber: z.string(),
   status: Status,
-  address: z.object({
-    name: z.string(),
-    line1: z.string(),
-    line2: z.string().optional(),
-    city: z.string(),
-    postalCode: z.string(),
-    country: z.string(),
-  }),
+  address: PostalAddressResponse,
   dispatchedAt: z.string(),
   deliveredAt: z.string().nullable(),
   history: z.array(z.object({ status: Status, occurredAt: z.string(), recordedAt: z.string(), carrierEventId: z.string().nullable() })),
