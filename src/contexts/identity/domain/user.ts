@@ -27,7 +27,7 @@ export const accountEmail = (email: string): string => {
   return canonical;
 };
 
-export const NAME_RULE: TextRule = { kind: 'line', min: 1, max: 100 };
+const NAME_RULE: TextRule = { kind: 'line', min: 1, max: 100 };
 
 /** A person's name as mails and pages show it: one line under the text policy, NFC. */
 export const accountName = (name: string): string => {
