@@ -2,6 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { EmailAddress, SingleLineText } from './http/text-schemas';
 
 export type MessageBusKind = 'in-process' | 'rabbitmq' | 'nats';
 /** The bus namespace of deployments that set none: its broker names are the ones Orderly always used. */
@@ -49,7 +50,7 @@ const EnvSchema = z.object({
       .default(DEFAULT_BUS_NAMESPACE),
   ),
   JWT_SECRET: z.preprocess(blankToUndefined, z.string().min(32, 'must be at least 32 characters').optional()),
-  ORDERLY_ADMIN_EMAIL: z.preprocess(blankToUndefined, z.email().optional()),
+  ORDERLY_ADMIN_EMAIL: z.preprocess(blankToUndefined, EmailAddress.optional()),
   ORDERLY_ADMIN_PASSWORD: z.preprocess(blankToUndefined, z.string().min(8, 'must be at least 8 characters').max(128).optional()),
   LOG_LEVEL: z.preprocess(blankToUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
   PAYMENT_PROVIDER_TIMEOUT_MS: int(1, 600_000, 2000),
@@ -58,7 +59,8 @@ const EnvSchema = z.object({
   RESERVATION_TTL_MS: int(1000, 7 * 86_400_000, 900_000),
   LOW_STOCK_THRESHOLD: int(0, 1_000_000, 5),
   SMTP_URL: url(['smtp:', 'smtps:']),
-  MAIL_FROM: z.preprocess(blankToUndefined, z.string().min(3).max(200).default('Orderly <orders@orderly.local>')),
+  // a mail header: one line, or it could add headers of its own
+  MAIL_FROM: z.preprocess(blankToUndefined, SingleLineText(200, { min: 3 }).default('Orderly <orders@orderly.local>')),
   PAYMENT_WEBHOOK_SECRET: z.preprocess(blankToUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
   CARRIER_WEBHOOK_SECRET: z.preprocess(blankToUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
   WEBHOOK_TOLERANCE_S: int(1, 3600, 300),

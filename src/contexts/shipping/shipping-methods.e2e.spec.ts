@@ -95,7 +95,7 @@ describe('shipping methods over HTTP', () => {
     for (const query of [
       {} as Record<string, string>,
       { country: 'XX' },
-      { country: 'de' },
+      { country: 'D\u212a' }, // a look-alike of DK (Kelvin sign), refused rather than folded
       { country: 'DE', weightGrams: '-1' },
       { country: 'DE', weightGrams: '1.5' },
       { country: 'DE', currency: 'euro' },
@@ -105,6 +105,10 @@ describe('shipping methods over HTTP', () => {
       expect(res.statusCode, JSON.stringify(query)).toBe(400);
       expect(res.headers['content-type']).toContain('application/problem+json');
     }
+    // country codes are case-insensitive, as everywhere in the API
+    const lower = await list({ country: 'de' });
+    expect(lower.statusCode).toBe(200);
+    expect(lower.json()).toEqual((await list({ country: 'DE' })).json());
   });
 
   it('revises, retires and revives a method (admin)', async () => {

@@ -2,6 +2,12 @@ import { PipeTransform } from '@nestjs/common';
 import { z } from 'zod';
 import { InvalidInput } from '../../shared-kernel/errors';
 
+/** The issue code a client sees: zod's own, or the one a refinement names (e.g. `invalid_characters` of the text policy). */
+const issueCode = (issue: z.core.$ZodIssue): string => {
+  const named = issue.code === 'custom' ? (issue.params as { code?: unknown } | undefined)?.code : undefined;
+  return typeof named === 'string' ? named : issue.code;
+};
+
 /** Parses a body, query or param with a zod schema; failures become 400 problem+json listing each issue. */
 export class ZodPipe<S extends z.ZodType> implements PipeTransform<unknown, z.infer<S>> {
   constructor(
@@ -13,7 +19,7 @@ export class ZodPipe<S extends z.ZodType> implements PipeTransform<unknown, z.in
     const parsed = this.schema.safeParse(value);
     if (parsed.success) return parsed.data;
     throw new InvalidInput(this.code, 'the request is not valid', {
-      errors: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message, code: i.code })),
+      errors: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message, code: issueCode(i) })),
     });
   }
 }

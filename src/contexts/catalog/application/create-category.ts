@@ -3,6 +3,8 @@ import { type CommandMeta, EventStore, appendedNow } from '../../../platform/eve
 import { Database } from '../../../platform/persistence/database';
 import { Conflict, InvalidInput } from '../../../shared-kernel/errors';
 import { newId } from '../../../shared-kernel/ids';
+import { LOWER_CASE_CODE } from '../../../shared-kernel/identifiers';
+import { checkText, type TextRule, textProblemMessage } from '../../../shared-kernel/text';
 import { UnknownCategory } from '../domain/product';
 import { CatalogReadCache } from './catalog-read-cache';
 import { findCategory, type CategoryView } from './product-queries';
@@ -10,7 +12,8 @@ import { categoryStream } from './product-writes';
 
 export type CreateCategory = { slug: string; name: string; parent?: string };
 
-export const CATEGORY_SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+export const CATEGORY_SLUG = LOWER_CASE_CODE.pattern;
+const CATEGORY_NAME_RULE: TextRule = { kind: 'line', min: 1, max: 100 };
 /** Levels of the category tree, roots included. */
 export const MAX_CATEGORY_DEPTH = 6;
 
@@ -30,10 +33,12 @@ export class CreateCategoryHandler {
   ) {}
 
   async execute(command: CreateCategory, meta: CommandMeta): Promise<CategoryView> {
-    const name = command.name.trim();
     if (!CATEGORY_SLUG.test(command.slug) || command.slug.length > 64)
       throw new InvalidInput('catalog.invalid_slug', 'a slug is lower-case words joined by dashes');
-    if (name.length === 0 || name.length > 100) throw new InvalidInput('catalog.invalid_name', 'a category name has 1 to 100 characters');
+    const verdict = checkText(command.name, CATEGORY_NAME_RULE);
+    if (!verdict.ok)
+      throw new InvalidInput('catalog.invalid_name', `a category name ${textProblemMessage(verdict.problem, CATEGORY_NAME_RULE)}`);
+    const name = verdict.text;
     const categoryId = newId();
     const view = await this.db.transaction(async (tx) => {
       const parent = command.parent === undefined ? null : await findCategory(tx, command.parent);

@@ -1,5 +1,6 @@
 import { Conflict, DomainError, InvalidInput } from '../../../shared-kernel/errors';
 import type { Money } from '../../../shared-kernel/money';
+import { checkText, type TextRule, textProblemMessage } from '../../../shared-kernel/text';
 import {
   checkVariants,
   imagesOf,
@@ -124,16 +125,20 @@ export class PriceNeedsVariant extends DomainError {
   }
 }
 
+const NAME_RULE: TextRule = { kind: 'line', min: 1, max: 200 };
+const DESCRIPTION_RULE: TextRule = { kind: 'multiline', min: 0, max: 5000 };
+
 const nameOf = (name: string): string => {
-  const trimmed = name.trim();
-  if (trimmed.length === 0 || trimmed.length > 200) throw new InvalidInput('catalog.invalid_name', 'a name has 1 to 200 characters');
-  return trimmed;
+  const verdict = checkText(name, NAME_RULE);
+  if (!verdict.ok) throw new InvalidInput('catalog.invalid_name', `a name ${textProblemMessage(verdict.problem, NAME_RULE)}`);
+  return verdict.text;
 };
 
 const descriptionOf = (description: string | null | undefined): string | null => {
-  const trimmed = description?.trim() ?? '';
-  if (trimmed.length > 5000) throw new InvalidInput('catalog.invalid_description', 'a description has at most 5000 characters');
-  return trimmed === '' ? null : trimmed;
+  const verdict = checkText(description ?? '', DESCRIPTION_RULE);
+  if (!verdict.ok)
+    throw new InvalidInput('catalog.invalid_description', `a description ${textProblemMessage(verdict.problem, DESCRIPTION_RULE)}`);
+  return verdict.text === '' ? null : verdict.text;
 };
 
 export type CreateProduct = {

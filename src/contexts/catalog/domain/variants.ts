@@ -1,5 +1,6 @@
 import { Conflict, InvalidInput, NotFound } from '../../../shared-kernel/errors';
 import { money, type Money } from '../../../shared-kernel/money';
+import { checkText, type TextRule, textProblemMessage } from '../../../shared-kernel/text';
 
 /**
  * The rules of a product's options (Color: Red/Blue, Size: S/M/L) and variants (one SKU per combination of option
@@ -40,13 +41,11 @@ export class VariantCombinationTaken extends Conflict {
 const invalid = (code: string, message: string, details: Record<string, unknown> = {}) =>
   new InvalidInput(`catalog.${code}`, message, details);
 
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
+const LABEL_RULE: TextRule = { kind: 'line', min: 1, max: 50 };
 const label = (text: string, what: string): string => {
-  const trimmed = text.trim();
-  if (trimmed.length === 0 || trimmed.length > 50 || CONTROL.test(trimmed))
-    throw invalid('invalid_option', `${what} has 1 to 50 printable characters`, { [what]: text });
-  return trimmed;
+  const verdict = checkText(text, LABEL_RULE);
+  if (!verdict.ok) throw invalid('invalid_option', `${what} ${textProblemMessage(verdict.problem, LABEL_RULE)}`, { [what]: text });
+  return verdict.text;
 };
 const fold = (text: string) => text.toLocaleLowerCase('en');
 

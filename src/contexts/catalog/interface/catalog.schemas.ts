@@ -3,22 +3,20 @@ import { Sku } from '../contracts';
 import { MAX_CATEGORY_DEPTH } from '../application/create-category';
 import { MAX_IMAGES, MAX_OPTION_VALUES, MAX_OPTIONS, MAX_VARIANTS, MAX_WEIGHT_GRAMS } from '../domain/variants';
 import { MoneyResponse as Money } from '../../../platform/http/openapi';
+import { CurrencyCode, LowerCaseCode, MultiLineText, SingleLineText } from '../../../platform/http/text-schemas';
 
 /** Request and response shapes of the catalog API: validation, types and OpenAPI from one place. */
 
-export const Slug = z
-  .string()
-  .max(64)
-  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'a slug is lower-case words joined by dashes');
+export const Slug = LowerCaseCode(64, 'a slug is lower-case words joined by dashes');
 
 export const MoneyBody = z
   .object({
     amount: z.number().int().positive().max(100_000_000_00).describe('integer minor units (cents)'),
-    currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR'),
+    currency: CurrencyCode,
   })
   .strict();
 
-const Label = z.string().trim().min(1).max(50);
+const Label = SingleLineText(50);
 const WeightGrams = z.number().int().min(0).max(MAX_WEIGHT_GRAMS).describe('grams');
 const ImageUrls = z
   .array(z.url({ protocol: /^https$/, hostname: z.regexes.domain }).max(2048))
@@ -41,8 +39,8 @@ export const CreateProductBody = z
     sku: Sku.optional().describe('a product of one SKU: its SKU (with price; instead of variants)'),
     price: MoneyBody.optional().describe('a product of one SKU: its price'),
     weightGrams: WeightGrams.optional().describe('a product of one SKU: its weight'),
-    name: z.string().trim().min(1).max(200),
-    description: z.string().max(5000).optional(),
+    name: SingleLineText(200),
+    description: MultiLineText(5000, { min: 0 }).optional(),
     category: Slug.describe('slug of an existing category'),
     options: z.array(OptionBody).max(MAX_OPTIONS).optional().describe('defaults to the option names and values the variants use'),
     variants: z.array(VariantBody).min(1).max(MAX_VARIANTS).optional(),
@@ -59,8 +57,8 @@ export const CreateProductBody = z
 
 export const ReviseProductBody = z
   .object({
-    name: z.string().trim().min(1).max(200).optional(),
-    description: z.string().max(5000).nullable().optional().describe('null or empty clears it'),
+    name: SingleLineText(200).optional(),
+    description: MultiLineText(5000, { min: 0 }).nullable().optional().describe('null or empty clears it'),
     category: Slug.optional(),
     images: ImageUrls.optional().describe('replaces the images; [] removes them'),
     price: MoneyBody.optional().describe('the price of a product of one variant'),
@@ -81,7 +79,7 @@ export const ListProductsQuery = z
   })
   .strict();
 
-export const CreateCategoryBody = z.object({ slug: Slug, name: z.string().trim().min(1).max(100), parent: Slug.optional() }).strict();
+export const CreateCategoryBody = z.object({ slug: Slug, name: SingleLineText(100), parent: Slug.optional() }).strict();
 
 export const ProductResponse = z.object({
   id: z.string().uuid(),

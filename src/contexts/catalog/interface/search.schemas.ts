@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SingleLineText } from '../../../platform/http/text-schemas';
 import { SEARCH_SORTS } from '../application/search-cursor';
 import { MAX_SUGGESTIONS } from '../application/suggest-products';
 import { ProductResponse, Slug } from './catalog.schemas';
@@ -7,12 +8,11 @@ import { ProductResponse, Slug } from './catalog.schemas';
 export const MAX_QUERY_LENGTH = 200;
 
 const Amount = z.coerce.number().int().min(0).max(100_000_000_00);
-// eslint-disable-next-line no-control-regex
-const OptionFilter = z.string().regex(/^[^:\u0000-\u001f]{1,50}:[^\u0000-\u001f]{1,50}$/, 'Name:Value of an option');
+const OptionFilter = SingleLineText(101, { min: 3 }).regex(/^[^:]{1,50}:.{1,50}$/, 'Name:Value of an option');
 
 export const SearchQuery = z
   .object({
-    q: z.string().max(MAX_QUERY_LENGTH).optional().describe('words to find; a word with one wrong letter still matches'),
+    q: SingleLineText(MAX_QUERY_LENGTH, { min: 0 }).optional().describe('words to find; a word with one wrong letter still matches'),
     category: Slug.optional().describe('category slug (its descendants included)'),
     minPrice: Amount.optional().describe('lowest variant price at least this (minor units)'),
     maxPrice: Amount.optional().describe('lowest variant price at most this (minor units)'),
@@ -35,7 +35,7 @@ export const SearchQuery = z
     path: ['minPrice'],
   });
 
-export const SuggestQuery = z.object({ q: z.string().min(1).max(100).describe('what has been typed so far') }).strict();
+export const SuggestQuery = z.object({ q: SingleLineText(100).describe('what has been typed so far') }).strict();
 
 const Count = z.number().int().min(0);
 export const SearchResponse = z.object({

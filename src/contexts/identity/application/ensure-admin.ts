@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { CommandMeta, EventStore } from '../../../platform/event-store/event-store';
 import { Database } from '../../../platform/persistence/database';
 import { newId } from '../../../shared-kernel/ids';
-import { ensureAdmin, normalizeEmail, userStream } from '../domain/user';
+import { ensureAdmin, accountEmail, userStream } from '../domain/user';
 import { PasswordHasher } from './ports';
 import { getUserByEmail, insertUser, setPasswordHash, setRole } from './users';
 
@@ -19,7 +19,7 @@ export class EnsureAdminHandler {
 
   /** Returns what changed, for the start-up log. */
   async execute(cmd: EnsureAdmin, meta: CommandMeta): Promise<'created' | 'updated' | 'unchanged'> {
-    const email = normalizeEmail(cmd.email);
+    const email = accountEmail(cmd.email);
     const current = await getUserByEmail(this.db, email);
     const passwordMatches = current ? await this.hasher.verify(current.passwordHash, cmd.password) : false;
     const passwordHash = passwordMatches ? undefined : await this.hasher.hash(cmd.password);

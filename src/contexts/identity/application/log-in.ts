@@ -4,7 +4,7 @@ import type { CommandMeta } from '../../../platform/event-store/event-store';
 import { Database } from '../../../platform/persistence/database';
 import { newId } from '../../../shared-kernel/ids';
 import { judgeLoginAttempt, TooManyLoginAttempts } from '../domain/login-throttle';
-import { InvalidCredentials, normalizeEmail } from '../domain/user';
+import { InvalidCredentials, accountEmail } from '../domain/user';
 import { loginSubjects, recordAddressFailure, releaseAttempt, reserveAttempt } from './login-failures';
 import { PasswordHasher } from './ports';
 import { Session, Sessions } from './sessions';
@@ -35,7 +35,7 @@ export class LogInHandler implements OnModuleInit {
   }
 
   async execute(cmd: LogIn, meta: CommandMeta): Promise<{ session: Session; user: Profile }> {
-    const email = normalizeEmail(cmd.email);
+    const email = accountEmail(cmd.email);
     const subjects = loginSubjects(email, cmd.clientAddress);
     // counted as a failure until it proves otherwise: concurrent guesses cannot all pass the check before any is counted
     const before = await reserveAttempt(this.db, subjects, meta.now, this.config.loginThrottle.windowS);

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { CommandMeta, EventStore } from '../../../platform/event-store/event-store';
 import { Database } from '../../../platform/persistence/database';
 import { newId } from '../../../shared-kernel/ids';
-import { EmailTaken, normalizeEmail, register, Role, userStream } from '../domain/user';
+import { EmailTaken, accountEmail, register, Role, userStream } from '../domain/user';
 import { PasswordHasher } from './ports';
 import { getUserByEmail, insertUser, Profile, toProfile } from './users';
 
@@ -18,7 +18,7 @@ export class RegisterUserHandler {
   ) {}
 
   async execute(cmd: RegisterUser, meta: CommandMeta): Promise<Profile> {
-    const email = normalizeEmail(cmd.email);
+    const email = accountEmail(cmd.email);
     const passwordHash = await this.hasher.hash(cmd.password); // slow on purpose: outside the transaction
     return this.db.transaction(async (tx) => {
       const existing = await getUserByEmail(tx, email);

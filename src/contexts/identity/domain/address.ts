@@ -1,4 +1,5 @@
 import { Conflict, NotFound } from '../../../shared-kernel/errors';
+import type { PostalAddress } from '../../../shared-kernel/postal-address';
 
 /**
  * A customer's address book is plain state, without events: addresses are personal data that must be erasable,
@@ -8,16 +9,7 @@ import { Conflict, NotFound } from '../../../shared-kernel/errors';
 /** Enough for home, work and a few relatives; bounds what one account can store. */
 export const MAX_ADDRESSES = 20;
 
-export type AddressFields = {
-  name: string;
-  line1: string;
-  line2?: string;
-  city: string;
-  postalCode: string;
-  /** ISO 3166-1 alpha-2, upper case */
-  country: string;
-  phone?: string;
-};
+export type AddressFields = PostalAddress & { phone?: string };
 
 export type Address = AddressFields & { id: string; isDefault: boolean };
 

@@ -1,4 +1,5 @@
 import { Conflict, InvalidInput, NotFound } from '../../../shared-kernel/errors';
+import { canonicalText } from '../../../shared-kernel/text';
 
 /** Active (not revoked) keys at a time: enough for every integration, small enough to review by hand. */
 export const MAX_ACTIVE_API_KEYS = 100;
@@ -42,7 +43,7 @@ export const issueApiKey = (
     type: 'ApiKeyIssued',
     data: {
       keyId: cmd.keyId,
-      name: cmd.name.trim(),
+      name: canonicalText(cmd.name, 'line'),
       scopes: [...new Set(cmd.scopes)].sort(),
       issuedBy: cmd.issuedBy,
       issuedAt: cmd.now.toISOString(),

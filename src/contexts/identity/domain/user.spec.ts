@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EmailTaken, ensureAdmin, normalizeEmail, register } from './user';
+import { accountEmail, accountName, EmailTaken, ensureAdmin, register } from './user';
 
 const now = new Date('2026-01-01T12:00:00Z');
 const userId = '0190f000-0000-7000-8000-000000000001';
@@ -38,6 +38,27 @@ describe('ensureAdmin', () => {
   });
 });
 
-describe('normalizeEmail', () => {
-  it('trims and lower-cases', () => expect(normalizeEmail(' A@B.C ')).toBe('a@b.c'));
+describe('accountEmail', () => {
+  it('drops surrounding spaces and lower-cases ASCII letters', () => expect(accountEmail(' A@B.CO ')).toBe('a@b.co'));
+
+  it.each([
+    ['the Kelvin sign', '\u212Aim@example.com'],
+    ['a fullwidth letter', '\uFF41da@example.com'],
+    ['a ligature', '\uFB00@example.com'],
+    ['a sharp s', 'stra\u00DFe@example.com'],
+    ['a dotted capital I', '\u0130@example.com'],
+    ['a tab', 'ada@example.com\t'],
+  ])('refuses %s rather than folding it into another address', (_what, email) =>
+    expect(() => accountEmail(email)).toThrow(expect.objectContaining({ code: 'identity.invalid_email' })),
+  );
+});
+
+describe('accountName', () => {
+  it('keeps a name in NFC without surrounding spaces', () => expect(accountName(' Zoe\u0308 ')).toBe('Zo\u00EB'));
+
+  it('refuses line breaks and bidirectional overrides', () => {
+    for (const name of ['Ada\r\nBcc: x@example.com', 'Ada\u202Egnp.exe']) {
+      expect(() => accountName(name)).toThrow(expect.objectContaining({ code: 'identity.invalid_name' }));
+    }
+  });
 });

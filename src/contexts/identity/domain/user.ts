@@ -1,4 +1,6 @@
-import { Conflict, DomainError, NotFound } from '../../../shared-kernel/errors';
+import { Conflict, DomainError, InvalidInput, NotFound } from '../../../shared-kernel/errors';
+import { canonicalEmail } from '../../../shared-kernel/identifiers';
+import { checkText, type TextRule, textProblemMessage } from '../../../shared-kernel/text';
 
 export const ROLES = ['customer', 'staff', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -14,8 +16,25 @@ export type UserEvent = UserRegistered | UserRoleAssigned | PasswordChanged;
 
 export const userStream = (userId: string) => `identity.user-${userId}`;
 
-/** Emails are compared case-insensitively: stored trimmed and lower-cased. */
-export const normalizeEmail = (email: string): string => email.trim().toLowerCase();
+/**
+ * The one form of an account's email, used by every entry (register, staff, login, the configured admin): ASCII,
+ * lower case (shared-kernel identifiers.ts). An address that would only match after another folding (the Kelvin sign,
+ * fullwidth letters, ß…) is refused, never read as another account's.
+ */
+export const accountEmail = (email: string): string => {
+  const canonical = canonicalEmail(email);
+  if (canonical === null) throw new InvalidInput('identity.invalid_email', 'not a valid email address (ASCII only)');
+  return canonical;
+};
+
+const NAME_RULE: TextRule = { kind: 'line', min: 1, max: 100 };
+
+/** A person's name as mails and pages show it: one line under the text policy, NFC. */
+export const accountName = (name: string): string => {
+  const verdict = checkText(name, NAME_RULE);
+  if (!verdict.ok) throw new InvalidInput('identity.invalid_name', `a name ${textProblemMessage(verdict.problem, NAME_RULE)}`);
+  return verdict.text;
+};
 
 export class EmailTaken extends Conflict {
   constructor(email: string) {
@@ -47,8 +66,8 @@ export const register = (account: Account, cmd: { userId: string; email: string;
     type: 'UserRegistered',
     data: {
       userId: cmd.userId,
-      email: normalizeEmail(cmd.email),
-      name: cmd.name.trim(),
+      email: accountEmail(cmd.email),
+      name: accountName(cmd.name),
       role: cmd.role,
       registeredAt: cmd.now.toISOString(),
     },

@@ -4,36 +4,22 @@ import { z } from 'zod';
 import type { CommandMeta } from '../../../platform/event-store/event-store';
 import { ApiProblems, ApiZodResponse, ValidBody } from '../../../platform/http/openapi';
 import { API_V1, AuthUser, CurrentUser, Idempotent, Meta } from '../../../platform/http/request-context';
+import { identifier, PostalAddressFields, PostalAddressResponse } from '../../../platform/http/text-schemas';
 import { Database } from '../../../platform/persistence/database';
-import { COUNTRY_CODES } from '../../../shared-kernel/country-codes';
 import { AddAddressHandler } from '../application/add-address';
 import { findAddresses } from '../application/addresses';
 import { ChangeAddressHandler } from '../application/change-address';
 import { RemoveAddressHandler } from '../application/remove-address';
 import { Address, MAX_ADDRESSES } from '../domain/address';
-import { text } from './schemas';
 
-const Country = z
-  .string()
-  .trim()
-  .length(2)
-  .transform((c) => c.toUpperCase())
-  .refine((c) => COUNTRY_CODES.has(c), { message: 'must be an ISO 3166-1 alpha-2 country code' })
-  .describe('ISO 3166-1 alpha-2, e.g. DE');
-const Phone = z
-  .string()
-  .trim()
-  .regex(/^\+?[0-9][0-9 ()./-]{2,31}$/, 'digits, optionally with a leading +, spaces, dots, dashes or parentheses')
-  .max(32);
+const Phone = identifier(
+  { pattern: /^\+?[0-9][0-9 ()./-]{2,31}$/, maxLength: 32, fold: 'none' },
+  'digits, optionally with a leading +, spaces, dots, dashes or parentheses',
+);
 
 const AddAddressBody = z
   .object({
-    name: text(200),
-    line1: text(200),
-    line2: text(200).optional(),
-    city: text(100),
-    postalCode: text(20),
-    country: Country,
+    ...PostalAddressFields,
     phone: Phone.optional(),
     isDefault: z.boolean().optional().describe('defaults to true for the first address'),
   })
@@ -41,26 +27,20 @@ const AddAddressBody = z
 
 const ChangeAddressBody = z
   .object({
-    name: text(200).optional(),
-    line1: text(200).optional(),
-    line2: text(200).nullable().optional().describe('null removes it'),
-    city: text(100).optional(),
-    postalCode: text(20).optional(),
-    country: Country.optional(),
+    name: PostalAddressFields.name.optional(),
+    line1: PostalAddressFields.line1.optional(),
+    line2: PostalAddressFields.line2.unwrap().nullable().optional().describe('null removes it'),
+    city: PostalAddressFields.city.optional(),
+    postalCode: PostalAddressFields.postalCode.optional(),
+    country: PostalAddressFields.country.optional(),
     phone: Phone.nullable().optional().describe('null removes it'),
     isDefault: z.boolean().optional(),
   })
   .strict()
   .refine((body) => Object.keys(body).length > 0, { message: 'change at least one field' });
 
-export const AddressSchema = z.object({
+export const AddressSchema = PostalAddressResponse.extend({
   id: z.uuid(),
-  name: z.string(),
-  line1: z.string(),
-  line2: z.string().optional(),
-  city: z.string(),
-  postalCode: z.string(),
-  country: z.string(),
   phone: z.string().optional(),
   isDefault: z.boolean(),
 });

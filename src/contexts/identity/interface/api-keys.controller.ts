@@ -5,11 +5,11 @@ import type { CommandMeta } from '../../../platform/event-store/event-store';
 import { API_KEY_SCOPE, CUSTOMER_ONLY_RESOURCES } from '../../../platform/http/api-keys';
 import { ApiProblems, ApiZodResponse, ValidBody } from '../../../platform/http/openapi';
 import { API_V1, AuthUser, CurrentUser, Idempotent, Meta, Roles } from '../../../platform/http/request-context';
+import { SingleLineText } from '../../../platform/http/text-schemas';
 import { Database } from '../../../platform/persistence/database';
 import { ApiKeyView, findActiveApiKeys } from '../application/api-keys';
 import { IssueApiKeyHandler } from '../application/issue-api-key';
 import { RevokeApiKeyHandler } from '../application/revoke-api-key';
-import { text } from './schemas';
 
 const Scope = z
   .string()
@@ -20,7 +20,7 @@ const Scope = z
 
 const IssueApiKeyBody = z
   .object({
-    name: text(100).describe('what the key is for, e.g. "warehouse sync"'),
+    name: SingleLineText(100).describe('what the key is for, e.g. "warehouse sync"'),
     scopes: z
       .array(Scope)
       .min(1)

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { CommandMeta } from '../../../platform/event-store/event-store';
 import { ApiProblems, ApiZodResponse, ValidBody } from '../../../platform/http/openapi';
 import { API_V1, Idempotent, Meta, Public } from '../../../platform/http/request-context';
+import { EmailAddress } from '../../../platform/http/text-schemas';
 import { AppLogger } from '../../../platform/observability/logger';
 import { GuestCarts } from '../../cart/contracts';
 import { LogInHandler } from '../application/log-in';
@@ -18,11 +19,7 @@ const RegisterBody = z.object(NewAccountFields).strict();
 
 const LogInBody = z
   .object({
-    email: z
-      .string()
-      .min(1)
-      .max(254)
-      .regex(/^[^\0]*$/, 'must not contain NUL'),
+    email: EmailAddress,
     password: z.string().min(1).max(128),
   })
   .strict();

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { CommandMeta } from '../../../platform/event-store/event-store';
 import { ApiProblems, ApiZodResponse, ValidBody, ValidQuery } from '../../../platform/http/openapi';
 import { API_V1, Idempotent, Meta, Roles } from '../../../platform/http/request-context';
+import { MultiLineText, SingleLineText } from '../../../platform/http/text-schemas';
 import { Database } from '../../../platform/persistence/database';
 import { InvalidInput, NotFound } from '../../../shared-kernel/errors';
 import { AdjustStockHandler } from '../application/adjust-stock';
@@ -13,11 +14,11 @@ import { getStockLevel } from '../application/stock-levels.projection';
 import { ADJUSTMENT_REASONS, MAX_ON_HAND } from '../domain/stock';
 import { SkuParam, StockLevel } from './inventory.controller';
 
-const Note = z.string().trim().min(1).max(500);
+const Note = MultiLineText(500);
 const RestockBody = z
   .object({
     quantity: z.number().int().min(1).max(MAX_ON_HAND),
-    reason: z.string().trim().min(1).max(200).describe('why the units came in, e.g. supplier_delivery, transfer'),
+    reason: SingleLineText(200).describe('why the units came in, e.g. supplier_delivery, transfer'),
     note: Note.optional(),
   })
   .strict();

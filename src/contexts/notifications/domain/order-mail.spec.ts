@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { composeOrderMail, formatMoney } from './order-mail';
+import { hasForbiddenCharacter } from '../../../shared-kernel/text';
+import { composeOrderMail, formatMoney, type OrderMailFact } from './order-mail';
 
 const ada = { email: 'ada@example.com', name: 'Ada' };
 const orderId = '0190f0aa-1111-7000-8000-000000000001';
@@ -47,5 +48,26 @@ describe('order mails', () => {
     expect(mail.subject).toBe('Refund for order 0190F0AA');
     expect(mail.text).toContain('5.00 EUR');
     expect(mail.text).toContain('15.00 EUR in total');
+  });
+
+  it('keeps names, carriers and ids from adding header or body lines of their own', () => {
+    const mallory = { email: 'mallory@example.com', name: 'Mallory\r\nBcc: everyone@example.com\u202E' };
+    const facts: OrderMailFact[] = [
+      { kind: 'order_cancelled', orderId: '0190\r\nBcc: x@example.com', reason: 'odd\nSubject: hi' },
+      {
+        kind: 'order_confirmed',
+        orderId,
+        total: { amount: 100, currency: 'EUR' },
+        lines: [{ name: 'Mug\r\n\r\nClick https://evil.example', quantity: 1, unitPrice: { amount: 100, currency: 'EUR' } }],
+      },
+      { kind: 'order_shipped', orderId, carrier: 'sandbox\u001b[2J', trackingNumber: 'SBX1\nBcc: y@example.com' },
+    ];
+    for (const fact of facts) {
+      const mail = composeOrderMail(fact, mallory);
+      expect(hasForbiddenCharacter(mail.subject, 'line')).toBe(false);
+      expect(hasForbiddenCharacter(mail.text, 'multiline')).toBe(false);
+      expect(mail.text.split('\n').filter((line) => /^(Bcc|Subject):|^Click/.test(line))).toEqual([]);
+    }
+    expect(composeOrderMail(facts[0], mallory).text).toContain('Hello Mallory Bcc: everyone@example.com,');
   });
 });

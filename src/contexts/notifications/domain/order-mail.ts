@@ -1,8 +1,13 @@
 import type { Money } from '../../../shared-kernel/money';
+import { displayLine } from '../../../shared-kernel/text';
 
 /**
  * What we tell a customer about their order, one mail per fact. Pure: the text depends only on the fact and the
  * recipient, so a redelivered fact composes the same mail (and is deduplicated by its message id before that).
+ *
+ * Every text from a fact or a recipient (names, carrier, tracking number, reason, order id) goes in through
+ * `displayLine`: one line without control or bidirectional characters, whatever was stored before the text policy.
+ * So no name can end a header and start another (a subject is one line), nor add lines that pose as ours.
  */
 export type OrderMailFact =
   | { kind: 'order_confirmed'; orderId: string; total: Money; lines: { name: string; quantity: number; unitPrice: Money }[] }
@@ -19,7 +24,7 @@ export const formatMoney = ({ amount, currency }: Money): string => {
   return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')} ${currency}`;
 };
 
-const shortId = (orderId: string): string => orderId.slice(0, 8).toUpperCase();
+const shortId = (orderId: string): string => displayLine(orderId.slice(0, 8).toUpperCase());
 
 const CANCELLATION_REASONS: Record<string, string> = {
   out_of_stock: 'an item ran out of stock before we could reserve it',
@@ -31,13 +36,13 @@ const CANCELLATION_REASONS: Record<string, string> = {
 };
 
 const body = (recipient: Recipient, ...paragraphs: string[]): string =>
-  [`Hello ${recipient.name},`, ...paragraphs, 'Thank you for shopping with us.'].join('\n\n');
+  [`Hello ${displayLine(recipient.name)},`, ...paragraphs, 'Thank you for shopping with us.'].join('\n\n');
 
 export const composeOrderMail = (fact: OrderMailFact, recipient: Recipient): ComposedMail => {
   const ref = shortId(fact.orderId);
   switch (fact.kind) {
     case 'order_confirmed': {
-      const lines = fact.lines.map((l) => `  ${l.quantity} × ${l.name} at ${formatMoney(l.unitPrice)}`);
+      const lines = fact.lines.map((l) => `  ${l.quantity} × ${displayLine(l.name)} at ${formatMoney(l.unitPrice)}`);
       return {
         to: recipient.email,
         subject: `Order ${ref} confirmed`,
@@ -53,7 +58,11 @@ export const composeOrderMail = (fact: OrderMailFact, recipient: Recipient): Com
       return {
         to: recipient.email,
         subject: `Order ${ref} shipped`,
-        text: body(recipient, `Your order ${ref} is on its way with ${fact.carrier}.`, `Tracking number: ${fact.trackingNumber}`),
+        text: body(
+          recipient,
+          `Your order ${ref} is on its way with ${displayLine(fact.carrier)}.`,
+          `Tracking number: ${displayLine(fact.trackingNumber)}`,
+        ),
       };
     case 'order_cancelled':
       return {
@@ -61,7 +70,7 @@ export const composeOrderMail = (fact: OrderMailFact, recipient: Recipient): Com
         subject: `Order ${ref} cancelled`,
         text: body(
           recipient,
-          `Your order ${ref} was cancelled: ${CANCELLATION_REASONS[fact.reason] ?? fact.reason.replaceAll('_', ' ')}.`,
+          `Your order ${ref} was cancelled: ${CANCELLATION_REASONS[fact.reason] ?? displayLine(fact.reason).replaceAll('_', ' ')}.`,
           'Nothing was charged that is not refunded.',
         ),
       };

@@ -26,6 +26,7 @@ export class DevMailboxMailer extends Mailer {
     );
   }
 
+  /** `to`: an address in its canonical form (lower case), as mails are sent to it. */
   async list(query: { to?: string; limit: number }): Promise<DevMail[]> {
     const { rows } = await this.db.query<{
       message_id: string;
@@ -36,7 +37,7 @@ export class DevMailboxMailer extends Mailer {
       received_at: Date;
     }>(
       `select message_id, from_address, to_address, subject, text_body, received_at from notifications.dev_mailbox
-        where ($1::text is null or lower(to_address) = lower($1)) order by received_at desc, message_id limit $2`,
+        where ($1::text is null or to_address = $1) order by received_at desc, message_id limit $2`,
       [query.to ?? null, query.limit],
     );
     return rows.map((r) => ({

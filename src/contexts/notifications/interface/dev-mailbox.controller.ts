@@ -4,11 +4,12 @@ import { z } from 'zod';
 import { Config } from '../../../platform/config';
 import { ApiZodResponse, ValidQuery } from '../../../platform/http/openapi';
 import { API_V1, Roles } from '../../../platform/http/request-context';
+import { EmailAddress } from '../../../platform/http/text-schemas';
 import { DevMailboxMailer } from '../infrastructure/dev-mailbox.mailer';
 
 const MailboxQuery = z
   .object({
-    to: z.email().max(320).optional(),
+    to: EmailAddress.optional().describe('only mails to this address (any letter case)'),
     limit: z.coerce.number().int().min(1).max(200).default(50),
   })
   .strict();

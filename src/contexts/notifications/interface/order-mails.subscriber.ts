@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { z } from 'zod';
 import { Inbox, type IntegrationMessage, MessageBus, metaForMessage } from '../../../platform/messaging/message-bus';
 import { Clock } from '../../../shared-kernel/clock';
+import { canonicalEmail } from '../../../shared-kernel/identifiers';
 import { USER_REGISTERED_V1 } from '../../identity/contracts';
 import { OrderingMessages } from '../../ordering/contracts';
 import { QueueOrderMailHandler } from '../application/queue-order-mail';
@@ -12,7 +13,9 @@ const SUBSCRIBER = 'notifications.order-mails';
 
 const Id = z.string().min(1).max(100);
 const MoneyV1 = z.object({ amount: z.number().int(), currency: z.string().length(3) });
-const UserRegistered = z.object({ userId: Id, email: z.string().min(3).max(320), name: z.string().min(1).max(200) });
+/** Mails go only to an address in its one canonical form (identity registers no other); anything else is ignored. */
+const RecipientEmail = z.string().refine((email) => canonicalEmail(email) === email, 'a canonical email address');
+const UserRegistered = z.object({ userId: Id, email: RecipientEmail, name: z.string().min(1).max(200) });
 const Customer = z.object({ orderId: Id, customerId: Id });
 
 /** The fields of each ordering fact the mail needs (consumers tolerate extra fields); a fact is a mail kind. */

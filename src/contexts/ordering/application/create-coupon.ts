@@ -3,6 +3,7 @@ import { type CommandMeta, EventStore, appendedNow } from '../../../platform/eve
 import { Database } from '../../../platform/persistence/database';
 import { Conflict } from '../../../shared-kernel/errors';
 import type { Money } from '../../../shared-kernel/money';
+import { admitCoupon } from '../domain/pricing';
 import type { CouponView } from './pricing-queries';
 
 export type CreateCoupon = { code: string; minOrder?: Money; expiresAt?: string; usageLimit?: number } & (
@@ -17,7 +18,10 @@ export class CouponCodeTaken extends Conflict {
   }
 }
 
-/** An admin creates a coupon; its code is unique and it never changes afterwards (only its use count does). */
+/**
+ * An admin creates a coupon; its code is unique and it never changes afterwards (only its use count does). It is
+ * valid from now on: one that would be expired already is refused (422 `ordering.coupon_already_expired`).
+ */
 @Injectable()
 export class CreateCouponHandler {
   constructor(
@@ -26,6 +30,7 @@ export class CreateCouponHandler {
   ) {}
 
   execute(cmd: CreateCoupon, meta: CommandMeta): Promise<CouponView> {
+    admitCoupon(cmd, meta.now);
     return this.db.transaction(async (tx) => {
       const inserted = await tx.query(
         `insert into ordering.coupons (code, type, value, currency, min_order, min_order_currency, expires_at, usage_limit, created_at)

@@ -4,6 +4,7 @@
  * (`inventory.reserve-stock.v1`, `payment.authorize-payment.v1`, …).
  */
 import type { Money } from '../../../shared-kernel/money';
+import type { PostalAddress } from '../../../shared-kernel/postal-address';
 
 export const OrderingMessages = {
   orderPlaced: 'ordering.order-placed.v1',
@@ -32,7 +33,7 @@ export type OrderPlacedV1 = {
   charges?: OrderChargeV1[];
   couponCode?: string;
   shippingMethod?: string;
-  shippingAddress?: { name: string; line1: string; line2?: string; city: string; postalCode: string; country: string };
+  shippingAddress?: PostalAddress;
   total: Money;
 };
 

@@ -1,12 +1,13 @@
 import { Conflict, DomainError, NotFound } from '../../../shared-kernel/errors';
 import type { Money } from '../../../shared-kernel/money';
+import type { PostalAddress } from '../../../shared-kernel/postal-address';
 import { priceOrder, type Coupon, type OrderCharge, type ShippingChoice, type TaxRate } from './pricing';
 import type { OrderLifecycleEvent, ParcelReturnReason, RefundReason, RefundRequested, ReturnLine } from './order-lifecycle.events';
 import { may, type OrderStatus } from './order-status';
 
 /** `productId` is absent on orders placed before variants existed. */
 export type OrderLine = { sku: string; productId?: string; name: string; quantity: number; unitPrice: Money };
-export type ShippingAddress = { name: string; line1: string; line2?: string; city: string; postalCode: string; country: string };
+export type ShippingAddress = PostalAddress;
 
 // Events: facts in the order's stream `ordering.order-<orderId>`. Dates are ISO-8601 strings (event data is JSON).
 export type OrderPlaced = {

@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  admitCoupon,
+  CouponAlreadyExpired,
   couponDiscount,
   CouponCurrencyMismatch,
   CouponExhausted,
@@ -98,6 +100,16 @@ describe('pricing', () => {
   it('refuses an expired coupon from the instant it expires', () => {
     expect(couponDiscount(percent(10, { expiresAt: '2026-03-01T10:00:00.001Z' }), eur(100), now)).toEqual(eur(10));
     expect(refusal(() => couponDiscount(percent(10, { expiresAt: now.toISOString() }), eur(100), now))).toBeInstanceOf(CouponExpired);
+  });
+
+  it('admits a new coupon only when it expires after its creation', () => {
+    expect(() => admitCoupon({ code: 'NEVER' }, now)).not.toThrow();
+    expect(() => admitCoupon({ code: 'SOON', expiresAt: '2026-03-01T10:00:00.001Z' }, now)).not.toThrow();
+    for (const expiresAt of [now.toISOString(), '2026-03-01T09:59:59.999Z', '2026-03-01T11:00:00+02:00']) {
+      const refused = refusal(() => admitCoupon({ code: 'GONE', expiresAt }, now));
+      expect(refused, expiresAt).toBeInstanceOf(CouponAlreadyExpired);
+      expect(refused).toMatchObject({ kind: 'unprocessable', code: 'ordering.coupon_already_expired' });
+    }
   });
 
   it('refuses a coupon whose uses are all taken', () => {

@@ -43,6 +43,9 @@ export class CouponCurrencyMismatch extends Unprocessable {
 export class CouponMinOrderNotMet extends Unprocessable {
   readonly code = 'ordering.coupon_min_order_not_met';
 }
+export class CouponAlreadyExpired extends Unprocessable {
+  readonly code = 'ordering.coupon_already_expired';
+}
 export class ShippingMethodUnavailable extends Unprocessable {
   readonly code = 'ordering.shipping_method_unavailable';
 }
@@ -72,6 +75,19 @@ export const parcelWeightGrams = (
     if (weight === undefined) throw new OrderItemUnavailable(line.sku);
     return grams + weight * line.quantity;
   }, 0);
+};
+
+/**
+ * A new coupon is valid from its creation (`now`) until `expiresAt`: a coupon whose end is not after that start
+ * would be expired the moment it exists, and is refused.
+ */
+export const admitCoupon = (coupon: { code: string; expiresAt?: string }, now: Date): void => {
+  if (coupon.expiresAt !== undefined && !(Date.parse(coupon.expiresAt) > now.getTime()))
+    throw new CouponAlreadyExpired('a coupon must expire after it is created', {
+      code: coupon.code,
+      expiresAt: coupon.expiresAt,
+      now: now.toISOString(),
+    });
 };
 
 /** The discount a coupon gives on `subtotal` at `now`, or throws why it does not apply. */

@@ -4,37 +4,14 @@ import { z } from 'zod';
 import type { CommandMeta } from '../../../platform/event-store/event-store';
 import { ApiProblems, ApiZodResponse, ValidBody } from '../../../platform/http/openapi';
 import { API_V1, type AuthUser, CurrentUser, Idempotent, Meta, Roles } from '../../../platform/http/request-context';
+import { CouponCode, LowerCaseCode, PostalAddress } from '../../../platform/http/text-schemas';
 import { PlaceOrderHandler } from '../application/place-order';
-import { COUNTRY_CODES } from '../../../shared-kernel/country-codes';
-import { CouponCode } from './pricing.schemas';
-
-const text = (max: number) => z.string().trim().min(1).max(max);
-
-export const ShippingAddressSchema = z
-  .object({
-    name: text(200),
-    line1: text(200),
-    line2: text(200).optional(),
-    city: text(100),
-    postalCode: text(20),
-    country: z
-      .string()
-      .trim()
-      .length(2)
-      .transform((c) => c.toUpperCase())
-      .refine((c) => COUNTRY_CODES.has(c), { message: 'must be an ISO 3166-1 alpha-2 country code' })
-      .describe('ISO 3166-1 alpha-2, e.g. DE'),
-  })
-  .strict();
 
 export const CheckoutSchema = z
   .object({
     paymentToken: z.string().min(1).max(200).describe("the payment provider's token (never a card number)"),
-    shippingAddress: ShippingAddressSchema,
-    shippingMethod: z
-      .string()
-      .max(40)
-      .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'a shipping method code, as GET /api/v1/shipping-methods?country= lists them'),
+    shippingAddress: PostalAddress,
+    shippingMethod: LowerCaseCode(40, 'a shipping method code, as GET /api/v1/shipping-methods?country= lists them'),
     couponCode: CouponCode.optional().describe('case-insensitive'),
   })
   .strict();

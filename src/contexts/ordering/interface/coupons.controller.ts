@@ -4,11 +4,12 @@ import type { z } from 'zod';
 import type { CommandMeta } from '../../../platform/event-store/event-store';
 import { ApiProblems, ApiZodResponse, ValidBody, ValidQuery } from '../../../platform/http/openapi';
 import { API_V1, Idempotent, Meta, Roles } from '../../../platform/http/request-context';
+import { CouponCode } from '../../../platform/http/text-schemas';
 import { Database } from '../../../platform/persistence/database';
 import { InvalidInput } from '../../../shared-kernel/errors';
 import { CreateCouponHandler } from '../application/create-coupon';
 import { findCoupons, type CouponView } from '../application/pricing-queries';
-import { CouponCode, CouponPageResponse, CouponResponse, CreateCouponBody, ListCouponsQuery } from './pricing.schemas';
+import { CouponPageResponse, CouponResponse, CreateCouponBody, ListCouponsQuery } from './pricing.schemas';
 
 const encodeCursor = (at: { createdAt: string; code: string }): string =>
   Buffer.from(JSON.stringify([at.createdAt, at.code])).toString('base64url');
@@ -43,7 +44,7 @@ export class CouponsController {
   @Idempotent()
   @ApiOperation({ summary: 'Create a coupon (percentage or fixed amount; optional minimum order, expiry, usage limit)' })
   @ApiZodResponse(201, CouponResponse)
-  @ApiProblems(400, { 409: ['ordering.coupon_code_taken'] })
+  @ApiProblems(400, { 409: ['ordering.coupon_code_taken'], 422: ['ordering.coupon_already_expired'] })
   create(@ValidBody(CreateCouponBody) body: z.infer<typeof CreateCouponBody>, @Meta() meta: CommandMeta): Promise<CouponView> {
     return this.createCoupon.execute(body, meta);
   }

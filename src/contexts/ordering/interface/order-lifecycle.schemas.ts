@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Sku } from '../../catalog/contracts';
 import { MoneyResponse as MoneySchema } from '../../../platform/http/openapi';
+import { LowerCaseCode, MultiLineText, TrackingNumber } from '../../../platform/http/text-schemas';
 
 export const RefundSchema = z.object({
   id: z.uuid(),
@@ -39,12 +40,10 @@ export const OrderLifecycleFields = {
   returns: z.array(ReturnSchema),
 };
 
-const trimmed = (max: number) => z.string().trim().min(1).max(max);
-
 export const ShipOrderSchema = z
   .object({
-    carrier: trimmed(50).describe('a carrier code shipping knows, e.g. dhl'),
-    trackingNumber: trimmed(100),
+    carrier: LowerCaseCode(50, 'a carrier code is lower-case words joined by dashes').describe('a carrier code shipping knows, e.g. dhl'),
+    trackingNumber: TrackingNumber,
   })
   .strict();
 
@@ -54,7 +53,7 @@ export const NoBodySchema = z.object({}).strict().optional();
 export const RequestRefundSchema = z
   .object({
     amount: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).describe("minor units of the order's currency"),
-    reason: z.string().trim().min(1).max(500).optional().describe('a note for the customer and the books'),
+    reason: MultiLineText(500).optional().describe('a note for the customer and the books'),
   })
   .strict();
 

@@ -3,6 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import type { CommandMeta } from '../../../platform/event-store/event-store';
 import { ApiProblems, ApiZodResponse, ValidBody, ValidQuery, MoneyResponse as MoneySchema } from '../../../platform/http/openapi';
+import { PostalAddressResponse } from '../../../platform/http/text-schemas';
 import { API_V1, type AuthUser, CurrentUser, Idempotent, Meta } from '../../../platform/http/request-context';
 import { Database } from '../../../platform/persistence/database';
 import { InvalidInput } from '../../../shared-kernel/errors';
@@ -25,14 +26,7 @@ export const OrderSchema = z.object({
   total: MoneySchema.describe('subtotal plus charges: what the payment authorizes'),
   couponCode: z.string().optional(),
   shippingMethod: z.string().optional().describe('absent on orders placed before shipping methods'),
-  shippingAddress: z.object({
-    name: z.string(),
-    line1: z.string(),
-    line2: z.string().optional(),
-    city: z.string(),
-    postalCode: z.string(),
-    country: z.string(),
-  }),
+  shippingAddress: PostalAddressResponse,
   cancellationReason: z
     .string()
     .optional()

@@ -1,31 +1,16 @@
 import { z } from 'zod';
-import { COUNTRY_CODES } from '../../../shared-kernel/country-codes';
 import { MoneyResponse as Money } from '../../../platform/http/openapi';
+import { CountryCode, CouponCode, CurrencyCode as Currency, SingleLineText } from '../../../platform/http/text-schemas';
 
 /** Request and response shapes of tax rates and coupons: validation, types and OpenAPI from one place. */
 
-const Currency = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR');
 const MAX_MINOR_UNITS = 1_000_000_000_000;
-
-/** Case-insensitive: stored and compared upper-case. */
-export const CouponCode = z
-  .string()
-  .trim()
-  .transform((code) => code.toUpperCase())
-  .pipe(z.string().regex(/^[A-Z0-9][A-Z0-9_-]{2,31}$/, 'a coupon code is 3-32 letters, digits, dashes or underscores'));
-
-export const Country = z
-  .string()
-  .trim()
-  .transform((c) => c.toUpperCase())
-  .refine((c) => COUNTRY_CODES.has(c), { message: 'must be an ISO 3166-1 alpha-2 country code' })
-  .describe('ISO 3166-1 alpha-2, e.g. DE');
 
 export const SetTaxRateBody = z
   .object({
-    country: Country,
+    country: CountryCode,
     rateBps: z.number().int().min(0).max(10_000).describe('basis points: 1900 = 19%, 825 = 8.25%'),
-    name: z.string().trim().min(1).max(50).optional().describe('shown on the tax line, e.g. VAT (default: Tax)'),
+    name: SingleLineText(50).optional().describe('shown on the tax line, e.g. VAT (default: Tax)'),
   })
   .strict();
 
@@ -39,7 +24,10 @@ const couponTerms = {
     .strict()
     .optional()
     .describe('the goods subtotal (before shipping, discount and tax) must reach it; orders in another currency cannot use the coupon'),
-  expiresAt: z.iso.datetime({ offset: true }).optional().describe('the coupon is refused from this instant on'),
+  expiresAt: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .describe('the coupon is refused from this instant on; it must lie in the future (422 ordering.coupon_already_expired)'),
   usageLimit: z
     .number()
     .int()

@@ -45,8 +45,16 @@ describe('reviews', () => {
     ['too short', 'meh'],
     ['blank', '            '],
     ['too long', 'x'.repeat(2001)],
+    ['with an escape sequence', 'Great mug \u001b[31mbuy here\u001b[0m'],
+    ['with a bidirectional override', 'Great mug \u202Eevil text'],
+    ['with a lone carriage return', 'Great mug\rreally'],
   ])('refuses a text that is %s', (_, text) => {
     expect(() => post(null, { ...cmd, text })).toThrow(expect.objectContaining({ code: 'reviews.invalid_text' }));
+  });
+
+  it('keeps a text in NFC with LF line breaks', () => {
+    const posted = post(null, { ...cmd, text: ' Cafe\u0301 mug.\r\nKeeps tea hot. ' });
+    expect(posted.data.text).toBe('Caf\u00E9 mug.\nKeeps tea hot.');
   });
 
   it('hides once', () => {

@@ -1,4 +1,5 @@
 import { Conflict, Forbidden, InvalidInput, NotFound } from '../../../shared-kernel/errors';
+import { canonicalText, hasForbiddenCharacter, textProblemMessage } from '../../../shared-kernel/text';
 
 /**
  * A verified-purchase review (state in `reviews.reviews`, events on `reviews.review-<id>`), and the product's rating
@@ -24,6 +25,7 @@ export const RATING_MIN = 1;
 export const RATING_MAX = 5;
 export const TEXT_MIN = 10;
 export const TEXT_MAX = 2000;
+const TEXT_RULE = { kind: 'multiline', min: TEXT_MIN, max: TEXT_MAX } as const;
 
 export class PurchaseRequired extends Forbidden {
   constructor(productId: string) {
@@ -59,7 +61,10 @@ export const post = (
   if (!Number.isInteger(cmd.rating) || cmd.rating < RATING_MIN || cmd.rating > RATING_MAX) {
     throw new InvalidInput('reviews.invalid_rating', `a rating is a whole number from ${RATING_MIN} to ${RATING_MAX}`);
   }
-  const text = cmd.text.trim().replace(/\s+\n/g, '\n');
+  if (hasForbiddenCharacter(cmd.text, 'multiline')) {
+    throw new InvalidInput('reviews.invalid_text', `a review text ${textProblemMessage('characters', TEXT_RULE)}`);
+  }
+  const text = canonicalText(cmd.text, 'multiline').replace(/\s+\n/g, '\n');
   if (text.length < TEXT_MIN || text.length > TEXT_MAX) {
     throw new InvalidInput('reviews.invalid_text', `a review text has ${TEXT_MIN} to ${TEXT_MAX} characters`, { length: text.length });
   }

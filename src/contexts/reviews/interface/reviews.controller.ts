@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { CommandMeta } from '../../../platform/event-store/event-store';
 import { ApiProblems, ApiZodResponse, ValidBody, ValidQuery } from '../../../platform/http/openapi';
 import { API_V1, type AuthUser, CurrentUser, Idempotent, Meta, Public, Roles } from '../../../platform/http/request-context';
+import { MultiLineText } from '../../../platform/http/text-schemas';
 import { ZodPipe } from '../../../platform/http/zod.pipe';
 import { Database } from '../../../platform/persistence/database';
 import { HideReviewHandler } from '../application/hide-review';
@@ -16,10 +17,10 @@ const ProductId = new ZodPipe(z.uuid(), 'reviews.invalid_product_id');
 const PostReviewBody = z
   .object({
     rating: z.number().int().min(RATING_MIN).max(RATING_MAX),
-    text: z.string().min(TEXT_MIN).max(TEXT_MAX),
+    text: MultiLineText(TEXT_MAX, { min: TEXT_MIN }),
   })
   .strict();
-const HideReviewBody = z.object({ reason: z.string().min(1).max(500).optional() }).strict();
+const HideReviewBody = z.object({ reason: MultiLineText(500).optional() }).strict();
 const ListReviewsQuery = z
   .object({ limit: z.coerce.number().int().min(1).max(50).default(10), cursor: z.string().max(200).optional() })
   .strict();

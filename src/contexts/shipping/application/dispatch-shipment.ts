@@ -2,27 +2,40 @@ import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { type CommandMeta, EventStore, metaForStream } from '../../../platform/event-store/event-store';
 import { Database } from '../../../platform/persistence/database';
-import { COUNTRY_CODES } from '../../../shared-kernel/country-codes';
 import { Conflict, InvalidInput } from '../../../shared-kernel/errors';
+import { canonicalCountryCode, LOWER_CASE_CODE, TRACKING_NUMBER } from '../../../shared-kernel/identifiers';
 import { newId } from '../../../shared-kernel/ids';
+import { POSTAL_ADDRESS_TEXT } from '../../../shared-kernel/postal-address';
+import { displayLine } from '../../../shared-kernel/text';
 import { type DispatchRequest, Shipments } from '../contracts';
 import { AlreadyDispatched, dispatch, shipmentDecider, shipmentStream } from '../domain/shipment';
 import { Carriers } from './ports';
 import { findOrderByTrackingNumber } from './shipments.projection';
 
-const text = (max: number) => z.string().trim().min(1).max(max);
+/**
+ * An address line as the parcel label shows it: the order's address is a fact (checked at checkout since the text
+ * policy, maybe not before), so refused characters become spaces here rather than failing the dispatch.
+ */
+const labelLine = (field: keyof typeof POSTAL_ADDRESS_TEXT) =>
+  z.string().overwrite(displayLine).min(POSTAL_ADDRESS_TEXT[field].min).max(POSTAL_ADDRESS_TEXT[field].max);
+
 /** Ordering's request, checked as any input from outside the context. */
 const DispatchRequestSchema = z.object({
   orderId: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/),
-  carrier: text(50),
-  trackingNumber: text(100),
+  carrier: z.string().max(50).regex(LOWER_CASE_CODE.pattern),
+  trackingNumber: z.string().regex(TRACKING_NUMBER.pattern),
   address: z.object({
-    name: text(200),
-    line1: text(200),
-    line2: z.string().trim().max(200).optional(),
-    city: text(100),
-    postalCode: text(20),
-    country: z.string().refine((c) => COUNTRY_CODES.has(c), 'an ISO 3166-1 alpha-2 country code'),
+    name: labelLine('name'),
+    line1: labelLine('line1'),
+    line2: z
+      .string()
+      .overwrite(displayLine)
+      .max(POSTAL_ADDRESS_TEXT.line2.max)
+      .optional()
+      .transform((line) => line || undefined),
+    city: labelLine('city'),
+    postalCode: labelLine('postalCode'),
+    country: z.string().refine((c) => canonicalCountryCode(c) === c, 'an ISO 3166-1 alpha-2 country code'),
   }),
 });
 

@@ -1,5 +1,6 @@
 import type { CommandMeta } from '../../../platform/event-store/event-store';
 import type { Money } from '../../../shared-kernel/money';
+import type { PostalAddress } from '../../../shared-kernel/postal-address';
 
 /**
  * Shipping's public contract: rates for checkout, dispatching an order to a carrier, and the integration events
@@ -49,7 +50,7 @@ export type DispatchRequest = {
   orderId: string;
   carrier: string;
   trackingNumber: string;
-  address: { name: string; line1: string; line2?: string; city: string; postalCode: string; country: string };
+  address: PostalAddress;
 };
 
 /** Hands an order to a carrier (through the Carrier port). */

@@ -1,4 +1,5 @@
 import { Conflict, NotFound } from '../../../shared-kernel/errors';
+import type { PostalAddress } from '../../../shared-kernel/postal-address';
 
 /**
  * One shipment per order, stream `shipping.shipment-<orderId>`: handed to a carrier once, then moved by the
@@ -8,7 +9,7 @@ import { Conflict, NotFound } from '../../../shared-kernel/errors';
  * reorder their events).
  */
 
-export type Address = { name: string; line1: string; line2?: string; city: string; postalCode: string; country: string };
+export type Address = PostalAddress;
 /** What a carrier reports about a parcel. */
 export const TRACKING_STATUSES = ['in_transit', 'delivered', 'exception', 'intercepted', 'returned_to_sender'] as const;
 export type TrackingStatus = (typeof TRACKING_STATUSES)[number];

@@ -20,6 +20,9 @@ import {
 const NOT_FOUND = { 404: ['shipping.method_not_found'] };
 const INVALID = { 400: ['request.invalid', 'shipping.invalid_method'] };
 
+/** A path parameter names a method only in its canonical form. */
+const isMethodCode = (code: string): boolean => MethodCode.safeParse(code).data === code;
+
 /** Shipping methods: anyone asks what ships where and for how much; admins maintain them. */
 @Controller(`${API_V1}/shipping-methods`)
 export class ShippingMethodsController {
@@ -44,7 +47,7 @@ export class ShippingMethodsController {
   @ApiZodResponse(200, ShippingMethodResponse)
   @ApiProblems(NOT_FOUND)
   async get(@Param('code') code: string) {
-    const method = MethodCode.safeParse(code).success ? await getMethod(this.db, code) : null;
+    const method = isMethodCode(code) ? await getMethod(this.db, code) : null;
     if (!method) throw methodNotFound(code);
     return method;
   }
@@ -69,7 +72,7 @@ export class ShippingMethodsController {
     @ValidBody(ReviseShippingMethodBody) body: z.infer<typeof ReviseShippingMethodBody>,
     @Meta() meta: CommandMeta,
   ) {
-    if (!MethodCode.safeParse(code).success) throw methodNotFound(code);
+    if (!isMethodCode(code)) throw methodNotFound(code);
     return this.reviseMethod.execute({ code, ...body }, meta);
   }
 
@@ -80,7 +83,7 @@ export class ShippingMethodsController {
   @HttpCode(204)
   @ApiProblems(NOT_FOUND)
   async retire(@Param('code') code: string, @Meta() meta: CommandMeta): Promise<void> {
-    if (!MethodCode.safeParse(code).success) throw methodNotFound(code);
+    if (!isMethodCode(code)) throw methodNotFound(code);
     await this.reviseMethod.execute({ code, active: false }, meta);
   }
 }

@@ -2,18 +2,21 @@ import { z } from 'zod';
 import { COUNTRY_CODES } from '../../../shared-kernel/country-codes';
 import { MoneyResponse as Money } from '../../../platform/http/openapi';
 import { TRACKING_STATUSES } from '../domain/shipment';
+import {
+  CountryCode,
+  CurrencyCode as Currency,
+  LowerCaseCode,
+  PostalAddressResponse,
+  SingleLineText,
+  TrackingNumber,
+} from '../../../platform/http/text-schemas';
 
 /** Request and response shapes of the shipping API: validation, types and OpenAPI from one place. */
 
 const Amount = z.number().int().min(0).max(10_000_000).describe('integer minor units of the method currency');
 const Grams = z.number().int().min(1).max(1_000_000).describe('grams');
 
-export const MethodCode = z
-  .string()
-  .max(40)
-  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'a method code is lower-case words joined by dashes');
-export const CountryCode = z.string().refine((code) => COUNTRY_CODES.has(code), 'an ISO 3166-1 alpha-2 country code (upper case)');
-const Currency = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR');
+export const MethodCode = LowerCaseCode(40, 'a method code is lower-case words joined by dashes');
 
 const Countries = z
   .union([z.literal('all'), z.array(CountryCode).min(1).max(COUNTRY_CODES.size)])
@@ -46,7 +49,7 @@ export const RateBody = z
 export const CreateShippingMethodBody = z
   .object({
     code: MethodCode,
-    name: z.string().trim().min(1).max(100),
+    name: SingleLineText(100),
     countries: Countries,
     currency: Currency,
     rate: RateBody,
@@ -56,7 +59,7 @@ export const CreateShippingMethodBody = z
 
 export const ReviseShippingMethodBody = z
   .object({
-    name: z.string().trim().min(1).max(100).optional(),
+    name: SingleLineText(100).optional(),
     countries: Countries.optional(),
     currency: Currency.optional(),
     rate: RateBody.optional(),
@@ -77,7 +80,7 @@ export const ListShippingMethodsQuery = z
 
 export const TrackingEventBody = z.object({
   id: z.string().regex(/^[A-Za-z0-9._:-]{1,100}$/, "the carrier's event id"),
-  trackingNumber: z.string().min(1).max(100),
+  trackingNumber: TrackingNumber,
   status: z
     .enum(TRACKING_STATUSES)
     .describe('intercepted: stopped on its way, going back to the shop; returned_to_sender: back at the shop (both final for delivery)'),
@@ -113,14 +116,7 @@ export const ShipmentResponse = z.object({
   carrier: z.string(),
   trackingNumber: z.string(),
   status: Status,
-  address: z.object({
-    name: z.string(),
-    line1: z.string(),
-    line2: z.string().optional(),
-    city: z.string(),
-    postalCode: z.string(),
-    country: z.string(),
-  }),
+  address: PostalAddressResponse,
   dispatchedAt: z.string(),
   deliveredAt: z.string().nullable(),
   history: z.array(z.object({ status: Status, occurredAt: z.string(), recordedAt: z.string(), carrierEventId: z.string().nullable() })),
