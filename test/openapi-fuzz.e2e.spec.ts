@@ -42,8 +42,18 @@ const values: Record<string, string> = {};
 
 beforeAll(async () => {
   shop = await openSecurityShop({
-    // hostile logins would otherwise lock the test client's address out
-    configOverrides: { loginThrottle: { windowS: 60, accountMax: 100_000, addressMax: 100_000 } },
+    // hostile logins would otherwise slow the test client's address down
+    configOverrides: {
+      loginThrottle: {
+        pairFreeFailures: 100_000,
+        accountFreeFailures: 100_000,
+        addressFreeFailures: 100_000,
+        baseDelayS: 1,
+        maxDelayS: 1,
+        forgetAfterS: 60,
+        knownSourceDays: 30,
+      },
+    },
   });
   operations = await appOperations(shop.t);
   const orderId = await shop.confirmedOrder(shop.alice, 1);

@@ -64,9 +64,13 @@ const EnvSchema = z.object({
   PAYMENT_WEBHOOK_SECRET: z.preprocess(blankToUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
   CARRIER_WEBHOOK_SECRET: z.preprocess(blankToUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
   WEBHOOK_TOLERANCE_S: int(1, 3600, 300),
-  LOGIN_THROTTLE_WINDOW_S: int(1, 86_400, 900),
-  LOGIN_THROTTLE_ACCOUNT_MAX: int(1, 10_000, 5),
-  LOGIN_THROTTLE_ADDRESS_MAX: int(1, 100_000, 50),
+  LOGIN_THROTTLE_PAIR_FREE: int(1, 1000, 5),
+  LOGIN_THROTTLE_ACCOUNT_FREE: int(1, 100_000, 20),
+  LOGIN_THROTTLE_ADDRESS_FREE: int(1, 1_000_000, 50),
+  LOGIN_THROTTLE_BASE_DELAY_S: int(1, 3600, 1),
+  LOGIN_THROTTLE_MAX_DELAY_S: int(1, 86_400, 900),
+  LOGIN_THROTTLE_FORGET_S: int(60, 30 * 86_400, 86_400),
+  LOGIN_THROTTLE_KNOWN_DAYS: int(1, 365, 30),
 });
 
 /** The validated settings of one process. Also the DI token: inject `Config` anywhere. */
@@ -107,8 +111,21 @@ export class Config {
   readonly carrierWebhookSecret!: string;
   /** Webhooks whose signed timestamp is further than this from now are refused. */
   readonly webhookToleranceS!: number;
-  /** Failed logins counted per account and per client address within the window; over the maximum → 429. */
-  readonly loginThrottle!: { windowS: number; accountMax: number; addressMax: number };
+  /**
+   * Failed logins slow further attempts (429 with Retry-After) per account at one client address, per account and per
+   * address, each after its free failures, by a delay doubling per failure up to `maxDelayS`; counts are forgotten
+   * `forgetAfterS` after the last failure. The account and address counts spare pairs that logged in within
+   * `knownSourceDays`.
+   */
+  readonly loginThrottle!: {
+    pairFreeFailures: number;
+    accountFreeFailures: number;
+    addressFreeFailures: number;
+    baseDelayS: number;
+    maxDelayS: number;
+    forgetAfterS: number;
+    knownSourceDays: number;
+  };
 
   constructor(values: ConfigValues) {
     Object.assign(this, values);
@@ -156,9 +173,13 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     carrierWebhookSecret: e.CARRIER_WEBHOOK_SECRET ?? derivedSecret(jwtSecret, 'carrier-webhooks'),
     webhookToleranceS: e.WEBHOOK_TOLERANCE_S,
     loginThrottle: {
-      windowS: e.LOGIN_THROTTLE_WINDOW_S,
-      accountMax: e.LOGIN_THROTTLE_ACCOUNT_MAX,
-      addressMax: e.LOGIN_THROTTLE_ADDRESS_MAX,
+      pairFreeFailures: e.LOGIN_THROTTLE_PAIR_FREE,
+      accountFreeFailures: e.LOGIN_THROTTLE_ACCOUNT_FREE,
+      addressFreeFailures: e.LOGIN_THROTTLE_ADDRESS_FREE,
+      baseDelayS: e.LOGIN_THROTTLE_BASE_DELAY_S,
+      maxDelayS: e.LOGIN_THROTTLE_MAX_DELAY_S,
+      forgetAfterS: e.LOGIN_THROTTLE_FORGET_S,
+      knownSourceDays: e.LOGIN_THROTTLE_KNOWN_DAYS,
     },
   });
 };

@@ -37,7 +37,14 @@ export type BootOptions = {
   background?: boolean;
 };
 
-export type InjectOptions = { headers?: Record<string, string>; body?: unknown; token?: string; query?: Record<string, string> };
+export type InjectOptions = {
+  headers?: Record<string, string>;
+  body?: unknown;
+  token?: string;
+  query?: Record<string, string>;
+  /** The client address the server sees (default 127.0.0.1). */
+  remoteAddress?: string;
+};
 
 export type LoggedIn = {
   user: { id: string; email: string; name: string; role: Role };
@@ -92,11 +99,12 @@ export const bootTestApp = async (options: BootOptions = {}): Promise<TestApp> =
   if (options.background) await runtime.start();
   else runtime.installOutbox();
 
-  const inject: TestApp['inject'] = (method, url, { headers = {}, body, token, query } = {}) =>
+  const inject: TestApp['inject'] = (method, url, { headers = {}, body, token, query, remoteAddress } = {}) =>
     app.inject({
       method: method.toUpperCase() as 'GET',
       url,
       query,
+      ...(remoteAddress ? { remoteAddress } : {}),
       headers: {
         ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
         ...(token ? { authorization: `Bearer ${token}` } : {}),

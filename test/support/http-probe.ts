@@ -15,6 +15,7 @@ import { Database } from '../../src/platform/persistence/database';
 import { PgDatabase } from '../../src/platform/persistence/pg.database';
 import { Clock, ManualClock } from '../../src/shared-kernel/clock';
 import { Conflict } from '../../src/shared-kernel/errors';
+import { newId } from '../../src/shared-kernel/ids';
 import { freshDatabase } from './db';
 
 const Echo = z.object({ name: z.string().min(1), count: z.number().int() }).strict();
@@ -101,7 +102,7 @@ export const bootProbeApp = async (): Promise<ProbeApp> => {
     clock,
     probe: app.get(ProbeController),
     bearer: async (role = 'customer', id = '0190f000-0000-7000-8000-000000000001') =>
-      `Bearer ${(await tokens.sign({ id, email: `${role}@example.com`, role })).token}`,
+      `Bearer ${(await tokens.sign({ id, email: `${role}@example.com`, role }, newId())).token}`,
     post: (url, payload, headers = {}) =>
       app.inject({
         method: 'POST',

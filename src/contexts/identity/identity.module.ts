@@ -1,6 +1,7 @@
 import { Global, Module, OnModuleInit } from '@nestjs/common';
 import { AccessTokens } from '../../platform/http/access-tokens';
 import { ApiKeyAuthenticator } from '../../platform/http/api-keys';
+import { RevokedSessions } from '../../platform/http/revoked-sessions';
 import { IntegrationEvents } from '../../platform/messaging/message-bus';
 import { AddAddressHandler } from './application/add-address';
 import { ChangeAddressHandler } from './application/change-address';
@@ -17,6 +18,7 @@ import { Sessions } from './application/sessions';
 import { toIntegrationEvent } from './application/to-integration-events';
 import { Argon2PasswordHasher } from './infrastructure/argon2.password-hasher';
 import { PgApiKeyAuthenticator } from './infrastructure/pg.api-key-authenticator';
+import { PgRevokedSessions } from './infrastructure/pg.revoked-sessions';
 import { AddressesController } from './interface/addresses.controller';
 import { ApiKeysController } from './interface/api-keys.controller';
 import { AuthController } from './interface/auth.controller';
@@ -25,7 +27,8 @@ import { StaffController } from './interface/staff.controller';
 
 /**
  * identity: accounts, passwords, sessions, address books, API keys (state-stored, events through the outbox).
- * Global so the platform's auth guard finds the ApiKeyAuthenticator without importing a context.
+ * Global so the platform's auth guard and access tokens find the ApiKeyAuthenticator and RevokedSessions without
+ * importing a context.
  */
 @Global()
 @Module({
@@ -45,8 +48,9 @@ import { StaffController } from './interface/staff.controller';
     { provide: PasswordHasher, useClass: Argon2PasswordHasher },
     { provide: AccessTokenIssuer, useExisting: AccessTokens },
     { provide: ApiKeyAuthenticator, useClass: PgApiKeyAuthenticator },
+    { provide: RevokedSessions, useClass: PgRevokedSessions },
   ],
-  exports: [EnsureAdminHandler, RegisterUserHandler, ApiKeyAuthenticator],
+  exports: [EnsureAdminHandler, RegisterUserHandler, ApiKeyAuthenticator, RevokedSessions],
 })
 export class IdentityModule implements OnModuleInit {
   constructor(private readonly integrationEvents: IntegrationEvents) {}

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootTestApp, TestApp } from '../../../test/support/app';
+import { ACCESS_TOKEN_TTL_SECONDS } from '../../platform/http/access-tokens';
 import { Database } from '../../platform/persistence/database';
 import { ManualClock } from '../../shared-kernel/clock';
 import { REFRESH_TOKEN_TTL_MS } from './domain/refresh-token';
@@ -111,5 +112,67 @@ describe('POST /api/v1/auth/logout', () => {
   it('answers 204 for a token it does not know (nothing to end) and 400 for a malformed body', async () => {
     expect((await logout('unknown-token')).statusCode).toBe(204);
     expect((await t.inject('POST', '/api/v1/auth/logout', { body: {} })).statusCode).toBe(400);
+  });
+});
+
+describe('access tokens of an ended session', () => {
+  const me = (token: string, app: TestApp = t) => app.inject('GET', '/api/v1/me', { token });
+  const familyOf = async (userId: string): Promise<string> => {
+    const { rows } = await t
+      .get(Database)
+      .query<{ family_id: string }>('select distinct family_id from identity.refresh_tokens where user_id = $1', [userId]);
+    expect(rows).toHaveLength(1);
+    return rows[0].family_id;
+  };
+  const revokedSessions = async (): Promise<string[]> =>
+    (await t.get(Database).query<{ session_id: string }>('select session_id from identity.revoked_sessions')).rows.map((r) => r.session_id);
+
+  it('are refused with 401 as soon as the session is logged out, also when already verified once', async () => {
+    const { token, refreshToken, user } = await t.registerAndLogin();
+    expect((await me(token)).statusCode).toBe(200);
+    expect((await logout(refreshToken)).statusCode).toBe(204);
+    const refused = await me(token);
+    expect(refused.statusCode).toBe(401);
+    expect(refused.json().code).toBe('auth.unauthenticated');
+    expect(refused.headers['www-authenticate']).toMatch(/^Bearer/);
+    expect(await revokedSessions()).toContain(await familyOf(user.id));
+  });
+
+  it("are all refused when a spent refresh token is reused; the user's other sessions keep working", async () => {
+    const { token: first, refreshToken, user, password } = await t.registerAndLogin();
+    const phone = await refresh(refreshToken);
+    expect(phone.statusCode).toBe(200);
+    const laptop = await t.login(user.email, password);
+    for (const token of [first, phone.json().accessToken, laptop.accessToken]) expect((await me(token)).statusCode).toBe(200);
+
+    expect((await refresh(refreshToken)).statusCode).toBe(401);
+    for (const token of [first, phone.json().accessToken]) expect((await me(token)).statusCode).toBe(401);
+    expect((await me(laptop.accessToken)).statusCode).toBe(200);
+  });
+
+  it('are refused by another instance on the same database', async () => {
+    const second = await bootTestApp({ databaseUrl: t.config.databaseUrl, clock: t.clock });
+    try {
+      const { token, refreshToken } = await t.registerAndLogin();
+      expect((await me(token, second)).statusCode).toBe(200);
+      expect((await logout(refreshToken)).statusCode).toBe(204);
+      expect((await me(token, second)).statusCode).toBe(401);
+      expect((await me(token, t)).statusCode).toBe(401);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('stay on the revocation list only while one of them can still be valid', async () => {
+    const early = await t.registerAndLogin();
+    await logout(early.refreshToken);
+    const earlySession = await familyOf(early.user.id);
+    (t.clock as ManualClock).advance((ACCESS_TOKEN_TTL_SECONDS + 120) * 1000);
+    const late = await t.registerAndLogin();
+    await logout(late.refreshToken);
+    const revoked = await revokedSessions();
+    expect(revoked).not.toContain(earlySession);
+    expect(revoked).toContain(await familyOf(late.user.id));
+    expect((await me(late.token)).statusCode).toBe(401);
   });
 });

@@ -2,13 +2,19 @@ import { Injectable } from '@nestjs/common';
 import { CommandMeta, EventStore } from '../../../platform/event-store/event-store';
 import { Database } from '../../../platform/persistence/database';
 import { newId } from '../../../shared-kernel/ids';
+import { ensureNotCommon } from '../domain/password';
 import { ensureAdmin, accountEmail, userStream } from '../domain/user';
+import { commonPasswords } from './common-passwords';
 import { PasswordHasher } from './ports';
 import { getUserByEmail, insertUser, setPasswordHash, setRole } from './users';
 
 export type EnsureAdmin = { email: string; password: string; name?: string };
 
-/** Run at start when ORDERLY_ADMIN_EMAIL/PASSWORD are set: creates that admin, or promotes it and sets its password. */
+/**
+ * Run at start when ORDERLY_ADMIN_EMAIL/PASSWORD are set: creates that admin, or promotes it and sets its password.
+ * A commonly used password is refused (PasswordTooCommon stops the start), also when the admin already has it: the
+ * most powerful account must not fall to the first guesses.
+ */
 @Injectable()
 export class EnsureAdminHandler {
   constructor(
@@ -20,6 +26,7 @@ export class EnsureAdminHandler {
   /** Returns what changed, for the start-up log. */
   async execute(cmd: EnsureAdmin, meta: CommandMeta): Promise<'created' | 'updated' | 'unchanged'> {
     const email = accountEmail(cmd.email);
+    ensureNotCommon(cmd.password, commonPasswords());
     const current = await getUserByEmail(this.db, email);
     const passwordMatches = current ? await this.hasher.verify(current.passwordHash, cmd.password) : false;
     const passwordHash = passwordMatches ? undefined : await this.hasher.hash(cmd.password);

@@ -5,7 +5,7 @@ import { Database } from '../../../platform/persistence/database';
 import { newId } from '../../../shared-kernel/ids';
 import { judgeLoginAttempt, TooManyLoginAttempts } from '../domain/login-throttle';
 import { InvalidCredentials, accountEmail } from '../domain/user';
-import { loginSubjects, recordAddressFailure, releaseAttempt, reserveAttempt } from './login-failures';
+import { claimAttempt, LoginSubjects, loginSubjects, readLoginRecord, recordFailures, recordSuccess } from './login-failures';
 import { PasswordHasher } from './ports';
 import { Session, Sessions } from './sessions';
 import { getUserByEmail, Profile, toProfile } from './users';
@@ -13,10 +13,13 @@ import { getUserByEmail, Profile, toProfile } from './users';
 /** `clientAddress`: the connection's address as the HTTP server sees it (failures are also counted per address). */
 export type LogIn = { email: string; password: string; clientAddress: string };
 
+/** Rounds of judge-and-claim before an attempt racing many others at one account is throttled outright. */
+const MAX_CLAIM_ROUNDS = 5;
+
 /**
- * Checks the password and starts a session (access token + a refresh token of a new family). Failed attempts are
- * throttled per email and per client address (429 `auth.too_many_attempts`); an unknown email is answered, timed
- * and counted exactly like a wrong password.
+ * Checks the password and starts a session (access token + a refresh token of a new family). Failed attempts slow
+ * the next ones per account at an address, per account and per address (429 `auth.too_many_attempts`, see
+ * `judgeLoginAttempt`); an unknown email is answered, timed and counted exactly like a wrong password.
  */
 @Injectable()
 export class LogInHandler implements OnModuleInit {
@@ -37,23 +40,46 @@ export class LogInHandler implements OnModuleInit {
   async execute(cmd: LogIn, meta: CommandMeta): Promise<{ session: Session; user: Profile }> {
     const email = accountEmail(cmd.email);
     const subjects = loginSubjects(email, cmd.clientAddress);
-    // counted as a failure until it proves otherwise: concurrent guesses cannot all pass the check before any is counted
-    const before = await reserveAttempt(this.db, subjects, meta.now, this.config.loginThrottle.windowS);
-    const verdict = judgeLoginAttempt(before, this.config.loginThrottle, meta.now);
-    if (verdict.outcome === 'throttled') {
-      await releaseAttempt(this.db, subjects);
-      throw new TooManyLoginAttempts(verdict.retryAfterSeconds);
-    }
+    const { knownSource } = await this.admit(subjects, meta.now);
 
     const user = await getUserByEmail(this.db, email);
     this.dummyHash ??= this.hasher.hash(newId());
     const passwordMatches = await this.hasher.verify(user?.passwordHash ?? (await this.dummyHash), cmd.password);
     if (!user || !passwordMatches) {
-      await recordAddressFailure(this.db, subjects, meta.now, this.config.loginThrottle.windowS);
+      // the claim counted the pair (and the account, for an unknown source); the rest is counted now
+      const uncounted = knownSource ? [subjects.account, subjects.address] : [subjects.address];
+      await recordFailures(this.db, uncounted, meta.now, this.config.loginThrottle.forgetAfterS);
       throw new InvalidCredentials();
     }
-    await releaseAttempt(this.db, subjects);
     const profile = toProfile(user);
-    return { session: await this.sessions.issue(this.db, profile, meta.now), user: profile };
+    const session = await this.db.transaction(async (tx) => {
+      await recordSuccess(
+        tx,
+        subjects,
+        { accountClaimed: !knownSource, knownSourceDays: this.config.loginThrottle.knownSourceDays },
+        meta.now,
+      );
+      return this.sessions.issue(tx, profile, meta.now);
+    });
+    return { session, user: profile };
+  }
+
+  /**
+   * Judges the attempt and, when it may go ahead, counts it as a failure before the (slow) password check: a
+   * compare-and-set on the very counts it was judged by, so concurrent guesses each see the ones before them and
+   * cannot all slip under a limit. Addresses are counted after a failure only, so customers signing in at once
+   * behind one address never hold each other up.
+   */
+  private async admit(subjects: LoginSubjects, now: Date): Promise<{ knownSource: boolean }> {
+    const settings = this.config.loginThrottle;
+    for (let round = 0; round < MAX_CLAIM_ROUNDS; round++) {
+      const record = await readLoginRecord(this.db, subjects);
+      const verdict = judgeLoginAttempt(record, settings, now);
+      if (verdict.outcome === 'throttled') throw new TooManyLoginAttempts(verdict.retryAfterSeconds);
+      const claims = [{ subject: subjects.pair, seen: record.pair }];
+      if (!verdict.knownSource) claims.push({ subject: subjects.account, seen: record.account });
+      if (await claimAttempt(this.db, claims, now, settings.forgetAfterS)) return { knownSource: verdict.knownSource };
+    }
+    throw new TooManyLoginAttempts(settings.baseDelayS);
   }
 }

@@ -7,5 +7,11 @@ export abstract class PasswordHasher {
 
 /** Signs the short-lived access tokens the API guard verifies (the platform's AccessTokens in production). */
 export abstract class AccessTokenIssuer {
-  abstract sign(user: { id: string; email: string; role: 'customer' | 'staff' | 'admin' }): Promise<{ token: string; expiresIn: number }>;
+  /** How long a token is valid: a revoked session stays on the revocation list this long. */
+  abstract readonly lifetimeSeconds: number;
+  /** `sessionId`: the refresh-token family the token belongs to; revoking the family refuses the token. */
+  abstract sign(
+    user: { id: string; email: string; role: 'customer' | 'staff' | 'admin' },
+    sessionId: string,
+  ): Promise<{ token: string; expiresIn: number }>;
 }

@@ -2,14 +2,14 @@ import { Injectable } from '@nestjs/common';
 import type { CommandMeta } from '../../../platform/event-store/event-store';
 import { Database } from '../../../platform/persistence/database';
 import { InvalidRefreshToken, judgeRefresh } from '../domain/refresh-token';
-import { findRefreshTokenForUpdate, revokeFamily, Session, Sessions } from './sessions';
+import { findRefreshTokenForUpdate, Session, Sessions } from './sessions';
 import { getUser, toProfile } from './users';
 
 export type RefreshSession = { refreshToken: string };
 
 /**
  * Rotates a refresh token: the presented one is spent and a new one of the same family is issued. Presenting a
- * spent token revokes the whole family (reuse detection). The token row is locked, so two concurrent refreshes
+ * spent token revokes the whole family (reuse detection), its access tokens included. The token row is locked, so two concurrent refreshes
  * with one token cannot both succeed.
  */
 @Injectable()
@@ -25,7 +25,7 @@ export class RefreshSessionHandler {
       const token = await findRefreshTokenForUpdate(tx, cmd.refreshToken);
       if (!token) return null;
       const verdict = judgeRefresh(token, meta.now);
-      if (verdict === 'reuse_detected') await revokeFamily(tx, token.familyId, meta.now);
+      if (verdict === 'reuse_detected') await this.sessions.revoke(tx, token.familyId, meta.now);
       if (verdict !== 'rotate') return null;
       const user = await getUser(tx, token.userId);
       if (!user) return null;

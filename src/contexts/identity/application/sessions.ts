@@ -26,13 +26,38 @@ export const findRefreshTokenForUpdate = async (sql: Sql, token: string): Promis
     : null;
 };
 
-export const revokeFamily = (sql: Sql, familyId: string, now: Date) =>
-  sql.query(`update identity.refresh_tokens set revoked_at = $2 where family_id = $1 and revoked_at is null`, [familyId, now]);
+/** Revocations removed per revocation once all their access tokens have expired: the list stays that small. */
+const PURGE_BATCH = 100;
+/** Kept past the tokens' lifetime by this much, for instances whose clocks differ a little. */
+const CLOCK_MARGIN_S = 60;
 
-/** Issues an access token and a new refresh token (in `familyId`, or a new family for a fresh login). */
+/**
+ * Issues an access token and a new refresh token (in `familyId`, or a new family for a fresh login), and revokes
+ * sessions. The session id in an access token is its refresh-token family.
+ */
 @Injectable()
 export class Sessions {
   constructor(private readonly accessTokens: AccessTokenIssuer) {}
+
+  /**
+   * Ends a session in the caller's transaction: its refresh tokens are revoked and the session goes on the revocation
+   * list the API checks on every request, so its access tokens are refused at once. It stays there until its last
+   * access token has expired (no token of a revoked family is issued after this commits).
+   */
+  async revoke(sql: Sql, familyId: string, now: Date): Promise<void> {
+    await sql.query(`update identity.refresh_tokens set revoked_at = $2 where family_id = $1 and revoked_at is null`, [familyId, now]);
+    await sql.query(
+      `insert into identity.revoked_sessions (session_id, revoked_at) values ($1, $2)
+       on conflict (session_id) do update set revoked_at = greatest(identity.revoked_sessions.revoked_at, excluded.revoked_at)`,
+      [familyId, now],
+    );
+    await sql.query(
+      `delete from identity.revoked_sessions where session_id in (
+         select session_id from identity.revoked_sessions where revoked_at <= $1::timestamptz - make_interval(secs => $2)
+         limit ${PURGE_BATCH} for update skip locked)`,
+      [now, this.accessTokens.lifetimeSeconds + CLOCK_MARGIN_S],
+    );
+  }
 
   async issue(sql: Sql, user: Profile, now: Date, familyId: string = newId()): Promise<Session> {
     const refreshToken = randomBytes(32).toString('base64url');
@@ -40,7 +65,7 @@ export class Sessions {
       `insert into identity.refresh_tokens (id, user_id, family_id, token_hash, created_at, expires_at) values ($1, $2, $3, $4, $5, $6)`,
       [newId(), user.id, familyId, hashRefreshToken(refreshToken), now, new Date(now.getTime() + REFRESH_TOKEN_TTL_MS)],
     );
-    const { token, expiresIn } = await this.accessTokens.sign({ id: user.id, email: user.email, role: user.role });
+    const { token, expiresIn } = await this.accessTokens.sign({ id: user.id, email: user.email, role: user.role }, familyId);
     return { accessToken: token, refreshToken, tokenType: 'Bearer', expiresIn };
   }
 }

@@ -1,37 +1,165 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { judgeLoginAttempt } from './login-throttle';
+import { delayAfter, FailureCount, judgeLoginAttempt, LoginAttemptRecord, secondsToWait, ThrottleSettings } from './login-throttle';
 
-const limits = { windowS: 900, accountMax: 5, addressMax: 50 };
+const settings: ThrottleSettings = {
+  pairFreeFailures: 5,
+  accountFreeFailures: 20,
+  addressFreeFailures: 50,
+  baseDelayS: 1,
+  maxDelayS: 900,
+  forgetAfterS: 86_400,
+  knownSourceDays: 30,
+};
 const now = new Date('2026-01-01T12:00:00Z');
 const ago = (s: number) => new Date(now.getTime() - s * 1000);
+const later = (ms: number) => new Date(now.getTime() + ms);
+const none: LoginAttemptRecord = { pair: null, account: null, address: null, knownSince: null };
+const failed = (failures: number, secondsAgo: number): FailureCount => ({ failures, lastFailureAt: ago(secondsAgo) });
 
 describe('judgeLoginAttempt', () => {
-  it('allows an attempt without failures on record', () =>
-    expect(judgeLoginAttempt({ account: null, address: null }, limits, now)).toEqual({ outcome: 'allowed' }));
+  it('allows an attempt without failures on record, from an unknown source', () =>
+    expect(judgeLoginAttempt(none, settings, now)).toEqual({ outcome: 'allowed', knownSource: false }));
 
-  it('allows attempts until the account reached its limit, then refuses until the window ends', () => {
-    const window = (failures: number) => ({ account: { failures, windowStartedAt: ago(100) }, address: null });
-    expect(judgeLoginAttempt(window(4), limits, now)).toEqual({ outcome: 'allowed' });
-    expect(judgeLoginAttempt(window(5), limits, now)).toEqual({ outcome: 'throttled', retryAfterSeconds: 800 });
+  it('allows the free failures of a pair, then makes each attempt wait a delay that doubles per failure', () => {
+    expect(judgeLoginAttempt({ ...none, pair: failed(4, 0) }, settings, now).outcome).toBe('allowed');
+    expect(judgeLoginAttempt({ ...none, pair: failed(5, 0) }, settings, now)).toEqual({ outcome: 'throttled', retryAfterSeconds: 1 });
+    expect(judgeLoginAttempt({ ...none, pair: failed(6, 0) }, settings, now)).toEqual({ outcome: 'throttled', retryAfterSeconds: 2 });
+    expect(judgeLoginAttempt({ ...none, pair: failed(9, 10) }, settings, now)).toEqual({ outcome: 'throttled', retryAfterSeconds: 6 });
+    expect(judgeLoginAttempt({ ...none, pair: failed(9, 16) }, settings, now).outcome).toBe('allowed');
   });
 
-  it('refuses attempts from an address that reached its limit', () =>
-    expect(judgeLoginAttempt({ account: null, address: { failures: 50, windowStartedAt: ago(899.5) } }, limits, now)).toEqual({
-      outcome: 'throttled',
-      retryAfterSeconds: 1,
-    }));
+  it('caps the delay at maxDelayS', () =>
+    expect(judgeLoginAttempt({ ...none, pair: failed(1000, 0) }, settings, now)).toEqual({ outcome: 'throttled', retryAfterSeconds: 900 }));
 
-  it('allows again once the window has ended', () =>
-    expect(judgeLoginAttempt({ account: { failures: 99, windowStartedAt: ago(900) }, address: null }, limits, now)).toEqual({
-      outcome: 'allowed',
-    }));
+  it("holds back an unknown source for the account's and the address's failures", () => {
+    expect(judgeLoginAttempt({ ...none, account: failed(22, 1) }, settings, now)).toEqual({ outcome: 'throttled', retryAfterSeconds: 3 });
+    expect(judgeLoginAttempt({ ...none, address: failed(50, 0) }, settings, now)).toEqual({ outcome: 'throttled', retryAfterSeconds: 1 });
+  });
 
-  it('waits for the later of two full windows', () =>
-    expect(
-      judgeLoginAttempt(
-        { account: { failures: 5, windowStartedAt: ago(800) }, address: { failures: 50, windowStartedAt: ago(300) } },
-        limits,
-        now,
+  it("lets a known source through whatever the account's and the address's failures, but not past its own", () => {
+    const attacked = { pair: null, account: failed(10_000, 0), address: failed(10_000, 0), knownSince: ago(86_400) };
+    expect(judgeLoginAttempt(attacked, settings, now)).toEqual({ outcome: 'allowed', knownSource: true });
+    expect(judgeLoginAttempt({ ...attacked, pair: failed(5, 0) }, settings, now)).toEqual({ outcome: 'throttled', retryAfterSeconds: 1 });
+  });
+
+  it('forgets a known source after knownSourceDays', () =>
+    expect(judgeLoginAttempt({ ...none, account: failed(30, 0), knownSince: ago(30 * 86_400) }, settings, now).outcome).toBe('throttled'));
+
+  it('forgets failures forgetAfterS after the last one', () =>
+    expect(judgeLoginAttempt({ ...none, pair: failed(10_000, 86_400) }, settings, now).outcome).toBe('allowed'));
+});
+
+const count = fc.option(
+  fc.record({
+    failures: fc.integer({ min: 1, max: 200 }),
+    lastFailureAt: fc.integer({ min: 0, max: 200_000 }).map((ms) => ago(ms / 1000)),
+  }),
+  { nil: null },
+);
+const record = fc.record({
+  pair: count,
+  account: count,
+  address: count,
+  knownSince: fc.option(fc.integer({ min: 0, max: 40 * 86_400 }).map(ago), { nil: null }),
+});
+const anySettings = fc
+  .record({
+    pairFreeFailures: fc.integer({ min: 1, max: 10 }),
+    accountFreeFailures: fc.integer({ min: 1, max: 100 }),
+    addressFreeFailures: fc.integer({ min: 1, max: 100 }),
+    baseDelayS: fc.integer({ min: 1, max: 60 }),
+    maxDelayS: fc.integer({ min: 1, max: 3600 }),
+    forgetAfterS: fc.integer({ min: 60, max: 86_400 }),
+    knownSourceDays: fc.integer({ min: 1, max: 60 }),
+  })
+  .map((s) => ({ ...s, maxDelayS: Math.max(s.maxDelayS, s.baseDelayS) }));
+
+describe('throttling rules (properties)', () => {
+  it("a known source's verdict depends on its own pair's failures only", () =>
+    fc.assert(
+      fc.property(record, count, count, anySettings, (r, account, address, s) => {
+        const known = { ...r, knownSince: ago(0) };
+        expect(judgeLoginAttempt({ ...known, account, address }, s, now)).toEqual(judgeLoginAttempt(known, s, now));
+      }),
+    ));
+
+  it('a known source without failures of its own is always let through', () =>
+    fc.assert(
+      fc.property(record, anySettings, (r, s) => {
+        expect(judgeLoginAttempt({ ...r, pair: null, knownSince: now }, s, now)).toEqual({ outcome: 'allowed', knownSource: true });
+      }),
+    ));
+
+  it('an unknown source waits as long as the most held-back of its three subjects', () =>
+    fc.assert(
+      fc.property(record, anySettings, (r, s) => {
+        const unknown = { ...r, knownSince: null };
+        const wait = Math.max(
+          secondsToWait(r.pair, s.pairFreeFailures, s, now),
+          secondsToWait(r.account, s.accountFreeFailures, s, now),
+          secondsToWait(r.address, s.addressFreeFailures, s, now),
+        );
+        const verdict = judgeLoginAttempt(unknown, s, now);
+        expect(verdict.outcome === 'throttled' ? verdict.retryAfterSeconds : 0).toBe(wait);
+      }),
+    ));
+
+  it('Retry-After is never above maxDelayS, and is exact to the second: waiting it is enough, a second less is not', () =>
+    fc.assert(
+      fc.property(record, anySettings, (r, s) => {
+        const verdict = judgeLoginAttempt(r, s, now);
+        if (verdict.outcome !== 'throttled') return;
+        expect(verdict.retryAfterSeconds).toBeGreaterThan(0);
+        expect(verdict.retryAfterSeconds).toBeLessThanOrEqual(s.maxDelayS);
+        expect(judgeLoginAttempt(r, s, later(verdict.retryAfterSeconds * 1000)).outcome).toBe('allowed');
+        expect(judgeLoginAttempt(r, s, later((verdict.retryAfterSeconds - 1) * 1000)).outcome).toBe('throttled');
+      }),
+    ));
+
+  it('within its free failures a subject never waits; past them each failure doubles the delay until the cap', () =>
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 300 }), anySettings, (failures, s) => {
+        const free = s.pairFreeFailures;
+        if (failures < free) expect(delayAfter(failures, free, s)).toBe(0);
+        else if (failures === free) expect(delayAfter(failures, free, s)).toBe(s.baseDelayS);
+        else expect(delayAfter(failures, free, s)).toBe(Math.min(s.maxDelayS, 2 * delayAfter(failures - 1, free, s)));
+      }),
+    ));
+
+  it('more failures never make a subject wait less', () =>
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 0, max: 5000 }), anySettings, (failures, secondsAgo, s) => {
+        const fewer = secondsToWait(failed(failures, secondsAgo), s.pairFreeFailures, s, now);
+        expect(secondsToWait(failed(failures + 1, secondsAgo), s.pairFreeFailures, s, now)).toBeGreaterThanOrEqual(fewer);
+      }),
+    ));
+
+  it('an attacker who always waits Retry-After gets the free guesses, a few doubling delays, then one per maxDelayS', () =>
+    fc.assert(
+      fc.property(
+        anySettings.map((s) => ({ ...s, forgetAfterS: Math.max(s.forgetAfterS, s.maxDelayS + 1) })),
+        fc.integer({ min: 1, max: 7 * 86_400 }),
+        (s, horizonS) => {
+          const end = now.getTime() + horizonS * 1000;
+          let pair: FailureCount = null;
+          let t = now.getTime();
+          let guesses = 0;
+          while (guesses < 100_000) {
+            const verdict = judgeLoginAttempt({ ...none, pair }, s, new Date(t));
+            if (verdict.outcome === 'throttled') t += verdict.retryAfterSeconds * 1000;
+            else {
+              // the store's counting rule: one more failure, or a new count when the last one is forgotten
+              const last: FailureCount = pair;
+              const failures: number = !last || t - last.lastFailureAt.getTime() >= s.forgetAfterS * 1000 ? 1 : last.failures + 1;
+              pair = { failures, lastFailureAt: new Date(t) };
+              guesses++;
+            }
+            if (t > end) break;
+          }
+          const doublings = Math.ceil(Math.log2(s.maxDelayS / s.baseDelayS));
+          expect(guesses).toBeLessThanOrEqual(s.pairFreeFailures + doublings + Math.floor(horizonS / s.maxDelayS) + 1);
+        },
       ),
-    ).toEqual({ outcome: 'throttled', retryAfterSeconds: 600 }));
+    ));
 });

@@ -1,8 +1,8 @@
 import type { Migration } from '../../../platform/persistence/database';
 
 /**
- * Schema `identity`: accounts, refresh tokens, address books, API keys and failed-login counters (state);
- * identity's events live in the event store.
+ * Schema `identity`: accounts, refresh tokens, address books, API keys, failed-login counters, known login sources
+ * and revoked sessions (state); identity's events live in the event store.
  */
 export const identityMigrations: Migration[] = [
   {
@@ -81,6 +81,35 @@ export const identityMigrations: Migration[] = [
         window_started_at timestamptz not null
       );
       create index login_failures_window on identity.login_failures (window_started_at);
+    `,
+  },
+  {
+    id: '0005-identity-login-sources-and-revoked-sessions',
+    sql: `
+      -- counts now slow attempts down from a subject's last failure instead of locking it out for a fixed window;
+      -- the old counters are transient and are dropped rather than converted
+      drop table identity.login_failures;
+      -- 'pair:<sha-256 of email and client network>', 'account:<sha-256 of the email>' or 'address:<client network>'
+      create table identity.login_failures (
+        subject         text primary key,
+        failures        integer not null check (failures > 0),
+        last_failure_at timestamptz not null
+      );
+      create index login_failures_last on identity.login_failures (last_failure_at);
+
+      -- pairs (a 'pair:' subject) that logged in successfully: the account's owner has been at that address
+      create table identity.known_login_sources (
+        source          text primary key,
+        last_success_at timestamptz not null
+      );
+      create index known_login_sources_last on identity.known_login_sources (last_success_at);
+
+      -- sessions (refresh-token families) ended before their access tokens expire; kept for one access-token lifetime
+      create table identity.revoked_sessions (
+        session_id uuid primary key,
+        revoked_at timestamptz not null
+      );
+      create index revoked_sessions_revoked_at on identity.revoked_sessions (revoked_at);
     `,
   },
 ];

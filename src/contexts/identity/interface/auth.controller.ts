@@ -51,9 +51,17 @@ export class AuthController {
   @Post('register')
   @Public()
   @Idempotent()
-  @ApiOperation({ summary: 'Create a customer account' })
+  @ApiOperation({
+    summary: 'Create a customer account',
+    description:
+      'The password needs at least 8 characters and must not be one of the most commonly used passwords (400 ' +
+      '`identity.password_too_common`); there are no rules about character classes. An email that already has an ' +
+      'account is answered 409 `identity.email_taken`, so this route tells whether an email is registered: a ' +
+      'deliberate trade-off, because a customer who forgot their account must be told to log in. The ' +
+      'route is rate limited per client address, and login answers an unknown email exactly like a wrong password.',
+  })
   @ApiZodResponse(201, ProfileSchema, 'the new account')
-  @ApiProblems(409)
+  @ApiProblems({ 400: ['identity.password_too_common'], 409: ['identity.email_taken'] })
   register(@ValidBody(RegisterBody) body: z.infer<typeof RegisterBody>, @Meta() meta: CommandMeta) {
     return this.registerUser.execute(body, meta);
   }
@@ -64,7 +72,11 @@ export class AuthController {
   @Header('Cache-Control', 'no-store')
   @ApiOperation({
     summary: 'Exchange email and password for an access token and a refresh token',
-    description: `Failed attempts are limited per email and per client address; over the limit the answer is 429 with Retry-After.`,
+    description:
+      'Failed attempts slow further ones down: after a few failures of one email from one client address, and after ' +
+      'many failures of one email or from one address, each attempt must wait a delay that doubles with every failure ' +
+      '(429 with Retry-After). An address that logged in to the account successfully before is only held back by its ' +
+      "own failures, not by others'. An unknown email is answered exactly like a wrong password.",
   })
   @ApiHeader({ name: CART_TOKEN_HEADER, required: false, description: "a guest cart's token: its lines move into the customer's cart" })
   @ApiZodResponse(200, SessionSchema)
@@ -87,7 +99,7 @@ export class AuthController {
   @Public()
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
-  @ApiOperation({ summary: 'Rotate a refresh token; reusing a spent one revokes its whole session' })
+  @ApiOperation({ summary: 'Rotate a refresh token; reusing a spent one revokes its whole session, access tokens included' })
   @ApiZodResponse(200, SessionSchema)
   @ApiProblems(401)
   refresh(@ValidBody(RefreshTokenBody) body: z.infer<typeof RefreshTokenBody>, @Meta() meta: CommandMeta) {
@@ -97,7 +109,7 @@ export class AuthController {
   @Post('logout')
   @Public()
   @HttpCode(204)
-  @ApiOperation({ summary: 'End the session a refresh token belongs to' })
+  @ApiOperation({ summary: "End the session a refresh token belongs to; the session's access tokens stop working at once" })
   async logout(@ValidBody(RefreshTokenBody) body: z.infer<typeof RefreshTokenBody>, @Meta() meta: CommandMeta): Promise<void> {
     await this.logOut.execute(body, meta);
   }

@@ -19,9 +19,9 @@ export class StaffController {
 
   @Post()
   @Idempotent()
-  @ApiOperation({ summary: 'Create a staff account' })
+  @ApiOperation({ summary: 'Create a staff account', description: 'The password must not be one of the most commonly used passwords.' })
   @ApiZodResponse(201, ProfileSchema, 'the new staff account')
-  @ApiProblems({ 409: ['identity.email_taken'] })
+  @ApiProblems({ 400: ['identity.password_too_common'], 409: ['identity.email_taken'] })
   create(@ValidBody(CreateStaffBody) body: z.infer<typeof CreateStaffBody>, @Meta() meta: CommandMeta) {
     return this.registerUser.execute({ ...body, role: 'staff' }, meta);
   }
