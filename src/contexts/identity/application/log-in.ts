@@ -47,7 +47,13 @@ export class LogInHandler implements OnModuleInit {
 
     const user = await getUserByEmail(this.db, email);
     this.dummyHash ??= this.hasher.hash(newId());
-    const passwordMatches = await this.hasher.verify(user?.passwordHash ?? (await this.dummyHash), cmd.password);
+    const passwordMatches = await this.hasher
+      .verify(user?.passwordHash ?? (await this.dummyHash), cmd.password)
+      .catch(async (error: unknown) => {
+        // no answer about the password (the hasher is busy: 503): the attempt must not count as a failure
+        await releaseAttempt(this.db, subjects);
+        throw error;
+      });
     if (!user || !passwordMatches) {
       await recordAddressFailure(this.db, subjects, meta.now, this.config.loginThrottle.windowS);
       throw new InvalidCredentials();

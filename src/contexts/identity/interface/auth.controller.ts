@@ -4,7 +4,7 @@ import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import type { CommandMeta } from '../../../platform/event-store/event-store';
 import { ApiProblems, ApiZodResponse, ValidBody } from '../../../platform/http/openapi';
-import { API_V1, Idempotent, Meta, Public } from '../../../platform/http/request-context';
+import { API_V1, Idempotent, Meta, Public, RateLimited } from '../../../platform/http/request-context';
 import { AppLogger } from '../../../platform/observability/logger';
 import { GuestCarts } from '../../cart/contracts';
 import { LogInHandler } from '../application/log-in';
@@ -53,6 +53,7 @@ export class AuthController {
 
   @Post('register')
   @Public()
+  @RateLimited('register')
   @Idempotent()
   @ApiOperation({ summary: 'Create a customer account' })
   @ApiZodResponse(201, ProfileSchema, 'the new account')
@@ -63,6 +64,7 @@ export class AuthController {
 
   @Post('login')
   @Public()
+  @RateLimited('login')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @ApiOperation({
@@ -88,6 +90,7 @@ export class AuthController {
 
   @Post('refresh')
   @Public()
+  @RateLimited('refresh')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @ApiOperation({ summary: 'Rotate a refresh token; reusing a spent one revokes its whole session' })
