@@ -5,6 +5,7 @@
 //   search-uncached the same mix with a different price bound on every request (no response is served from memory)
 // It reports requests/s and p50/p95/p99 of each and writes bench/results/catalog-<scenario>.json.
 //
+//   RATE_LIMITS=off npm start                 # the server, without request rate limits (every connection shares one address)
 //   BASE_URL=http://127.0.0.1:3000 CONNECTIONS=50 DURATION_S=20 npm run bench:catalog
 //
 // Seeding runs `npm run seed` with this environment (DATABASE_URL, or DATA_DIR of the embedded default), so it must
@@ -12,7 +13,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import autocannon from 'autocannon';
-import { percentile } from './lib.mjs';
+import { percentile, requireUnlimitedServer } from './lib.mjs';
 
 const BASE_URL = process.env.BASE_URL ?? 'http://127.0.0.1:3000';
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50);
@@ -107,6 +108,7 @@ const run = (scenario, durationS, record) =>
 
 const main = async () => {
   console.log(`catalog benchmark: ${CONNECTIONS} connections, ${DURATION_S}s each (+${WARMUP_S}s warm-up) against ${BASE_URL}`);
+  await requireUnlimitedServer(BASE_URL);
   const size = await ensureCatalog();
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
   for (const scenario of SCENARIOS) {

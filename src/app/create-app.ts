@@ -81,7 +81,7 @@ export const createApp = async (config: Config, overrides: PlatformOptions = {})
     if (applied.length > 0) logger.info('migrations applied', { migrations: applied });
     app = await NestFactory.create<NestFastifyApplication>(
       AppModule.forRoot(config, { ...overrides, database, logger }),
-      createHttpAdapter(),
+      createHttpAdapter(config),
       {
         logger: new NestLoggerAdapter(logger.child({ component: 'nest' })),
         abortOnError: false,

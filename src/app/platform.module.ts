@@ -1,4 +1,5 @@
 import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown, Provider } from '@nestjs/common';
+import type { Redis } from 'ioredis';
 import { LogConsumers } from '../platform/consumers/log-consumer';
 import { PgLogConsumers } from '../platform/consumers/pg.log-consumers';
 import { Config, DEFAULT_BUS_NAMESPACE } from '../platform/config';
@@ -17,6 +18,7 @@ import { Database } from '../platform/persistence/database';
 import { PgDatabase } from '../platform/persistence/pg.database';
 import { PgScheduler } from '../platform/scheduling/pg.scheduler';
 import { Scheduler } from '../platform/scheduling/scheduler';
+import { closeRedis, connectRedis, REDIS } from '../platform/redis';
 import { Clock, SystemClock } from '../shared-kernel/clock';
 
 /** How often due scheduled messages (timeouts) are delivered, and expired idempotency keys purged. */
@@ -35,7 +37,8 @@ const CONSUMER_POOL_SIZE = 10;
 /**
  * The work a running process does besides answering requests: log consumers (projections, process managers, the
  * outbox publisher), the scheduler poller and the idempotency-key purge. Started by `createApp` after init;
- * stopped, with the bus and the pool, when the app closes (after the HTTP server stopped taking requests).
+ * stopped, with the bus, the Redis connection and the pool, when the app closes (after the HTTP server stopped
+ * taking requests).
  */
 @Injectable()
 export class PlatformRuntime implements OnApplicationShutdown {
@@ -53,6 +56,7 @@ export class PlatformRuntime implements OnApplicationShutdown {
     private readonly logger: AppLogger,
     @Inject(OWNS_BUS) private readonly ownsBus: boolean,
     @Inject(CONSUMER_DATABASE) private readonly consumerDb: Database,
+    @Inject(REDIS) private readonly redis: Redis | null,
   ) {}
 
   /** Registers the outbox publisher's consumer: once, after every context registered its translators. */
@@ -80,6 +84,7 @@ export class PlatformRuntime implements OnApplicationShutdown {
     await this.consumers.stop();
     if (this.consumerDb !== this.db) await this.consumerDb.close();
     if (this.ownsBus) await this.bus.close();
+    if (this.redis) await closeRedis(this.redis);
     await this.db.close();
   }
 }
@@ -122,7 +127,8 @@ const connectBus = async (config: Config, logger: AppLogger): Promise<MessageBus
 /**
  * Global technical services every context injects by their abstract class: Config, Clock, Database, EventStore,
  * LogConsumers, Scheduler, MessageBus, IntegrationEvents (the outbox publisher), Inbox, AccessTokens, AppLogger,
- * plus the HTTP request pipeline (guard, interceptors, problem+json filter).
+ * the Redis connection (`REDIS`, null without REDIS_URL), plus the HTTP request pipeline (guards, interceptors,
+ * problem+json filter).
  */
 @Global()
 @Module({})
@@ -165,6 +171,11 @@ export class PlatformModule {
       { provide: IntegrationEvents, useExisting: OutboxPublisher },
       { provide: Inbox, useFactory: (db: Database) => new PgInbox(db), inject: [Database] },
       { provide: OWNS_BUS, useValue: !options.bus },
+      {
+        provide: REDIS,
+        useFactory: (logger: AppLogger) => (config.redisUrl ? connectRedis(config.redisUrl, logger.child({ component: 'redis' })) : null),
+        inject: [AppLogger],
+      },
       PlatformRuntime,
     ];
     return {
@@ -184,6 +195,7 @@ export class PlatformModule {
         OutboxPublisher,
         IntegrationEvents,
         Inbox,
+        REDIS,
         PlatformRuntime,
         HttpApiModule,
       ],

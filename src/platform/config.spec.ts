@@ -40,9 +40,43 @@ describe('loadConfig', () => {
     [{ BUS_NAMESPACE: 'eu.staging' }, 'BUS_NAMESPACE'],
     [{ BUS_NAMESPACE: 'n'.repeat(41) }, 'BUS_NAMESPACE'],
     [{ BUS_NAMESPACE: 'staging-dlq' }, 'BUS_NAMESPACE'],
+    [{ REDIS_URL: 'http://127.0.0.1:6379' }, 'REDIS_URL'],
+    [{ RATE_LIMITS: 'maybe' }, 'RATE_LIMITS'],
+    [{ RATE_LIMIT_REGISTER: '10 per minute' }, 'RATE_LIMIT_REGISTER'],
+    [{ RATE_LIMIT_SEARCH: '0/1m' }, 'RATE_LIMIT_SEARCH'],
+    [{ TRUSTED_PROXIES: '10.0.0.1,proxy.internal' }, 'TRUSTED_PROXIES'],
+    [{ TRUSTED_PROXIES: '10.0.0.0/33' }, 'TRUSTED_PROXIES'],
+    [{ HTTP_HEADERS_TIMEOUT_MS: '0' }, 'HTTP_HEADERS_TIMEOUT_MS'],
+    [{ HTTP_HEADERS_TIMEOUT_MS: '20000', HTTP_REQUEST_TIMEOUT_MS: '10000' }, 'HTTP_HEADERS_TIMEOUT_MS'],
+    [{ PASSWORD_HASH_CONCURRENCY: '0' }, 'PASSWORD_HASH_CONCURRENCY'],
+    [{ PASSWORD_HASH_QUEUE_MAX: '-1' }, 'PASSWORD_HASH_QUEUE_MAX'],
   ])('refuses %j naming %s', (env, variable) => {
     expect(() => loadConfig({ JWT_SECRET: secret, DATA_DIR: dataDir(), ...env })).toThrow(ConfigError);
     expect(() => loadConfig({ JWT_SECRET: secret, DATA_DIR: dataDir(), ...env })).toThrow(variable);
+  });
+
+  it('reads the abuse limits: rate limits, trusted proxies, HTTP timeouts and password hashing', () => {
+    const base = { JWT_SECRET: secret, DATA_DIR: dataDir() };
+    const defaults = loadConfig(base);
+    expect(defaults.rateLimits.enabled).toBe(true);
+    expect(defaults.rateLimits.policies.register).toEqual({ points: 10, durationS: 600 });
+    expect(defaults.trustedProxies).toEqual([]);
+    expect(defaults.httpTimeouts).toEqual({ headersMs: 10_000, requestMs: 30_000, keepAliveMs: 5_000 });
+    expect(defaults.passwordHashing.concurrency).toBeGreaterThanOrEqual(1);
+    expect(defaults.redisUrl).toBeUndefined();
+    expect(defaults.redisKeyPrefix).toBe('orderly:');
+
+    const set = loadConfig({
+      ...base,
+      RATE_LIMITS: 'off',
+      RATE_LIMIT_CHECKOUT: '3/30s',
+      TRUSTED_PROXIES: ' 10.0.0.1, 192.0.2.0/24 ,loopback,fd00::/8',
+      REDIS_URL: 'rediss://cache.internal:6380',
+    });
+    expect(set.rateLimits.enabled).toBe(false);
+    expect(set.rateLimits.policies.checkout).toEqual({ points: 3, durationS: 30 });
+    expect(set.trustedProxies).toEqual(['10.0.0.1', '192.0.2.0/24', 'loopback', 'fd00::/8']);
+    expect(set.redisUrl).toBe('rediss://cache.internal:6380');
   });
 
   it('chooses the bus from the URLs unless forced', () => {

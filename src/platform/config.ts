@@ -1,8 +1,18 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { EmailAddress, SingleLineText } from './http/text-schemas';
+import {
+  parseRateLimitRule,
+  RATE_LIMIT_POLICIES,
+  RATE_LIMIT_POLICY_NAMES,
+  RATE_LIMIT_RULE_FORMAT,
+  type RateLimitPolicy,
+  type RateLimitRule,
+} from './http/rate-limit-policies';
 
 export type MessageBusKind = 'in-process' | 'rabbitmq' | 'nats';
 /** The bus namespace of deployments that set none: its broker names are the ones Orderly always used. */
@@ -28,6 +38,39 @@ const url = (protocols: readonly string[]) =>
       .refine((v) => URL.canParse(v) && protocols.includes(new URL(v).protocol), { message: `must be a ${protocols.join(' or ')} URL` })
       .optional(),
   );
+
+const rateLimitRule = (fallback: string) =>
+  z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .default(fallback)
+      .transform(
+        (text, ctx) =>
+          parseRateLimitRule(text) ?? (ctx.addIssue({ code: 'custom', message: `must be ${RATE_LIMIT_RULE_FORMAT}` }), z.NEVER),
+      ),
+  );
+const rateLimitRules = Object.fromEntries(
+  RATE_LIMIT_POLICY_NAMES.map((policy) => [RATE_LIMIT_POLICIES[policy].setting, rateLimitRule(RATE_LIMIT_POLICIES[policy].default)]),
+) as Record<(typeof RATE_LIMIT_POLICIES)[RateLimitPolicy]['setting'], ReturnType<typeof rateLimitRule>>;
+
+/** Names proxy-addr (Fastify's trustProxy) knows: loopback, link-local and private ranges. */
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+const trustedProxies = z.preprocess(
+  blankToUndefined,
+  z
+    .string()
+    .default('')
+    .transform((text) =>
+      text
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter(Boolean),
+    )
+    .refine((entries) => entries.every((e) => PROXY_RANGE_NAMES.includes(e) || ipaddr.isValid(e) || ipaddr.isValidCIDR(e)), {
+      message: `must be a comma-separated list of IP addresses, CIDR ranges or ${PROXY_RANGE_NAMES.join(', ')}`,
+    }),
+);
 
 const EnvSchema = z.object({
   PORT: int(1, 65535, 3000),
@@ -71,6 +114,23 @@ const EnvSchema = z.object({
   LOGIN_THROTTLE_MAX_DELAY_S: int(1, 86_400, 900),
   LOGIN_THROTTLE_FORGET_S: int(60, 30 * 86_400, 86_400),
   LOGIN_THROTTLE_KNOWN_DAYS: int(1, 365, 30),
+  REDIS_URL: url(['redis:', 'rediss:']),
+  REDIS_KEY_PREFIX: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'must be 1 to 64 letters, digits, :, _, . or -')
+      .default('orderly:'),
+  ),
+  RATE_LIMITS: z.preprocess(blankToUndefined, z.enum(['on', 'off']).default('on')),
+  ...rateLimitRules,
+  TRUSTED_PROXIES: trustedProxies,
+  HTTP_HEADERS_TIMEOUT_MS: int(100, 600_000, 10_000),
+  HTTP_REQUEST_TIMEOUT_MS: int(100, 3_600_000, 30_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(100, 600_000, 5_000),
+  // one core stays free for everything else the process does
+  PASSWORD_HASH_CONCURRENCY: int(1, 256, Math.max(1, availableParallelism() - 1)),
+  PASSWORD_HASH_QUEUE_MAX: int(0, 100_000, 64),
 });
 
 /** The validated settings of one process. Also the DI token: inject `Config` anywhere. */
@@ -126,6 +186,18 @@ export class Config {
     forgetAfterS: number;
     knownSourceDays: number;
   };
+  /** Absent: rate limits are counted in process (each instance on its own). */
+  readonly redisUrl?: string;
+  /** Prepended to every key this app writes to Redis, so apps sharing one Redis stay apart. */
+  readonly redisKeyPrefix!: string;
+  /** Request rate limits per policy (see rate-limit-policies.ts); `enabled: false` (RATE_LIMITS=off) for load tests. */
+  readonly rateLimits!: { enabled: boolean; policies: Readonly<Record<RateLimitPolicy, RateLimitRule>> };
+  /** Proxies whose X-Forwarded-For is believed (addresses, CIDR ranges or proxy-addr's range names); none by default. */
+  readonly trustedProxies!: readonly string[];
+  /** Slow clients: all headers within `headersMs`, the whole request within `requestMs`; idle keep-alive connections close after `keepAliveMs`. */
+  readonly httpTimeouts!: { headersMs: number; requestMs: number; keepAliveMs: number };
+  /** At most `concurrency` argon2 hashes at once, `maxQueued` waiting; past that the request is answered 503. */
+  readonly passwordHashing!: { concurrency: number; maxQueued: number };
 
   constructor(values: ConfigValues) {
     Object.assign(this, values);
@@ -146,6 +218,9 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
   const e = parsed.data;
+  if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError('HTTP_HEADERS_TIMEOUT_MS must not be longer than HTTP_REQUEST_TIMEOUT_MS');
+  }
   const dataDir = resolve(e.DATA_DIR);
   const jwtSecret = e.JWT_SECRET ?? embeddedJwtSecret(e.DATABASE_URL, dataDir);
   return new Config({
@@ -181,6 +256,18 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
       forgetAfterS: e.LOGIN_THROTTLE_FORGET_S,
       knownSourceDays: e.LOGIN_THROTTLE_KNOWN_DAYS,
     },
+    redisUrl: e.REDIS_URL,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
+    rateLimits: {
+      enabled: e.RATE_LIMITS === 'on',
+      policies: Object.fromEntries(RATE_LIMIT_POLICY_NAMES.map((policy) => [policy, e[RATE_LIMIT_POLICIES[policy].setting]])) as Record<
+        RateLimitPolicy,
+        RateLimitRule
+      >,
+    },
+    trustedProxies: e.TRUSTED_PROXIES,
+    httpTimeouts: { headersMs: e.HTTP_HEADERS_TIMEOUT_MS, requestMs: e.HTTP_REQUEST_TIMEOUT_MS, keepAliveMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS },
+    passwordHashing: { concurrency: e.PASSWORD_HASH_CONCURRENCY, maxQueued: e.PASSWORD_HASH_QUEUE_MAX },
   });
 };
 

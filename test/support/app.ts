@@ -24,6 +24,11 @@ export type BootOptions = {
   databaseUrl?: string;
   /** Defaults to a ManualClock at the current time: time moves only when the test advances it. */
   clock?: Clock;
+  /**
+   * Settings as the environment would give them, read by `loadConfig` (validated like production's). Request rate
+   * limits are off unless this says `RATE_LIMITS: 'on'`: suites log in many customers from one address.
+   */
+  env?: Record<string, string>;
   configOverrides?: Partial<ConfigValues>;
   /** Replace any provider of the real AppModule, e.g. `{ provide: PaymentGateway, useValue: fake }`. */
   overrideProviders?: { provide: unknown; useValue: unknown }[];
@@ -77,6 +82,8 @@ export const bootTestApp = async (options: BootOptions = {}): Promise<TestApp> =
     DATABASE_URL: databaseUrl,
     JWT_SECRET: 'test-secret-of-at-least-32-characters!',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    RATE_LIMITS: 'off',
+    ...options.env,
   });
   const config = new Config({ ...base, ...options.configOverrides, databaseUrl });
   const logger = AppLogger.create(config.logLevel);
@@ -90,7 +97,7 @@ export const bootTestApp = async (options: BootOptions = {}): Promise<TestApp> =
   });
   for (const { provide, useValue } of options.overrideProviders ?? []) builder = builder.overrideProvider(provide).useValue(useValue);
   const moduleRef = await builder.compile();
-  const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(), {
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(config), {
     logger: new NestLoggerAdapter(logger),
     rawBody: true,
   });

@@ -72,7 +72,7 @@ export const bootProbeApp = async (): Promise<ProbeApp> => {
   const database = await freshDatabase();
   const db = new PgDatabase(database.url);
   for (const m of httpMigrations) await db.query(m.sql);
-  const config = loadConfig({ DATABASE_URL: database.url, JWT_SECRET: 'x'.repeat(40), LOG_LEVEL: 'silent' });
+  const config = loadConfig({ DATABASE_URL: database.url, JWT_SECRET: 'x'.repeat(40), LOG_LEVEL: 'silent', RATE_LIMITS: 'off' });
   const clock = new ManualClock(new Date('2026-03-01T10:00:00Z'));
 
   @Global()
@@ -91,7 +91,7 @@ export const bootProbeApp = async (): Promise<ProbeApp> => {
     imports: [ProbePlatformModule, HttpApiModule],
     controllers: [ProbeController],
   }).compile();
-  const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(), { logger: false, rawBody: true });
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(config), { logger: false, rawBody: true });
   configureHttpApp(app);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();

@@ -5,19 +5,24 @@ import { AuthGuard } from './auth.guard';
 import { IdempotencyKeys } from './idempotency-keys';
 import { IdempotencyInterceptor } from './idempotency.interceptor';
 import { ProblemDetailsFilter } from './problem-details.filter';
+import { RateLimitGuard } from './rate-limit-enforcement';
+import { RateLimits } from './rate-limits';
 import { RequestMetaInterceptor } from './request-meta.interceptor';
 import { SafeInputInterceptor } from './safe-input';
 
 /**
- * The request pipeline every route shares, in order: AuthGuard → SafeInputInterceptor → RequestMetaInterceptor → IdempotencyInterceptor
- * → ZodPipe → handler; ProblemDetailsFilter answers every error. Needs Config, Clock, Database and AppLogger
- * from a global module.
+ * The request pipeline every route shares, in order: AuthGuard → RateLimitGuard → (route guards) → SafeInputInterceptor
+ * → RequestMetaInterceptor → IdempotencyInterceptor → ZodPipe → handler; ProblemDetailsFilter answers every error.
+ * Global guards run in the order they are listed here. Needs Config, Clock, Database and AppLogger from a global
+ * module, and the Redis connection (`REDIS`) when there is one.
  */
 @Module({
   providers: [
     AccessTokens,
     IdempotencyKeys,
+    RateLimits,
     { provide: APP_GUARD, useClass: AuthGuard },
+    { provide: APP_GUARD, useClass: RateLimitGuard },
     { provide: APP_INTERCEPTOR, useClass: SafeInputInterceptor },
     { provide: APP_INTERCEPTOR, useClass: RequestMetaInterceptor },
     { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },

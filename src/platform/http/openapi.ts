@@ -2,10 +2,11 @@ import { applyDecorators, Body, INestApplication, Query } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ApiBody, ApiQuery, ApiResponse, DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { OpenAPIObject, OperationObject, ParameterObject, PathItemObject, SchemaObject } from '@nestjs/swagger';
+import type { OpenAPIObject, OperationObject, ParameterObject, PathItemObject, ResponseObject, SchemaObject } from '@nestjs/swagger';
 import { z } from 'zod';
 import { serveSwaggerUi } from './swagger-ui';
-import { IDEMPOTENT, IS_PUBLIC, Role, ROLES } from './request-context';
+import { RATE_LIMIT_POLICIES, type RateLimitPolicy, WRITE_METHODS } from './rate-limit-policies';
+import { IDEMPOTENT, IS_PUBLIC, RATE_LIMIT_EXEMPT, RATE_LIMITED, type RateLimitedOptions, Role, ROLES } from './request-context';
 import { ZodPipe } from './zod.pipe';
 
 export const OPENAPI_JSON_PATH = 'api/docs-json';
@@ -115,7 +116,13 @@ const PROBLEM_SCHEMA: SchemaObject = {
   },
 };
 
-type RouteSecurity = { isPublic: boolean; roles?: Role[]; idempotent?: { required: boolean } };
+type RouteSecurity = {
+  isPublic: boolean;
+  roles?: Role[];
+  idempotent?: { required: boolean };
+  rateLimited?: RateLimitedOptions;
+  rateLimitExempt?: boolean;
+};
 
 /** What the guards and interceptors will enforce on each controller method, keyed like the operation ids. */
 const routeSecurity = (app: INestApplication): Map<string, RouteSecurity> => {
@@ -132,6 +139,8 @@ const routeSecurity = (app: INestApplication): Map<string, RouteSecurity> => {
           isPublic: read<boolean>(IS_PUBLIC) === true,
           roles: read<Role[]>(ROLES),
           idempotent: read<{ required: boolean }>(IDEMPOTENT),
+          rateLimited: read<RateLimitedOptions>(RATE_LIMITED),
+          rateLimitExempt: read<boolean>(RATE_LIMIT_EXEMPT) === true,
         });
       }
     }
@@ -139,8 +148,44 @@ const routeSecurity = (app: INestApplication): Map<string, RouteSecurity> => {
   return routes;
 };
 
-/** Adds what every route shares: security, Idempotency-Key, and the problem responses the platform may answer. */
-const completeOperation = (operation: OperationObject, security: RouteSecurity | undefined): void => {
+/** The policies the RateLimitGuard counts an operation's requests against (see `policyOf`). */
+const rateLimitPolicies = (security: RouteSecurity | undefined, method: string): RateLimitPolicy[] => {
+  if (security?.rateLimited)
+    return [security.rateLimited.policy, ...(security.rateLimited.instead ? [security.rateLimited.instead.policy] : [])];
+  if (security?.isPublic && !security.rateLimitExempt && WRITE_METHODS.has(method.toUpperCase())) return ['anonymous-write'];
+  return [];
+};
+
+const RATE_LIMIT_HEADERS = {
+  'RateLimit-Limit': { description: 'requests allowed in the current window', schema: { type: 'integer' } },
+  'RateLimit-Remaining': { description: 'requests left in the current window', schema: { type: 'integer' } },
+  'RateLimit-Reset': { description: 'seconds until the current window ends', schema: { type: 'integer' } },
+  'RateLimit-Policy': { description: '`<limit>;w=<window seconds>`', schema: { type: 'string' } },
+};
+
+/** The 429 of a rate-limited operation, added to a 429 the route documents itself (failed-login throttling). */
+const documentRateLimit = (operation: OperationObject, policies: RateLimitPolicy[]): void => {
+  const names = policies.map((p) => `\`${p}\` (${RATE_LIMIT_POLICIES[p].setting})`).join(' or ');
+  const limit =
+    `Rate limit ${names}, counted per client address, or per account or API key when authenticated; ` +
+    'every answer carries the RateLimit header fields.';
+  const own = operation.responses['429'] as { description?: string } | undefined;
+  const description = own?.description
+    ? `${own.description}${own.description.includes('Codes: ') ? ', ' : '. Codes: '}\`request.rate_limited\``
+    : problemResponse(429, ['request.rate_limited']).description;
+  operation.responses['429'] = {
+    ...problemResponse(429),
+    description: `${description}. ${limit}`,
+    headers: { 'Retry-After': { description: 'seconds to wait', schema: { type: 'integer' } }, ...RATE_LIMIT_HEADERS },
+  };
+  for (const [status, response] of Object.entries(operation.responses)) {
+    const success = response as ResponseObject;
+    if (status.startsWith('2')) operation.responses[status] = { ...success, headers: { ...success.headers, ...RATE_LIMIT_HEADERS } };
+  }
+};
+
+/** Adds what every route shares: security, Idempotency-Key, rate limits, and the problem responses the platform may answer. */
+const completeOperation = (operation: OperationObject, method: string, security: RouteSecurity | undefined): void => {
   const responses = operation.responses;
   const add = (status: number) => (responses[String(status)] ??= problemResponse(status));
   if (security?.isPublic) {
@@ -172,6 +217,8 @@ const completeOperation = (operation: OperationObject, security: RouteSecurity |
     add(413);
     add(415);
   }
+  const policies = rateLimitPolicies(security, method);
+  if (policies.length > 0) documentRateLimit(operation, policies);
   add(500);
   add(503);
 };
@@ -194,7 +241,7 @@ export const buildOpenApiDocument = (app: INestApplication, version = '1.0.0'): 
   for (const item of Object.values(document.paths) as PathItemObject[]) {
     for (const method of ['get', 'put', 'post', 'delete', 'patch', 'options', 'head'] as const) {
       const operation = item[method];
-      if (operation) completeOperation(operation, security.get(operation.operationId ?? ''));
+      if (operation) completeOperation(operation, method, security.get(operation.operationId ?? ''));
     }
   }
   return document;

@@ -1,5 +1,7 @@
-import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { RouteConfig } from '@nestjs/platform-fastify';
 import type { CommandMeta } from '../event-store/event-store';
+import type { RateLimitPolicy } from './rate-limit-policies';
 
 export type Role = 'customer' | 'staff' | 'admin';
 /**
@@ -38,6 +40,26 @@ export type IdempotentOptions = {
 };
 /** The route honours Idempotency-Key (replay, 409 in flight, 422 on a different body). */
 export const Idempotent = (options: IdempotentOptions = {}) => SetMetadata(IDEMPOTENT, { required: false, ...options });
+
+export const RATE_LIMITED = 'orderly:rate-limited';
+export type RateLimitedOptions = {
+  policy: RateLimitPolicy;
+  /** another policy for the requests `when` picks (a guest's first cart write, which creates a cart) */
+  instead?: { policy: RateLimitPolicy; when: (request: OrderlyRequest) => boolean };
+};
+/**
+ * Requests to the route count against `policy`: per client address when anonymous, per account or API key when
+ * authenticated; over it the answer is 429 `request.rate_limited` (documented on the route's OpenAPI operation).
+ * Also set as the Fastify route's config, so anonymous requests are counted before their body is read.
+ */
+export const RateLimited = (policy: RateLimitPolicy, instead?: RateLimitedOptions['instead']) => {
+  const options: RateLimitedOptions = { policy, ...(instead ? { instead } : {}) };
+  return applyDecorators(SetMetadata(RATE_LIMITED, options), RouteConfig({ [RATE_LIMITED]: options }));
+};
+
+export const RATE_LIMIT_EXEMPT = 'orderly:rate-limit-exempt';
+/** A public write left out of the limit on anonymous writes (signed machine-to-machine calls): say why where used. */
+export const RateLimitExempt = () => SetMetadata(RATE_LIMIT_EXEMPT, true);
 
 /** CommandMeta built once per request by the request-meta interceptor. */
 export const Meta = createParamDecorator((_: unknown, ctx: ExecutionContext): CommandMeta => {

@@ -6,7 +6,7 @@ import type { CommandMeta } from '../../../platform/event-store/event-store';
 import { CART_TOKEN_HEADER } from '../../../platform/http/idempotency-keys';
 import { CartTokenScoped } from '../../../platform/http/idempotency.interceptor';
 import { ApiProblems, openApiSchema, ValidBody } from '../../../platform/http/openapi';
-import { API_V1, Idempotent, Meta, Public } from '../../../platform/http/request-context';
+import { API_V1, headerOf, Idempotent, Meta, type OrderlyRequest, Public, RateLimited } from '../../../platform/http/request-context';
 import { ZodPipe } from '../../../platform/http/zod.pipe';
 import { Sku } from '../../catalog/contracts';
 import { AddCartItemHandler, type CartWriteResult } from '../application/add-cart-item';
@@ -39,9 +39,19 @@ const ApiCart = (schema: z.ZodType) =>
 /** Carts are private to their holder and a guest's token must not linger in caches. */
 const NoStore = () => Header('Cache-Control', 'no-store');
 
+/** A guest without a cart token: the write creates a guest cart, which is limited more tightly than other writes. */
+const startsGuestCart = (request: OrderlyRequest) => !request.user && !headerOf(request, CART_TOKEN_HEADER)?.trim();
+
 /** Writes answer with the cart; the first write of a guest also hands out the new cart's token. */
 const CartWrite = (schema: z.ZodType = CartResponse) =>
-  applyDecorators(HttpCode(200), NoStore(), Idempotent(), CartTokenScoped(), ApiCart(schema));
+  applyDecorators(
+    HttpCode(200),
+    NoStore(),
+    Idempotent(),
+    CartTokenScoped(),
+    RateLimited('cart-write', { policy: 'guest-cart', when: startsGuestCart }),
+    ApiCart(schema),
+  );
 
 /**
  * The caller's cart: a signed-in customer's own (the cart id is the user id), or a guest's, reached only through the

@@ -1,6 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
+import { API_KEY_HEADER } from '../../../platform/http/api-keys';
 import { API_V1 } from '../../../platform/http/request-context';
 import { CatalogReadCache } from '../application/catalog-read-cache';
 import { JSON_CONTENT_TYPE } from './public-reads';
@@ -11,8 +12,8 @@ const PREFIXES = ['products', 'search', 'categories'].map((path) => `/${API_V1}/
  * Answers an anonymous GET of a public catalog read from the read cache before the rest of the request pipeline
  * (guard, interceptors, validation, controller) runs, when that pipeline produced the response for this exact URL a
  * moment ago and no catalog change was seen since (`CatalogReadCache`). Fastify hooks registered earlier (security
- * headers, request id) and later ones (access log) still run. Anything else — a token, another method, a miss —
- * goes through the pipeline as usual.
+ * headers, request id, the rate limit of anonymous requests) and later ones (access log) still run. Anything else —
+ * a token or an API key (staff read unpublished products), another method, a miss — goes through the pipeline as usual.
  */
 @Injectable()
 export class CachedReadsHook implements OnModuleInit {
@@ -27,8 +28,8 @@ export class CachedReadsHook implements OnModuleInit {
     if (typeof fastify?.addHook !== 'function') return;
     fastify.addHook('onRequest', (request, reply, done) => {
       const url = request.url;
-      if (request.method !== 'GET' || request.headers.authorization !== undefined || !PREFIXES.some((prefix) => url.startsWith(prefix)))
-        return done();
+      const credentials = request.headers.authorization !== undefined || request.headers[API_KEY_HEADER] !== undefined;
+      if (request.method !== 'GET' || credentials || !PREFIXES.some((prefix) => url.startsWith(prefix))) return done();
       const body = this.cache.peek(url);
       if (body === undefined) return done();
       void reply.header('content-type', JSON_CONTENT_TYPE).send(body);

@@ -2,7 +2,7 @@ import { Controller, Get, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import { ApiProblems, ApiZodResponse, ValidQuery } from '../../../platform/http/openapi';
-import { Public, API_V1 } from '../../../platform/http/request-context';
+import { Public, API_V1, RateLimited } from '../../../platform/http/request-context';
 import { Database } from '../../../platform/persistence/database';
 import { CatalogReadCache } from '../application/catalog-read-cache';
 import type { SearchFacets } from '../application/search-facets';
@@ -25,6 +25,7 @@ export class SearchController {
   /** Full-text search with typo tolerance, filters, facets and keyset pages (follow `nextCursor`). */
   @Get()
   @Public()
+  @RateLimited('search')
   @ApiZodResponse(200, SearchResponse)
   @ApiProblems({ 400: ['request.invalid', 'catalog.invalid_cursor'] })
   search(
@@ -47,6 +48,7 @@ export class SearchController {
   /** Completions of the last word typed and names of matching products, at most 10. */
   @Get('suggest')
   @Public()
+  @RateLimited('suggest')
   @ApiZodResponse(200, SuggestResponse)
   @ApiProblems(400)
   suggest(

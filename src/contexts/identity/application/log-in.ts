@@ -5,13 +5,21 @@ import { Database } from '../../../platform/persistence/database';
 import { newId } from '../../../shared-kernel/ids';
 import { judgeLoginAttempt, TooManyLoginAttempts } from '../domain/login-throttle';
 import { InvalidCredentials, accountEmail } from '../domain/user';
-import { claimAttempt, LoginSubjects, loginSubjects, readLoginRecord, recordFailures, recordSuccess } from './login-failures';
+import {
+  claimAttempt,
+  LoginSubjects,
+  loginSubjects,
+  readLoginRecord,
+  recordFailures,
+  recordSuccess,
+  releaseClaims,
+} from './login-failures';
 import { PasswordHasher } from './ports';
 import { Session, Sessions } from './sessions';
 import { getUserByEmail, Profile, toProfile } from './users';
 
-/** `clientAddress`: the connection's address as the HTTP server sees it (failures are also counted per address). */
-export type LogIn = { email: string; password: string; clientAddress: string };
+/** `clientNetwork`: the client's address as requests are counted per address (failures are counted per network too). */
+export type LogIn = { email: string; password: string; clientNetwork: string };
 
 /** Rounds of judge-and-claim before an attempt racing many others at one account is throttled outright. */
 const MAX_CLAIM_ROUNDS = 5;
@@ -39,12 +47,18 @@ export class LogInHandler implements OnModuleInit {
 
   async execute(cmd: LogIn, meta: CommandMeta): Promise<{ session: Session; user: Profile }> {
     const email = accountEmail(cmd.email);
-    const subjects = loginSubjects(email, cmd.clientAddress);
+    const subjects = loginSubjects(email, cmd.clientNetwork);
     const { knownSource } = await this.admit(subjects, meta.now);
 
     const user = await getUserByEmail(this.db, email);
     this.dummyHash ??= this.hasher.hash(newId());
-    const passwordMatches = await this.hasher.verify(user?.passwordHash ?? (await this.dummyHash), cmd.password);
+    const passwordMatches = await this.hasher
+      .verify(user?.passwordHash ?? (await this.dummyHash), cmd.password)
+      .catch(async (error: unknown) => {
+        // no answer about the password (the hasher is busy: 503): the attempt must not count as a failure
+        await releaseClaims(this.db, knownSource ? [subjects.pair] : [subjects.pair, subjects.account]);
+        throw error;
+      });
     if (!user || !passwordMatches) {
       // the claim counted the pair (and the account, for an unknown source); the rest is counted now
       const uncounted = knownSource ? [subjects.account, subjects.address] : [subjects.address];

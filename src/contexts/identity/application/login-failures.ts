@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import ipaddr from 'ipaddr.js';
 import type { Database, Sql } from '../../../platform/persistence/database';
 import type { FailureCount, LoginAttemptRecord } from '../domain/login-throttle';
 
@@ -10,21 +9,13 @@ import type { FailureCount, LoginAttemptRecord } from '../domain/login-throttle'
  */
 export type LoginSubjects = { pair: string; account: string; address: string };
 
-/**
- * The client's network as throttling counts it: an IPv4 address as it is (also when mapped into IPv6), an IPv6
- * address by its /64, which one customer or one host gets whole, so hopping between its addresses gains nothing.
- */
-export const clientNetwork = (clientAddress: string): string => {
-  if (!ipaddr.IPv6.isValid(clientAddress)) return clientAddress;
-  const ip = ipaddr.IPv6.parse(clientAddress);
-  if (ip.isIPv4MappedAddress()) return ip.toIPv4Address().toString();
-  return `${new ipaddr.IPv6([...ip.parts.slice(0, 4), 0, 0, 0, 0]).toRFC5952String()}/64`;
-};
-
 const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
 
-export const loginSubjects = (normalizedEmail: string, clientAddress: string): LoginSubjects => {
-  const network = clientNetwork(clientAddress);
+/**
+ * `network`: the client's address as requests are counted per address (an IPv6 address by its /64, which one
+ * customer or host gets whole, so hopping between its addresses gains nothing).
+ */
+export const loginSubjects = (normalizedEmail: string, network: string): LoginSubjects => {
   return {
     pair: `pair:${sha256(`${normalizedEmail}\n${network}`)}`,
     account: `account:${sha256(normalizedEmail)}`,
@@ -124,14 +115,7 @@ export const recordSuccess = async (
   now: Date,
 ): Promise<void> => {
   await sql.query('delete from identity.login_failures where subject = $1', [subjects.pair]);
-  if (options.accountClaimed) {
-    await sql.query(
-      `with released as (
-         update identity.login_failures set failures = failures - 1 where subject = $1 and failures > 1 returning subject)
-       delete from identity.login_failures where subject = $1 and failures = 1 and not exists (select 1 from released)`,
-      [subjects.account],
-    );
-  }
+  if (options.accountClaimed) await releaseClaims(sql, [subjects.account]);
   await sql.query(
     `insert into identity.known_login_sources as k (source, last_success_at) values ($1, $2)
      on conflict (source) do update set last_success_at = greatest(k.last_success_at, excluded.last_success_at)`,
@@ -142,5 +126,16 @@ export const recordSuccess = async (
        select source from identity.known_login_sources where last_success_at <= $1::timestamptz - make_interval(days => $2)
        limit ${PURGE_BATCH} for update skip locked)`,
     [now, options.knownSourceDays],
+  );
+};
+
+/** Gives back the failure a claim counted for each subject: the attempt turned out not to be one (it succeeded, or the password could not be checked). */
+export const releaseClaims = async (sql: Sql, subjects: string[]): Promise<void> => {
+  await sql.query(
+    `with released as (
+       update identity.login_failures set failures = failures - 1 where subject = any($1::text[]) and failures > 1 returning subject)
+     delete from identity.login_failures
+      where subject = any($1::text[]) and failures = 1 and subject not in (select subject from released)`,
+    [subjects],
   );
 };

@@ -1,7 +1,10 @@
-/** One-way password hashing (argon2id in production). */
+/**
+ * One-way password hashing (argon2id in production). Hashing is CPU-bound and bounded: both methods may refuse with
+ * `Unavailable` (503 with Retry-After) while too many hashes wait.
+ */
 export abstract class PasswordHasher {
   abstract hash(password: string): Promise<string>;
-  /** False for a wrong password or a malformed hash; never throws for either. */
+  /** False for a wrong password or a malformed hash; never throws for either (only `Unavailable` when busy). */
   abstract verify(hash: string, password: string): Promise<boolean>;
 }
 

@@ -4,8 +4,9 @@ import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import type { CommandMeta } from '../../../platform/event-store/event-store';
 import { ApiProblems, ApiZodResponse, ValidBody } from '../../../platform/http/openapi';
-import { API_V1, Idempotent, Meta, Public } from '../../../platform/http/request-context';
+import { API_V1, Idempotent, Meta, Public, RateLimited } from '../../../platform/http/request-context';
 import { EmailAddress } from '../../../platform/http/text-schemas';
+import { addressSubject } from '../../../platform/http/client-address';
 import { AppLogger } from '../../../platform/observability/logger';
 import { GuestCarts } from '../../cart/contracts';
 import { LogInHandler } from '../application/log-in';
@@ -50,6 +51,7 @@ export class AuthController {
 
   @Post('register')
   @Public()
+  @RateLimited('register')
   @Idempotent()
   @ApiOperation({
     summary: 'Create a customer account',
@@ -68,6 +70,7 @@ export class AuthController {
 
   @Post('login')
   @Public()
+  @RateLimited('login')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @ApiOperation({
@@ -87,7 +90,7 @@ export class AuthController {
     @Headers(CART_TOKEN_HEADER) cartToken: string | undefined,
     @Meta() meta: CommandMeta,
   ) {
-    const { session, user } = await this.logIn.execute({ ...body, clientAddress }, meta);
+    const { session, user } = await this.logIn.execute({ ...body, clientNetwork: addressSubject(clientAddress) }, meta);
     if (user.role === 'customer' && typeof cartToken === 'string' && cartToken.length > 0 && cartToken.length <= MAX_CART_TOKEN_LENGTH) {
       // the command id names the customer too: an Idempotency-Key on this public route is shared by every anonymous caller
       await this.mergeGuestCart(cartToken, user.id, { ...meta, userId: user.id, commandId: `${user.id}:cart-merge:${meta.commandId}` });
@@ -97,6 +100,7 @@ export class AuthController {
 
   @Post('refresh')
   @Public()
+  @RateLimited('refresh')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @ApiOperation({ summary: 'Rotate a refresh token; reusing a spent one revokes its whole session, access tokens included' })

@@ -3,7 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import type { CommandMeta } from '../../../platform/event-store/event-store';
 import { ApiProblems, ApiZodResponse, ValidBody } from '../../../platform/http/openapi';
-import { API_V1, type AuthUser, CurrentUser, Idempotent, Meta, Roles } from '../../../platform/http/request-context';
+import { API_V1, type AuthUser, CurrentUser, Idempotent, Meta, RateLimited, Roles } from '../../../platform/http/request-context';
 import { CouponCode, LowerCaseCode, PostalAddress } from '../../../platform/http/text-schemas';
 import { PlaceOrderHandler } from '../application/place-order';
 
@@ -30,6 +30,7 @@ export class CheckoutController {
   @Post()
   @HttpCode(202)
   @Roles('customer')
+  @RateLimited('checkout')
   @Idempotent({ required: true })
   @ApiOperation({ summary: 'Place an order from the cart and start its checkout (Idempotency-Key required)' })
   @ApiZodResponse(202, CheckoutAcceptedSchema, 'accepted: the order is placed, its checkout runs')

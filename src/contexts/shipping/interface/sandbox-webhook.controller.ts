@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { Config } from '../../../platform/config';
 import type { CommandMeta } from '../../../platform/event-store/event-store';
 import { ApiProblems, ApiZodBody } from '../../../platform/http/openapi';
-import { Meta, Public, API_V1 } from '../../../platform/http/request-context';
+import { Meta, Public, API_V1, RateLimitExempt } from '../../../platform/http/request-context';
 import { SIGNATURE_HEADER, verifyWebhook } from '../../../platform/http/webhook-signature';
 import { ZodPipe } from '../../../platform/http/zod.pipe';
 import { RecordTrackingEventHandler } from '../application/record-tracking-event';
@@ -25,6 +25,9 @@ export class SandboxWebhookController {
 
   @Post('sandbox')
   @Public()
+  // machine to machine: a limit would only delay real deliveries (answers that are not 2xx are resent), and a forged
+  // event is refused by the HMAC check, which costs less than counting it would
+  @RateLimitExempt()
   // no Idempotency-Key: the event id is the key (inbox), and a stored 404 or 401 must never answer the carrier's retry
   @HttpCode(200)
   @ApiZodBody(TrackingEventBody)
