@@ -10,7 +10,8 @@
 //
 // Seeding runs `npm run seed` with this environment (DATABASE_URL, or DATA_DIR of the embedded default), so it must
 // reach the same database as the server.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { percentile, requireUnlimitedServer } from './lib.mjs';
@@ -39,8 +40,10 @@ const ensureCatalog = async () => {
   let size = await catalogSize();
   if (size.total < CATALOG_PRODUCTS) {
     console.log(`catalog has ${size.total} products: seeding ${CATALOG_PRODUCTS}`);
-    const seed = spawnSync('npm', ['run', 'seed', '--', '--products', String(CATALOG_PRODUCTS)], { stdio: 'inherit', env: process.env });
-    if (seed.status !== 0) throw new Error('seeding failed');
+    // not spawnSync: a blocked event loop would miss the server closing idle pooled connections meanwhile
+    const seed = spawn('npm', ['run', 'seed', '--', '--products', String(CATALOG_PRODUCTS)], { stdio: 'inherit', env: process.env });
+    const [code] = await once(seed, 'exit');
+    if (code !== 0) throw new Error('seeding failed');
   }
   // every seeded product has stock; the server's consumers copy it into the catalog after the seed
   const started = Date.now();

@@ -61,7 +61,7 @@ describe('loadConfig', () => {
     expect(defaults.rateLimits.enabled).toBe(true);
     expect(defaults.rateLimits.policies.register).toEqual({ points: 10, durationS: 600 });
     expect(defaults.trustedProxies).toEqual([]);
-    expect(defaults.httpTimeouts).toEqual({ headersMs: 10_000, requestMs: 30_000, keepAliveMs: 5_000 });
+    expect(defaults.httpTimeouts).toEqual({ headersMs: 10_000, requestMs: 30_000, keepAliveMs: 72_000 });
     expect(defaults.passwordHashing.concurrency).toBeGreaterThanOrEqual(1);
     expect(defaults.redisUrl).toBeUndefined();
     expect(defaults.redisKeyPrefix).toBe('orderly:');

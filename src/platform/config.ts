@@ -127,7 +127,9 @@ const EnvSchema = z.object({
   TRUSTED_PROXIES: trustedProxies,
   HTTP_HEADERS_TIMEOUT_MS: int(100, 600_000, 10_000),
   HTTP_REQUEST_TIMEOUT_MS: int(100, 3_600_000, 30_000),
-  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(100, 600_000, 5_000),
+  // longer than the idle timeout of the proxies in front (nginx and most load balancers: 60 s), which would otherwise
+  // reuse a connection this server is closing and answer 502
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(100, 600_000, 72_000),
   // one core stays free for everything else the process does
   PASSWORD_HASH_CONCURRENCY: int(1, 256, Math.max(1, availableParallelism() - 1)),
   PASSWORD_HASH_QUEUE_MAX: int(0, 100_000, 64),
