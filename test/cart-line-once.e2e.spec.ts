@@ -8,8 +8,9 @@ import { deliveryViolations, invariantViolations } from './support/invariants';
 /**
  * R7, first half: a cart line is ordered (and charged) at most once, whatever the interleaving of cart changes,
  * checkouts, sessions, tabs and Idempotency-Keys. Each run is a random program of waves of concurrent requests by one
- * customer through two sessions (and guest carts merged at login); deliveries of messages (the cart taking ordered
- * lines out) happen only where the program says, so checkouts race with lines that have not left the cart yet.
+ * customer through two sessions (and guest carts merged at login), while staff change prices (checkouts then answer
+ * `cart.price_changed` until the cart is refreshed); deliveries of messages (the cart taking ordered lines out) happen
+ * only where the program says, so checkouts race with lines that have not left the cart yet.
  * Afterwards, per SKU: what the customer's orders hold plus what is still in the cart never exceeds what was put in.
  */
 
@@ -23,6 +24,8 @@ type Op =
   | { kind: 'remove'; session: number; sku: SkuName }
   | { kind: 'checkout'; session: number; key: number; paymentToken: 'tok_approve' | 'tok_decline' }
   | { kind: 'guest-merge'; sku: SkuName; quantity: number }
+  | { kind: 'reprice'; sku: SkuName; cents: number }
+  | { kind: 'refresh'; session: number }
   | { kind: 'deliver' };
 
 const session = fc.integer({ min: 0, max: 1 });
@@ -43,10 +46,13 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('guest-merge' as const), sku, quantity }) },
+  // staff change a price: checkouts then answer cart.price_changed until the customer refreshes the cart
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('reprice' as const), sku, cents: fc.integer({ min: 900, max: 1100 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('refresh' as const), session }) },
   { weight: 2, arbitrary: fc.constant({ kind: 'deliver' as const }) },
 );
 /** Waves of 1–3 requests sent together. */
-const program = fc.array(fc.array(op, { minLength: 1, maxLength: 3 }), { minLength: 3, maxLength: 7 });
+const program = fc.array(fc.array(op, { minLength: 1, maxLength: 3 }), { minLength: 3, maxLength: 9 });
 
 type CartEventRow = { type: string; data: { sku?: string; quantity?: number; lines?: { sku: string; quantity: number }[] } };
 
@@ -84,6 +90,7 @@ describe('a cart line is ordered at most once (R7, e2e, property-based)', () => 
   let db: Database;
   let admin: LoggedIn;
   const skuOf = new Map<SkuName, string>();
+  const productOf = new Map<SkuName, string>();
 
   beforeAll(async () => {
     t = await bootTestApp();
@@ -97,9 +104,11 @@ describe('a cart line is ordered at most once (R7, e2e, property-based)', () => 
     for (const [i, name] of SKUS.entries()) {
       const id = `LINE-${name}-${newId().slice(-8)}`;
       const body = { sku: id, name: `Item ${name}`, category: 'race', price: { amount: 1000 + 99 * i, currency: 'EUR' } };
-      expect((await t.inject('POST', '/api/v1/products', { token: admin.token, body })).statusCode).toBe(201);
+      const created = await t.inject('POST', '/api/v1/products', { token: admin.token, body });
+      expect(created.statusCode).toBe(201);
       expect((await t.inject('PUT', `/api/v1/inventory/${id}`, { token: admin.token, body: { onHand: 100_000 } })).statusCode).toBe(200);
       skuOf.set(name, id);
+      productOf.set(name, created.json<{ id: string }>().id);
     }
     await t.drain();
   });
@@ -151,6 +160,15 @@ describe('a cart line is ordered at most once (R7, e2e, property-based)', () => 
               sessions.push(login.json<{ accessToken: string }>().accessToken);
               return;
             }
+            case 'reprice': {
+              const body = { price: { amount: o.cents, currency: 'EUR' } };
+              const res = await t.inject('PATCH', `/api/v1/products/${productOf.get(o.sku)}`, { token: admin.token, body });
+              expect(res.statusCode, res.body).toBe(200);
+              return;
+            }
+            case 'refresh':
+              statuses.push((await t.inject('POST', '/api/v1/cart/refresh', as(o.session))).statusCode);
+              return;
             case 'deliver':
               await t.drain();
               return;
@@ -183,7 +201,7 @@ describe('a cart line is ordered at most once (R7, e2e, property-based)', () => 
         const checkedOut = cartEvents.filter((e) => e.type === 'CartCheckedOut');
         expect(checkedOut).toHaveLength(orders.length);
       }),
-      { numRuns: 12, endOnFailure: true },
+      { numRuns: 16, endOnFailure: true },
     );
     expect(await invariantViolations(db)).toEqual([]);
     expect(await deliveryViolations(db)).toEqual([]);

@@ -12,7 +12,7 @@ import {
 } from './support/security-shop';
 
 /**
- * S1, input validation: the text policy and identifier normalisation over HTTP (ADR 0020). Control characters, line
+ * S1, input validation: the text policy and identifier normalisation over HTTP (ADR 0022). Control characters, line
  * breaks and bidirectional controls in any address field or name are refused with 400 problem+json naming each field,
  * and nothing is written (a digest of every table before and after). Identifiers are normalised once: a look-alike
  * email or coupon code is refused, never folded into another's. Well-formed text of any script is kept, in NFC.
@@ -48,6 +48,8 @@ const IN_A_LINE = {
   'a right-to-left override': 'x\u202egnp.exe',
   'a first-strong isolate': 'x\u2068y\u2069',
   'a noncharacter': 'x\uffffy',
+  'a zero-width space': 'x\u200by',
+  'a tag character (hidden text)': 'x\u{e0041}y',
 };
 /** In prose LF is a line break; everything else above is refused there too. */
 const IN_PROSE = Object.fromEntries(Object.entries(IN_A_LINE).filter(([name]) => !name.startsWith('LF') && !name.startsWith('CR LF')));

@@ -21,7 +21,16 @@ const REFUSED_EVERYWHERE = [
   ]).flat(),
   '\ud800', // lone high surrogate
   '\udfff', // lone low surrogate
+  '\u00ad', // soft hyphen
+  ...range(0x200b, 0x200b), // zero-width space
+  ...range(0x2060, 0x2064), // word joiner, invisible operators
+  '\ufeff', // a byte order mark inside the text
+  ...range(0xfff9, 0xfffb), // interlinear annotation
+  String.fromCodePoint(0xe0001),
+  String.fromCodePoint(0xe0041), // tag characters (hidden text)
 ];
+/** Invisible, but needed: joiners shape Indic and Persian script, direction marks right-to-left names. */
+const FORMAT_CHARACTERS_KEPT = ['\u200c', '\u200d', '\u200e', '\u200f', '\u061c'];
 const REFUSED: Record<TextKind, string[]> = { line: [...REFUSED_EVERYWHERE, '\n'], multiline: REFUSED_EVERYWHERE };
 const KINDS: TextKind[] = ['line', 'multiline'];
 
@@ -65,6 +74,11 @@ describe('the text policy', () => {
       }),
     ),
   );
+
+  it.each(KINDS)('%s: joiners and direction marks are kept (scripts and right-to-left names need them)', (kind) => {
+    for (const kept of FORMAT_CHARACTERS_KEPT)
+      expect(checkText(`a${kept}b`, { kind, min: 1, max: 10 })).toEqual({ ok: true, text: `a${kept}b` });
+  });
 
   it.each(KINDS)('%s: an accepted text holds none of the refused characters', (kind) =>
     fc.assert(

@@ -6,7 +6,10 @@
  * - `line`: one line shown to people or put into mails (names, address lines, labels). It refuses every control
  *   character (C0 including TAB, CR, LF, ESC and BEL; DEL; C1), the line and paragraph separators U+2028/U+2029, the
  *   bidirectional embeddings, overrides and isolates U+202A–U+202E and U+2066–U+2069 (text that reads differently
- *   from what it is: "Trojan Source"), noncharacters and unpaired surrogates.
+ *   from what it is: "Trojan Source"), every other invisible format character (zero-width space, word joiner, a byte
+ *   order mark inside the text, tag characters, soft hyphen: text that looks like another) except the zero-width
+ *   joiner and non-joiner and the direction marks LRM, RLM and ALM, which scripts and right-to-left names need,
+ *   noncharacters and unpaired surrogates.
  * - `multiline`: prose (reviews, notes). The same, except that LF separates lines; CRLF counts as LF.
  *
  * An accepted text is kept in NFC with line breaks as LF and no white space around it. Lengths are UTF-16 code units
@@ -31,12 +34,14 @@ const FORBIDDEN_COMMON =
 
 const FORBIDDEN_IN_LINE = `\\u0000-\\u000A${FORBIDDEN_COMMON}`;
 const FORBIDDEN_IN_MULTILINE = `\\u0000-\\u0009${FORBIDDEN_COMMON}`;
+/** Invisible format characters (general category Cf), but ZWNJ, ZWJ, LRM, RLM and ALM. */
+const INVISIBLE_FORMAT = '(?![\\u200C-\\u200F\\u061C])\\p{Cf}';
 
 const FORBIDDEN: Record<TextKind, RegExp> = {
-  line: new RegExp(`[${FORBIDDEN_IN_LINE}]`, 'u'),
-  multiline: new RegExp(`[${FORBIDDEN_IN_MULTILINE}]`, 'u'),
+  line: new RegExp(`[${FORBIDDEN_IN_LINE}]|${INVISIBLE_FORMAT}`, 'u'),
+  multiline: new RegExp(`[${FORBIDDEN_IN_MULTILINE}]|${INVISIBLE_FORMAT}`, 'u'),
 };
-const FORBIDDEN_RUNS_IN_LINE = new RegExp(`[${FORBIDDEN_IN_LINE}]+`, 'gu');
+const FORBIDDEN_RUNS_IN_LINE = new RegExp(`(?:[${FORBIDDEN_IN_LINE}]|${INVISIBLE_FORMAT})+`, 'gu');
 
 const unifyLineBreaks = (text: string): string => text.replaceAll('\r\n', '\n');
 
@@ -66,8 +71,8 @@ export const textProblemMessage = (problem: TextProblem, rule: TextRule): string
   switch (problem) {
     case 'characters':
       return rule.kind === 'line'
-        ? 'must be one line without control characters, bidirectional controls or noncharacters'
-        : 'must not contain control characters (other than line breaks), bidirectional controls or noncharacters';
+        ? 'must be one line without control characters, bidirectional controls, invisible format characters or noncharacters'
+        : 'must not contain control characters (other than line breaks), bidirectional controls, invisible format characters or noncharacters';
     case 'too_short':
       return `must have at least ${rule.min} characters`;
     case 'too_long':

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { type CommandMeta, EventStore } from '../../../platform/event-store/event-store';
 import type { Sql } from '../../../platform/persistence/database';
+import { canonicalEmail } from '../../../shared-kernel/identifiers';
 import { newId } from '../../../shared-kernel/ids';
 import { composeOrderMail, type OrderMailFact } from '../domain/order-mail';
 import { findRecipient } from './recipients';
@@ -17,7 +18,8 @@ export class RecipientNotYetKnown extends Error {
 
 /**
  * Queues the mail for one fact inside the subscriber's inbox transaction: the mail row (unique per fact) and a
- * MailQueued event, which the mail sender consumes from the log. Returns false when this fact was mailed before.
+ * MailQueued event, which the mail sender consumes from the log. Returns false when this fact was mailed before, or
+ * when the recipient's stored address is not one the identifier policy accepts.
  */
 @Injectable()
 export class QueueOrderMailHandler {
@@ -26,6 +28,8 @@ export class QueueOrderMailHandler {
   async execute(fact: OrderMailFact & { factId: string; customerId: string }, meta: CommandMeta, tx: Sql): Promise<boolean> {
     const recipient = await findRecipient(tx, fact.customerId);
     if (!recipient) throw new RecipientNotYetKnown(fact.customerId);
+    // a recipient recorded before the identifier policy, in a form it refuses, gets no mail rather than a malformed one
+    if (canonicalEmail(recipient.email) !== recipient.email) return false;
     const mail = composeOrderMail(fact, recipient);
     const mailId = newId();
     const { rowCount } = await tx.query(

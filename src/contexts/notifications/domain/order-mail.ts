@@ -5,7 +5,7 @@ import { displayLine } from '../../../shared-kernel/text';
  * What we tell a customer about their order, one mail per fact. Pure: the text depends only on the fact and the
  * recipient, so a redelivered fact composes the same mail (and is deduplicated by its message id before that).
  *
- * Every text from a fact or a recipient (names, carrier, tracking number, reason, order id) goes in through
+ * Every text from a fact or a recipient (names, carrier, tracking number, reason, order id, currency) goes in through
  * `displayLine`: one line without control or bidirectional characters, whatever was stored before the text policy.
  * So no name can end a header and start another (a subject is one line), nor add lines that pose as ours.
  */
@@ -21,7 +21,7 @@ export type ComposedMail = { to: string; subject: string; text: string };
 export const formatMoney = ({ amount, currency }: Money): string => {
   const sign = amount < 0 ? '-' : '';
   const abs = Math.abs(amount);
-  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')} ${currency}`;
+  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')} ${displayLine(currency)}`;
 };
 
 const shortId = (orderId: string): string => displayLine(orderId.slice(0, 8).toUpperCase());

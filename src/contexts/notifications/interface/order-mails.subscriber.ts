@@ -12,7 +12,7 @@ import type { OrderMailFact } from '../domain/order-mail';
 const SUBSCRIBER = 'notifications.order-mails';
 
 const Id = z.string().min(1).max(100);
-const MoneyV1 = z.object({ amount: z.number().int(), currency: z.string().length(3) });
+const MoneyV1 = z.object({ amount: z.number().int(), currency: z.string().regex(/^[A-Z]{3}$/) });
 /** Mails go only to an address in its one canonical form (identity registers no other); anything else is ignored. */
 const RecipientEmail = z.string().refine((email) => canonicalEmail(email) === email, 'a canonical email address');
 const UserRegistered = z.object({ userId: Id, email: RecipientEmail, name: z.string().min(1).max(200) });

@@ -87,7 +87,7 @@ export class PlaceOrderHandler {
            on conflict do nothing returning order_id`,
           [cart.cartId, cart.version, cart.checkouts, orderId],
         );
-        if (claimed.length === 0) throw new CartAlreadyOrdered(cart.cartId, await this.orderOfCart(tx, cart.cartId, cart.checkouts));
+        if (claimed.length === 0) throw new CartAlreadyOrdered(cart.cartId, await this.orderOfCart(tx, cart));
         if (coupon) await redeemCoupon(tx, { code: coupon.code, orderId, now: meta.now });
         const { total, lines } = placed.data;
         const checkout = start(checkoutDecider.initialState(), {
@@ -137,10 +137,12 @@ export class PlaceOrderHandler {
     return { method: quote.code, name: quote.name, price: quote.price };
   }
 
-  private async orderOfCart(tx: Sql, cartId: string, checkoutNumber: number): Promise<string> {
+  /** The order holding the cart's checkout number (or, for claims made before numbers existed, its version). */
+  private async orderOfCart(tx: Sql, cart: CartSnapshot): Promise<string> {
     const { rows } = await tx.query<{ order_id: string }>(
-      'select order_id from ordering.cart_checkouts where cart_id = $1 and checkout_number = $2',
-      [cartId, checkoutNumber],
+      `select order_id from ordering.cart_checkouts where cart_id = $1 and (checkout_number = $2 or cart_version = $3)
+       order by checkout_number is null limit 1`,
+      [cart.cartId, cart.checkouts, cart.version],
     );
     return rows[0]?.order_id ?? '';
   }
