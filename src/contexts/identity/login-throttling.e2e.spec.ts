@@ -47,6 +47,13 @@ const visible = (res: Awaited<ReturnType<typeof login>>) => {
   const { correlationId: _c, ...body } = res.json();
   return { status: res.statusCode, retryAfter: res.headers['retry-after'], contentType: res.headers['content-type'], body };
 };
+const countOf = async (subject: string): Promise<{ failures: number; lastFailureAt: Date } | null> => {
+  const { rows } = await db.query<{ failures: number; last_failure_at: Date }>(
+    'select failures, last_failure_at from identity.login_failures where subject = $1',
+    [subject],
+  );
+  return rows[0] ? { failures: rows[0].failures, lastFailureAt: rows[0].last_failure_at } : null;
+};
 const failuresOf = async (subject: string): Promise<number> => {
   const { rows } = await db.query<{ failures: number }>('select failures from identity.login_failures where subject = $1', [subject]);
   return rows[0]?.failures ?? 0;
@@ -201,6 +208,27 @@ describe('guessing from many addresses', () => {
     const customers = await Promise.all(Array.from({ length: settings.addressFreeFailures * 2 }, () => t.registerAndLogin()));
     for (const { user, password } of customers) expect((await login(user.email, password, address)).statusCode).toBe(200);
     expect(await failuresOf(`address:${address}`)).toBe(0);
+  });
+});
+
+describe('a successful login from an address new to the account', () => {
+  it("leaves the account's failures as they were: their number and the time of the last one", async () => {
+    const owner = await ownerAt(newAddress());
+    const { account } = loginSubjects(owner.user.email, newAddress());
+    for (let i = 0; i < settings.accountFreeFailures; i++) {
+      clock.advance(1000);
+      expect((await login(owner.user.email, `guess ${i}`, newAddress())).statusCode).toBe(401);
+    }
+    const before = await countOf(account);
+    expect(before).toEqual({ failures: settings.accountFreeFailures, lastFailureAt: clock.now() });
+
+    clock.advance(settings.baseDelayS * 1000);
+    const address = newAddress();
+    expect((await login(owner.user.email, owner.password, address)).statusCode).toBe(200);
+    expect(await countOf(account)).toEqual(before);
+    expect(await countOf(loginSubjects(owner.user.email, address).pair)).toBeNull();
+    // the next new address waits from the last failure, not from the success: its wait is already over
+    expect((await login(owner.user.email, 'guess', newAddress())).statusCode).toBe(401);
   });
 });
 

@@ -3,6 +3,7 @@ import { bootTestApp, TestApp } from '../../../test/support/app';
 import { ACCESS_TOKEN_TTL_SECONDS } from '../../platform/http/access-tokens';
 import { Database } from '../../platform/persistence/database';
 import { ManualClock } from '../../shared-kernel/clock';
+import { Sessions } from './application/sessions';
 import { REFRESH_TOKEN_TTL_MS } from './domain/refresh-token';
 
 let t: TestApp;
@@ -112,6 +113,79 @@ describe('POST /api/v1/auth/logout', () => {
   it('answers 204 for a token it does not know (nothing to end) and 400 for a malformed body', async () => {
     expect((await logout('unknown-token')).statusCode).toBe(204);
     expect((await t.inject('POST', '/api/v1/auth/logout', { body: {} })).statusCode).toBe(400);
+  });
+});
+
+describe('a revocation racing a refresh of the same session', () => {
+  const me = (token: string) => t.inject('GET', '/api/v1/me', { token });
+  const activeTokensOf = async (userId: string): Promise<number> => {
+    const { rows } = await t
+      .get(Database)
+      .query<{ n: number }>('select count(*)::int as n from identity.refresh_tokens where user_id = $1 and revoked_at is null', [userId]);
+    return rows[0].n;
+  };
+  /** Lets the event loop run `ticks` times: shifts where one request starts against another. */
+  const yieldTicks = async (ticks: number) => {
+    for (let i = 0; i < ticks; i++) await new Promise((resolve) => setImmediate(resolve));
+  };
+  const revocations = [
+    { name: 'replay of the spent token', revoke: (spent: string) => refresh(spent) },
+    { name: 'logout with the spent token', revoke: (spent: string) => logout(spent) },
+    { name: 'logout with the current token', revoke: (_spent: string, current: string) => logout(current) },
+  ];
+
+  it.each(revocations)('$name: no token of the family stays usable, whichever request goes first', async ({ revoke }) => {
+    for (let round = 0; round < 12; round++) {
+      const { refreshToken: spent, user } = await t.registerAndLogin();
+      const current = await rotate(spent);
+      const racing = refresh(current);
+      await yieldTicks(round % 4);
+      const [rotated] = await Promise.all([racing, revoke(spent, current)]);
+      expect([200, 401]).toContain(rotated.statusCode);
+
+      // checked before any token is presented again: a refused refresh must not be what revokes the rest
+      expect(await activeTokensOf(user.id)).toBe(0);
+      const issued = rotated.statusCode === 200 ? [rotated.json().refreshToken as string] : [];
+      for (const token of [spent, current, ...issued]) expect((await refresh(token)).statusCode).toBe(401);
+      if (rotated.statusCode === 200) expect((await me(rotated.json().accessToken)).statusCode).toBe(401);
+      expect(await activeTokensOf(user.id)).toBe(0);
+    }
+  });
+
+  it('keeps the session on the revocation list for as long as the access token of a refresh that went first', async () => {
+    // a revocation whose request started (its `now`) before a refresh that took the session first
+    const { refreshToken, user } = await t.registerAndLogin();
+    const startedAt = t.clock.now();
+    (t.clock as ManualClock).advance(120_000);
+    await rotate(refreshToken);
+    const db = t.get(Database);
+    const { rows } = await db.query<{ family_id: string; newest: Date }>(
+      'select family_id, max(created_at) as newest from identity.refresh_tokens where user_id = $1 group by family_id',
+      [user.id],
+    );
+    await db.transaction((tx) => t.get(Sessions).revoke(tx, rows[0].family_id, startedAt));
+    const { rows: revoked } = await db.query<{ revoked_at: Date }>(
+      'select revoked_at from identity.revoked_sessions where session_id = $1',
+      [rows[0].family_id],
+    );
+    expect(revoked[0].revoked_at).toEqual(rows[0].newest);
+  });
+
+  it('refuses a token left active in a revoked family, and revokes it with its access tokens', async () => {
+    // the state a revocation that missed a concurrently issued token left behind
+    const { refreshToken: spent, user } = await t.registerAndLogin();
+    const res = await refresh(spent);
+    const { refreshToken: escaped, accessToken } = res.json();
+    await t
+      .get(Database)
+      .query('update identity.refresh_tokens set revoked_at = $2 where user_id = $1 and rotated_at is not null', [user.id, t.clock.now()]);
+    expect(await activeTokensOf(user.id)).toBe(1);
+
+    const refused = await refresh(escaped);
+    expect(refused.statusCode).toBe(401);
+    expect(refused.json().code).toBe('identity.invalid_refresh_token');
+    expect(await activeTokensOf(user.id)).toBe(0);
+    expect((await me(accessToken)).statusCode).toBe(401);
   });
 });
 

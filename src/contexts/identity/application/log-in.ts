@@ -6,6 +6,7 @@ import { newId } from '../../../shared-kernel/ids';
 import { judgeLoginAttempt, TooManyLoginAttempts } from '../domain/login-throttle';
 import { InvalidCredentials, accountEmail } from '../domain/user';
 import {
+  Claim,
   claimAttempt,
   LoginSubjects,
   loginSubjects,
@@ -48,7 +49,7 @@ export class LogInHandler implements OnModuleInit {
   async execute(cmd: LogIn, meta: CommandMeta): Promise<{ session: Session; user: Profile }> {
     const email = accountEmail(cmd.email);
     const subjects = loginSubjects(email, cmd.clientNetwork);
-    const { knownSource } = await this.admit(subjects, meta.now);
+    const { knownSource, claims } = await this.admit(subjects, meta.now);
 
     const user = await getUserByEmail(this.db, email);
     this.dummyHash ??= this.hasher.hash(newId());
@@ -56,7 +57,7 @@ export class LogInHandler implements OnModuleInit {
       .verify(user?.passwordHash ?? (await this.dummyHash), cmd.password)
       .catch(async (error: unknown) => {
         // no answer about the password (the hasher is busy: 503): the attempt must not count as a failure
-        await releaseClaims(this.db, knownSource ? [subjects.pair] : [subjects.pair, subjects.account]);
+        await this.db.transaction((tx) => releaseClaims(tx, claims));
         throw error;
       });
     if (!user || !passwordMatches) {
@@ -67,12 +68,7 @@ export class LogInHandler implements OnModuleInit {
     }
     const profile = toProfile(user);
     const session = await this.db.transaction(async (tx) => {
-      await recordSuccess(
-        tx,
-        subjects,
-        { accountClaimed: !knownSource, knownSourceDays: this.config.loginThrottle.knownSourceDays },
-        meta.now,
-      );
+      await recordSuccess(tx, subjects, { claims, knownSourceDays: this.config.loginThrottle.knownSourceDays }, meta.now);
       return this.sessions.issue(tx, profile, meta.now);
     });
     return { session, user: profile };
@@ -84,7 +80,7 @@ export class LogInHandler implements OnModuleInit {
    * cannot all slip under a limit. Addresses are counted after a failure only, so customers signing in at once
    * behind one address never hold each other up.
    */
-  private async admit(subjects: LoginSubjects, now: Date): Promise<{ knownSource: boolean }> {
+  private async admit(subjects: LoginSubjects, now: Date): Promise<{ knownSource: boolean; claims: Claim[] }> {
     const settings = this.config.loginThrottle;
     for (let round = 0; round < MAX_CLAIM_ROUNDS; round++) {
       const record = await readLoginRecord(this.db, subjects);
@@ -92,7 +88,8 @@ export class LogInHandler implements OnModuleInit {
       if (verdict.outcome === 'throttled') throw new TooManyLoginAttempts(verdict.retryAfterSeconds);
       const claims = [{ subject: subjects.pair, seen: record.pair }];
       if (!verdict.knownSource) claims.push({ subject: subjects.account, seen: record.account });
-      if (await claimAttempt(this.db, claims, now, settings.forgetAfterS)) return { knownSource: verdict.knownSource };
+      const claimed = await claimAttempt(this.db, claims, now, settings.forgetAfterS);
+      if (claimed) return { knownSource: verdict.knownSource, claims: claimed };
     }
     throw new TooManyLoginAttempts(settings.baseDelayS);
   }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { CommandMeta } from '../../../platform/event-store/event-store';
 import { Database } from '../../../platform/persistence/database';
-import { findRefreshTokenForUpdate, Sessions } from './sessions';
+import { lockRefreshToken, Sessions } from './sessions';
 
 export type LogOut = { refreshToken: string };
 
@@ -18,7 +18,7 @@ export class LogOutHandler {
 
   async execute(cmd: LogOut, meta: CommandMeta): Promise<void> {
     await this.db.transaction(async (tx) => {
-      const token = await findRefreshTokenForUpdate(tx, cmd.refreshToken);
+      const token = await lockRefreshToken(tx, cmd.refreshToken);
       if (token) await this.sessions.revoke(tx, token.familyId, meta.now);
     });
   }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Database, Sql } from '../../../platform/persistence/database';
-import type { FailureCount, LoginAttemptRecord } from '../domain/login-throttle';
+import { type FailureCount, type LoginAttemptRecord, withoutClaim } from '../domain/login-throttle';
 
 /**
  * `identity.login_failures` counts failed logins per subject and `identity.known_login_sources` remembers which
@@ -57,32 +57,48 @@ const ADD_FAILURE = `failures = case when f.last_failure_at <= $2::timestamptz -
 class CountsChanged extends Error {}
 
 /**
- * Counts an admitted attempt as a failure of `claims` before its password is checked, only if each subject's count is
- * still the one the attempt was judged by (compare-and-set, all or none). False when a concurrent attempt changed one
- * first: the caller judges again with the new counts, so concurrent guesses cannot all slip under a limit. Subjects
- * are always locked in the order pair, account, address, so attempts never deadlock.
+ * A failure an admitted attempt counted for `subject` before its password was checked. `seen`: the count it was
+ * judged by; `version`: the row version the claim wrote (its `xmin`), which changes with any later write to the row.
+ */
+export type Claim = { subject: string; seen: FailureCount; version: string };
+
+/**
+ * Counts an admitted attempt as a failure of each subject before its password is checked, only if each subject's count
+ * is still the one the attempt was judged by, none included (compare-and-set, all or none). Null when a concurrent
+ * attempt changed one first: the caller judges again with the new counts, so concurrent guesses cannot all slip under
+ * a limit. Subjects come in the order pair, account; every writer locks them in the order pair, account, address
+ * (`releaseClaims` too), so attempts never deadlock.
  */
 export const claimAttempt = async (
   db: Database,
-  claims: { subject: string; seen: FailureCount }[],
+  subjects: { subject: string; seen: FailureCount }[],
   now: Date,
   forgetAfterS: number,
-): Promise<boolean> => {
+): Promise<Claim[] | null> => {
   try {
-    await db.transaction(async (tx) => {
-      for (const { subject, seen } of claims) {
-        const { rowCount } = await tx.query(
-          `insert into identity.login_failures as f (subject, failures, last_failure_at) values ($1, 1, $2)
-           on conflict (subject) do update set ${ADD_FAILURE}
-           where f.failures = $4::int and f.last_failure_at = $5::timestamptz`,
-          [subject, now, forgetAfterS, seen?.failures ?? null, seen?.lastFailureAt ?? null],
-        );
-        if (rowCount === 0) throw new CountsChanged();
+    return await db.transaction(async (tx) => {
+      const claims: Claim[] = [];
+      for (const { subject, seen } of subjects) {
+        const { rows } = seen
+          ? await tx.query<{ version: string }>(
+              `update identity.login_failures as f set ${ADD_FAILURE}
+               where f.subject = $1 and f.failures = $4::int and f.last_failure_at = $5::timestamptz
+               returning f.xmin::text as version`,
+              [subject, now, forgetAfterS, seen.failures, seen.lastFailureAt],
+            )
+          : await tx.query<{ version: string }>(
+              `insert into identity.login_failures (subject, failures, last_failure_at) values ($1, 1, $2)
+               on conflict (subject) do nothing
+               returning xmin::text as version`,
+              [subject, now],
+            );
+        if (!rows[0]) throw new CountsChanged();
+        claims.push({ subject, seen, version: rows[0].version });
       }
+      return claims;
     });
-    return true;
   } catch (error) {
-    if (error instanceof CountsChanged) return false;
+    if (error instanceof CountsChanged) return null;
     throw error;
   }
 };
@@ -104,24 +120,25 @@ export const recordFailures = async (sql: Sql, subjects: string[], now: Date, fo
 };
 
 /**
- * A successful login: the pair's failures are cleared (its owner has proven themselves from there), the failure the
- * account's count took in the claim is given back, and the pair becomes (or stays) a known source. Sources not seen
- * for `knownSourceDays` are removed a few at a time.
+ * A successful login: the pair's failures are cleared (its owner has proven themselves from there), the other claims
+ * of the attempt (the account's, for a source that is not known) are given back, and the pair becomes (or stays) a
+ * known source. Sources not seen for `knownSourceDays` are removed a few at a time. Run in a transaction.
  */
 export const recordSuccess = async (
-  sql: Sql,
+  tx: Sql,
   subjects: LoginSubjects,
-  options: { accountClaimed: boolean; knownSourceDays: number },
+  options: { claims: Claim[]; knownSourceDays: number },
   now: Date,
 ): Promise<void> => {
-  await sql.query('delete from identity.login_failures where subject = $1', [subjects.pair]);
-  if (options.accountClaimed) await releaseClaims(sql, [subjects.account]);
-  await sql.query(
+  await tx.query('delete from identity.login_failures where subject = $1', [subjects.pair]);
+  const otherClaims = options.claims.filter((claim) => claim.subject !== subjects.pair);
+  await releaseClaims(tx, otherClaims);
+  await tx.query(
     `insert into identity.known_login_sources as k (source, last_success_at) values ($1, $2)
      on conflict (source) do update set last_success_at = greatest(k.last_success_at, excluded.last_success_at)`,
     [subjects.pair, now],
   );
-  await sql.query(
+  await tx.query(
     `delete from identity.known_login_sources where source in (
        select source from identity.known_login_sources where last_success_at <= $1::timestamptz - make_interval(days => $2)
        limit ${PURGE_BATCH} for update skip locked)`,
@@ -129,13 +146,29 @@ export const recordSuccess = async (
   );
 };
 
-/** Gives back the failure a claim counted for each subject: the attempt turned out not to be one (it succeeded, or the password could not be checked). */
-export const releaseClaims = async (sql: Sql, subjects: string[]): Promise<void> => {
-  await sql.query(
-    `with released as (
-       update identity.login_failures set failures = failures - 1 where subject = any($1::text[]) and failures > 1 returning subject)
-     delete from identity.login_failures
-      where subject = any($1::text[]) and failures = 1 and subject not in (select subject from released)`,
-    [subjects],
-  );
+/**
+ * Gives back what claims counted: the attempt turned out not to be a failure (it succeeded, or its password could not
+ * be checked). Run in a transaction; subjects are locked one at a time in the claims' order (pair, then account), as
+ * `claimAttempt` locks them.
+ */
+export const releaseClaims = async (tx: Sql, claims: Claim[]): Promise<void> => {
+  for (const claim of claims) {
+    const { rows } = await tx.query<FailureRow & { unchanged: boolean }>(
+      `select subject, failures, last_failure_at, xmin::text = $2 as unchanged from identity.login_failures where subject = $1 for update`,
+      [claim.subject, claim.version],
+    );
+    const row = rows[0];
+    if (!row) continue;
+    const current = { failures: row.failures, lastFailureAt: row.last_failure_at };
+    const after = withoutClaim(current, claim.seen, row.unchanged);
+    if (after) {
+      await tx.query('update identity.login_failures set failures = $2, last_failure_at = $3 where subject = $1', [
+        claim.subject,
+        after.failures,
+        after.lastFailureAt,
+      ]);
+    } else {
+      await tx.query('delete from identity.login_failures where subject = $1', [claim.subject]);
+    }
+  }
 };

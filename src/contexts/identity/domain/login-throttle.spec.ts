@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { delayAfter, FailureCount, judgeLoginAttempt, LoginAttemptRecord, secondsToWait, ThrottleSettings } from './login-throttle';
+import {
+  delayAfter,
+  FailureCount,
+  judgeLoginAttempt,
+  LoginAttemptRecord,
+  secondsToWait,
+  ThrottleSettings,
+  withoutClaim,
+} from './login-throttle';
 
 const settings: ThrottleSettings = {
   pairFreeFailures: 5,
@@ -159,6 +167,52 @@ describe('throttling rules (properties)', () => {
           }
           const doublings = Math.ceil(Math.log2(s.maxDelayS / s.baseDelayS));
           expect(guesses).toBeLessThanOrEqual(s.pairFreeFailures + doublings + Math.floor(horizonS / s.maxDelayS) + 1);
+        },
+      ),
+    ));
+});
+
+describe('withoutClaim', () => {
+  it('restores the count the attempt was judged by when nothing was counted since, the time of the last failure included', () => {
+    expect(withoutClaim({ failures: 4, lastFailureAt: now }, failed(3, 60), true)).toEqual(failed(3, 60));
+    expect(withoutClaim({ failures: 1, lastFailureAt: now }, null, true)).toBeNull();
+  });
+
+  it('takes one failure off, keeping the later time, when other attempts were counted since', () => {
+    expect(withoutClaim({ failures: 5, lastFailureAt: now }, failed(3, 60), false)).toEqual({ failures: 4, lastFailureAt: now });
+    expect(withoutClaim({ failures: 1, lastFailureAt: now }, failed(3, 60), false)).toBeNull();
+  });
+
+  it("claims given back in any order restore the count, its last failure between the one before and the last claim's; the newest given back first restores exactly", () =>
+    fc.assert(
+      fc.property(
+        count,
+        fc.integer({ min: 1, max: 6 }).chain((n) => fc.shuffledSubarray([...Array(n).keys()], { minLength: n, maxLength: n })),
+        (initial, releaseOrder) => {
+          // the store's row: its count and the version of its last write
+          let stored: FailureCount = initial;
+          let version = 0;
+          const claims = releaseOrder.map((_, i) => {
+            const claim = { seen: stored, version: ++version };
+            const at = later(i * 1000);
+            stored = {
+              failures: (stored?.failures ?? 0) + 1,
+              lastFailureAt: stored && stored.lastFailureAt > at ? stored.lastFailureAt : at,
+            };
+            return claim;
+          });
+          const lastClaimAt = stored!.lastFailureAt;
+          for (const [step, i] of releaseOrder.entries()) {
+            expect(stored).not.toBeNull();
+            stored = withoutClaim(stored!, claims[i].seen, claims[i].version === version);
+            version++;
+            if (step === 0 && i === claims.length - 1) expect(stored).toEqual(claims[i].seen);
+          }
+          expect(stored?.failures ?? 0).toBe(initial?.failures ?? 0);
+          if (initial) {
+            expect(stored!.lastFailureAt.getTime()).toBeGreaterThanOrEqual(initial.lastFailureAt.getTime());
+            expect(stored!.lastFailureAt.getTime()).toBeLessThanOrEqual(lastClaimAt.getTime());
+          }
         },
       ),
     ));

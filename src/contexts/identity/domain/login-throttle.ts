@@ -78,3 +78,15 @@ export const judgeLoginAttempt = (record: LoginAttemptRecord, settings: Throttle
   const wait = Math.max(...waits);
   return wait > 0 ? { outcome: 'throttled', retryAfterSeconds: wait } : { outcome: 'allowed', knownSource };
 };
+
+/**
+ * A subject's count once an attempt's claim on it is given back (null: no failures left). When nothing was counted
+ * on the subject since the claim (`unchangedSinceClaim`), the count is again exactly the one the attempt was judged
+ * by, the time of the last failure included: giving back never restarts a delay or postpones forgetting. Otherwise
+ * later attempts counted too: one failure fewer, and the last failure stays the later one's (a wait may end a little
+ * later than if the claim had never been made, never earlier).
+ */
+export const withoutClaim = (current: NonNullable<FailureCount>, seen: FailureCount, unchangedSinceClaim: boolean): FailureCount => {
+  if (unchangedSinceClaim) return seen;
+  return current.failures > 1 ? { failures: current.failures - 1, lastFailureAt: current.lastFailureAt } : null;
+};

@@ -9,6 +9,7 @@ const token = (overrides: Partial<RefreshTokenRecord> = {}): RefreshTokenRecord 
   expiresAt: new Date(now.getTime() + 1000),
   rotatedAt: null,
   revokedAt: null,
+  familyRevoked: false,
   ...overrides,
 });
 
@@ -17,5 +18,10 @@ describe('judgeRefresh', () => {
   it('detects reuse of a rotated token', () => expect(judgeRefresh(token({ rotatedAt: now }), now)).toBe('reuse_detected'));
   it('refuses a revoked token, even one also rotated', () =>
     expect(judgeRefresh(token({ rotatedAt: now, revokedAt: now }), now)).toBe('revoked'));
+  it('refuses a live token of a revoked family, so it can be revoked too', () => {
+    expect(judgeRefresh(token({ familyRevoked: true }), now)).toBe('escaped_revocation');
+    expect(judgeRefresh(token({ familyRevoked: true, rotatedAt: now }), now)).toBe('escaped_revocation');
+    expect(judgeRefresh(token({ familyRevoked: true, revokedAt: now }), now)).toBe('revoked');
+  });
   it('refuses an expired token', () => expect(judgeRefresh(token({ expiresAt: now }), now)).toBe('expired'));
 });
