@@ -18,6 +18,8 @@ const sockets = new Set<Socket>();
 beforeAll(async () => {
   t = await bootTestApp({
     env: {
+      RATE_LIMITS: 'on',
+      RATE_LIMIT_REFRESH: '1/1h',
       HTTP_HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS),
       HTTP_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
       HTTP_KEEP_ALIVE_TIMEOUT_MS: String(KEEP_ALIVE_TIMEOUT_MS),
@@ -73,6 +75,24 @@ describe('slow and oversized requests on a real socket', () => {
     expect(problemOf(connection.received())).toMatchObject({ status: 408, code: 'request.timeout' });
     const { rows } = await t.get(Database).query('select 1 from identity.users where email = $1', [email]);
     expect(rows).toHaveLength(0);
+  });
+
+  it('answers a request refused before its body arrived once: a body trickled after it gets no second answer', async () => {
+    const body = JSON.stringify({ refreshToken: `spent-${newId()}` });
+    const request = `POST /api/v1/auth/refresh HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`;
+    // the one refresh the address may send this hour
+    const first = await open();
+    first.socket.write(`${request}${body}`);
+    for (let step = 0; step < MAX_STEPS && !first.received().includes('\r\n\r\n'); step++) await sleep(100);
+    expect(first.received()).toMatch(/^HTTP\/1\.1 401 /);
+
+    // refused by the rate limit as soon as its headers are in, then the body follows too slowly to finish in time
+    const connection = await open();
+    connection.socket.write(request);
+    await trickle(connection, body);
+    expect(connection.closed()).toBe(true);
+    expect(connection.received()).toMatch(/^HTTP\/1\.1 429 /);
+    expect(connection.received().match(/HTTP\/1\.1 \d{3} /g)).toHaveLength(1);
   });
 
   it('cuts off headers trickled one byte per second after the headers timeout', async () => {

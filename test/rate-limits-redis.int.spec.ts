@@ -72,6 +72,14 @@ describe.skipIf(!runs)('rate limits in a shared Redis (int)', () => {
     // another address is counted on its own, on either instance
     expect((await register(second, '203.0.113.22')).statusCode).toBe(201);
   });
+
+  it('counts logins per address and email without writing the email into a key', async () => {
+    const { user } = await first.registerAndLogin();
+    const keys = await redis.keys(`${keyPrefix}rl:login:*`);
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).toMatch(/^[^@]*:address:127\.0\.0\.1:email:[A-Za-z0-9_-]{43}$/);
+    expect(keys[0]).not.toContain(user.email.split('@')[0]);
+  });
 });
 
 describe('rate limits without a reachable Redis (int)', () => {

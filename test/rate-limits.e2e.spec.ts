@@ -1,22 +1,29 @@
 import type { LightMyRequestResponse as InjectResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppLogger } from '../src/platform/observability/logger';
 import { Database } from '../src/platform/persistence/database';
 import { newId } from '../src/shared-kernel/ids';
 import { bootTestApp, type LoggedIn, type TestApp } from './support/app';
 
 const PROXY = '10.9.0.1';
-const LIMITS = { register: 3, guestCart: 3, checkout: 2, search: 4 };
+const LIMITS = { register: 3, login: 3, refresh: 2, guestCart: 3, checkout: 2, search: 4 };
 
 let t: TestApp;
 let db: Database;
 let admin: LoggedIn;
+/** Every line the app logged at warn or above. */
+const warnings: { msg: string; [field: string]: unknown }[] = [];
 
 beforeAll(async () => {
+  const logger = AppLogger.create('warn', { write: (line: string) => void warnings.push(JSON.parse(line)) });
   t = await bootTestApp({
+    overrideProviders: [{ provide: AppLogger, useValue: logger }],
     env: {
       RATE_LIMITS: 'on',
       // windows far longer than the test: no window ends in the middle of a count
       RATE_LIMIT_REGISTER: `${LIMITS.register}/1h`,
+      RATE_LIMIT_LOGIN: `${LIMITS.login}/1h`,
+      RATE_LIMIT_REFRESH: `${LIMITS.refresh}/1h`,
       RATE_LIMIT_GUEST_CART: `${LIMITS.guestCart}/1h`,
       RATE_LIMIT_CHECKOUT: `${LIMITS.checkout}/1h`,
       RATE_LIMIT_SEARCH: `${LIMITS.search}/1h`,
@@ -142,11 +149,87 @@ describe('registration', () => {
     expect(answers.map((a) => a.statusCode)).toEqual([201, 201, 201, 429, 429]);
   });
 
+  it('warns once that X-Forwarded-For came from an address TRUSTED_PROXIES does not name', async () => {
+    for (let i = 0; i < 3; i++) await send('GET', '/api/v1/products', { address: newAddress(), forwardedFor: '203.0.113.200' });
+    const untrusted = warnings.filter((line) => line.msg.includes('TRUSTED_PROXIES'));
+    expect(untrusted).toHaveLength(1);
+    // sent by an untrusted client, never by the trusted proxies the tests before used
+    expect(untrusted[0]).toMatchObject({ level: 'warn', setting: 'TRUSTED_PROXIES', address: expect.stringMatching(/^198\.51\.100\./) });
+  });
+
+  it('counts a caller with credentials by address too: a token from an exhausted address gets no fresh budget', async () => {
+    const address = newAddress();
+    for (let i = 0; i < LIMITS.register; i++) expect((await register({ address })).statusCode).toBe(201);
+    const customer = await t.registerAndLogin();
+    const email = `with-token-${newId()}@example.com`;
+    const withToken = await send(
+      'POST',
+      '/api/v1/auth/register',
+      { address },
+      {
+        token: customer.token,
+        body: { email, password: 'correct horse battery staple', name: 'Flood' },
+      },
+    );
+    expectRateLimited(withToken, LIMITS.register, 3600);
+    expect(await count('select count(*) as n from identity.users where email = $1', [email])).toBe(0);
+  });
+
   it('counts the IPv6 addresses of one /64 together', async () => {
     const answers: InjectResponse[] = [];
     for (let i = 0; i < LIMITS.register + 1; i++) answers.push(await register({ address: `2001:db8:1:2::${(i + 1).toString(16)}` }));
     expect(answers.map((a) => a.statusCode)).toEqual([201, 201, 201, 429]);
     expect((await register({ address: '2001:db8:1:3::1' })).statusCode).toBe(201);
+  });
+});
+
+describe('login', () => {
+  const logIn = (from: From, email: string, password: string, token?: string) =>
+    send('POST', '/api/v1/auth/login', from, { body: { email, password }, token });
+  const sessionsOf = (userId: string) => count('select count(*) as n from identity.refresh_tokens where user_id = $1', [userId]);
+
+  it('is limited per address and email: a flood on one account does not lock the others behind that address out', async () => {
+    const office = newAddress();
+    const [ada, bob] = [await t.registerAndLogin(), await t.registerAndLogin()];
+    for (let i = 0; i < LIMITS.login; i++) expect((await logIn({ address: office }, ada.user.email, ada.password)).statusCode).toBe(200);
+    const sessions = await sessionsOf(ada.user.id);
+
+    // the same account however its email is spelled, and with a token of its own too
+    expectRateLimited(await logIn({ address: office }, `  ${ada.user.email.toUpperCase()} `, ada.password), LIMITS.login, 3600);
+    expectRateLimited(await logIn({ address: office }, ada.user.email, ada.password, ada.token), LIMITS.login, 3600);
+    expect(await sessionsOf(ada.user.id)).toBe(sessions);
+
+    // another customer behind the same address logs in, and so does the first from elsewhere
+    const other = await logIn({ address: office }, bob.user.email, bob.password);
+    expect(other.statusCode, other.body).toBe(200);
+    expect(other.headers['ratelimit-remaining']).toBe(String(LIMITS.login - 1));
+    expect((await logIn({ address: newAddress() }, ada.user.email, ada.password)).statusCode).toBe(200);
+  });
+});
+
+describe('refresh', () => {
+  it('is limited per address, also for a caller with a valid access token', async () => {
+    const address = newAddress();
+    const customer = await t.registerAndLogin();
+    for (let i = 0; i < LIMITS.refresh; i++) {
+      const res = await send('POST', '/api/v1/auth/refresh', { address }, { body: { refreshToken: `spent-${newId()}` } });
+      expect(res.statusCode).toBe(401);
+    }
+    const refused = await send(
+      'POST',
+      '/api/v1/auth/refresh',
+      { address },
+      { token: customer.token, body: { refreshToken: customer.refreshToken } },
+    );
+    expectRateLimited(refused, LIMITS.refresh, 3600);
+    // the refused request rotated nothing: the refresh token still works from elsewhere
+    const elsewhere = await send(
+      'POST',
+      '/api/v1/auth/refresh',
+      { address: newAddress() },
+      { body: { refreshToken: customer.refreshToken } },
+    );
+    expect(elsewhere.statusCode, elsewhere.body).toBe(200);
   });
 });
 

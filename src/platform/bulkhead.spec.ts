@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Unavailable } from '../shared-kernel/errors';
-import { Bulkhead } from './bulkhead';
+import { Bulkhead, threadPoolShare, threadPoolSize } from './bulkhead';
 
 const refusal = { code: 'test.busy', detail: 'busy', retryAfterSeconds: 2 };
 
@@ -81,5 +81,25 @@ describe('Bulkhead', () => {
       ),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('threadPoolShare', () => {
+  it('leaves a core and a pool thread free, and runs at least one', () => {
+    expect(threadPoolShare(2, 4)).toBe(1);
+    expect(threadPoolShare(4, 4)).toBe(3);
+    // many cores: the pool (4 threads by default) is what bounds it
+    expect(threadPoolShare(16, 4)).toBe(3);
+    expect(threadPoolShare(16, 64)).toBe(15);
+    expect(threadPoolShare(1, 4)).toBe(1);
+    expect(threadPoolShare(8, 1)).toBe(1);
+  });
+
+  it('reads the pool size as libuv does', () => {
+    expect(threadPoolSize(undefined)).toBe(4);
+    expect(threadPoolSize('8')).toBe(8);
+    expect(threadPoolSize('0')).toBe(1);
+    expect(threadPoolSize('')).toBe(1);
+    expect(threadPoolSize('5000')).toBe(1024);
   });
 });

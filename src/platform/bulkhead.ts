@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { Unavailable } from '../shared-kernel/errors';
 
@@ -40,3 +41,17 @@ export class Bulkhead {
     return this.limit(task);
   }
 }
+
+/** The size of libuv's thread pool as libuv reads it from `UV_THREADPOOL_SIZE`: 4 when unset, 1 to 1024 otherwise. */
+export const threadPoolSize = (setting: string | undefined = process.env.UV_THREADPOOL_SIZE): number => {
+  if (setting === undefined) return 4;
+  const size = Number.parseInt(setting, 10);
+  return Number.isNaN(size) || size < 1 ? 1 : Math.min(size, 1024);
+};
+
+/**
+ * How many CPU-heavy tasks on the thread pool (argon2) may run at once by default: one core stays for the event loop
+ * and one pool thread for everything else that needs the pool (file system, dns.lookup, zlib, crypto), at least 1.
+ */
+export const threadPoolShare = (cores: number = availableParallelism(), poolSize: number = threadPoolSize()): number =>
+  Math.max(1, Math.min(cores - 1, poolSize - 1));

@@ -1,18 +1,13 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import { threadPoolShare } from './bulkhead';
+import { TRUSTED_PROXIES_SETTING } from './http/client-address';
+import { HTTP_TIMEOUT_SETTINGS, type HttpTimeouts, httpTimeoutsOf } from './http/http-timeouts';
+import { RATE_LIMIT_SETTINGS, type RateLimitSettings, rateLimitSettingsOf } from './http/rate-limit-policies';
 import { EmailAddress, SingleLineText } from './http/text-schemas';
-import {
-  parseRateLimitRule,
-  RATE_LIMIT_POLICIES,
-  RATE_LIMIT_POLICY_NAMES,
-  RATE_LIMIT_RULE_FORMAT,
-  type RateLimitPolicy,
-  type RateLimitRule,
-} from './http/rate-limit-policies';
+import { blankToUndefined, intSetting as int, urlSetting as url } from './settings';
 
 export type MessageBusKind = 'in-process' | 'rabbitmq' | 'nats';
 /** The bus namespace of deployments that set none: its broker names are the ones Orderly always used. */
@@ -26,51 +21,6 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
-
-const blankToUndefined = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
-const int = (min: number, max: number, fallback: number) =>
-  z.preprocess(blankToUndefined, z.coerce.number().int().min(min).max(max).default(fallback));
-const url = (protocols: readonly string[]) =>
-  z.preprocess(
-    blankToUndefined,
-    z
-      .string()
-      .refine((v) => URL.canParse(v) && protocols.includes(new URL(v).protocol), { message: `must be a ${protocols.join(' or ')} URL` })
-      .optional(),
-  );
-
-const rateLimitRule = (fallback: string) =>
-  z.preprocess(
-    blankToUndefined,
-    z
-      .string()
-      .default(fallback)
-      .transform(
-        (text, ctx) =>
-          parseRateLimitRule(text) ?? (ctx.addIssue({ code: 'custom', message: `must be ${RATE_LIMIT_RULE_FORMAT}` }), z.NEVER),
-      ),
-  );
-const rateLimitRules = Object.fromEntries(
-  RATE_LIMIT_POLICY_NAMES.map((policy) => [RATE_LIMIT_POLICIES[policy].setting, rateLimitRule(RATE_LIMIT_POLICIES[policy].default)]),
-) as Record<(typeof RATE_LIMIT_POLICIES)[RateLimitPolicy]['setting'], ReturnType<typeof rateLimitRule>>;
-
-/** Names proxy-addr (Fastify's trustProxy) knows: loopback, link-local and private ranges. */
-const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
-const trustedProxies = z.preprocess(
-  blankToUndefined,
-  z
-    .string()
-    .default('')
-    .transform((text) =>
-      text
-        .split(',')
-        .map((entry) => entry.trim())
-        .filter(Boolean),
-    )
-    .refine((entries) => entries.every((e) => PROXY_RANGE_NAMES.includes(e) || ipaddr.isValid(e) || ipaddr.isValidCIDR(e)), {
-      message: `must be a comma-separated list of IP addresses, CIDR ranges or ${PROXY_RANGE_NAMES.join(', ')}`,
-    }),
-);
 
 const EnvSchema = z.object({
   PORT: int(1, 65535, 3000),
@@ -122,16 +72,10 @@ const EnvSchema = z.object({
       .regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'must be 1 to 64 letters, digits, :, _, . or -')
       .default('orderly:'),
   ),
-  RATE_LIMITS: z.preprocess(blankToUndefined, z.enum(['on', 'off']).default('on')),
-  ...rateLimitRules,
-  TRUSTED_PROXIES: trustedProxies,
-  HTTP_HEADERS_TIMEOUT_MS: int(100, 600_000, 10_000),
-  HTTP_REQUEST_TIMEOUT_MS: int(100, 3_600_000, 30_000),
-  // longer than the idle timeout of the proxies in front (nginx and most load balancers: 60 s), which would otherwise
-  // reuse a connection this server is closing and answer 502
-  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(100, 600_000, 72_000),
-  // one core stays free for everything else the process does
-  PASSWORD_HASH_CONCURRENCY: int(1, 256, Math.max(1, availableParallelism() - 1)),
+  ...RATE_LIMIT_SETTINGS,
+  TRUSTED_PROXIES: TRUSTED_PROXIES_SETTING,
+  ...HTTP_TIMEOUT_SETTINGS,
+  PASSWORD_HASH_CONCURRENCY: int(1, 256, threadPoolShare()),
   PASSWORD_HASH_QUEUE_MAX: int(0, 100_000, 64),
 });
 
@@ -193,12 +137,14 @@ export class Config {
   /** Prepended to every key this app writes to Redis, so apps sharing one Redis stay apart. */
   readonly redisKeyPrefix!: string;
   /** Request rate limits per policy (see rate-limit-policies.ts); `enabled: false` (RATE_LIMITS=off) for load tests. */
-  readonly rateLimits!: { enabled: boolean; policies: Readonly<Record<RateLimitPolicy, RateLimitRule>> };
+  readonly rateLimits!: RateLimitSettings;
   /** Proxies whose X-Forwarded-For is believed (addresses, CIDR ranges or proxy-addr's range names); none by default. */
   readonly trustedProxies!: readonly string[];
-  /** Slow clients: all headers within `headersMs`, the whole request within `requestMs`; idle keep-alive connections close after `keepAliveMs`. */
-  readonly httpTimeouts!: { headersMs: number; requestMs: number; keepAliveMs: number };
-  /** At most `concurrency` argon2 hashes at once, `maxQueued` waiting; past that the request is answered 503. */
+  readonly httpTimeouts!: HttpTimeouts;
+  /**
+   * At most `concurrency` argon2 hashes at once (default: a core and a libuv pool thread stay free, see
+   * `threadPoolShare`), `maxQueued` waiting; past that the request is answered 503.
+   */
   readonly passwordHashing!: { concurrency: number; maxQueued: number };
 
   constructor(values: ConfigValues) {
@@ -260,15 +206,9 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     },
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
-    rateLimits: {
-      enabled: e.RATE_LIMITS === 'on',
-      policies: Object.fromEntries(RATE_LIMIT_POLICY_NAMES.map((policy) => [policy, e[RATE_LIMIT_POLICIES[policy].setting]])) as Record<
-        RateLimitPolicy,
-        RateLimitRule
-      >,
-    },
+    rateLimits: rateLimitSettingsOf(e),
     trustedProxies: e.TRUSTED_PROXIES,
-    httpTimeouts: { headersMs: e.HTTP_HEADERS_TIMEOUT_MS, requestMs: e.HTTP_REQUEST_TIMEOUT_MS, keepAliveMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS },
+    httpTimeouts: httpTimeoutsOf(e),
     passwordHashing: { concurrency: e.PASSWORD_HASH_CONCURRENCY, maxQueued: e.PASSWORD_HASH_QUEUE_MAX },
   });
 };

@@ -12,9 +12,9 @@ import { API_V1, Idempotent, Meta, Public, Roles } from '../../src/platform/http
 import { ZodPipe } from '../../src/platform/http/zod.pipe';
 import { AppLogger } from '../../src/platform/observability/logger';
 import { Database } from '../../src/platform/persistence/database';
-import { PgDatabase } from '../../src/platform/persistence/pg.database';
+import { PgDatabase, toUnavailable } from '../../src/platform/persistence/pg.database';
 import { Clock, ManualClock } from '../../src/shared-kernel/clock';
-import { Conflict } from '../../src/shared-kernel/errors';
+import { Conflict, Unavailable } from '../../src/shared-kernel/errors';
 import { newId } from '../../src/shared-kernel/ids';
 import { freshDatabase } from './db';
 
@@ -55,12 +55,25 @@ export class ProbeController {
   race(@Param('id') id: string) {
     throw new WrongExpectedVersion(`probe-${id}`, 1, 2);
   }
+
+  /** 'busy': the app refuses work it has no room for (a full bulkhead); 'outage': the database cannot be reached. */
+  @Get('unavailable/:why')
+  @Public()
+  unavailable(@Param('why') why: string) {
+    if (why === 'busy') throw new Unavailable('probe.busy', 'no room for more work', { retryAfterSeconds: 2 });
+    throw toUnavailable(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }));
+  }
 }
+
+/** A log line as the app wrote it (pino JSON). */
+export type LogLine = { level: string; msg: string; [field: string]: unknown };
 
 export type ProbeApp = {
   app: NestFastifyApplication;
   clock: ManualClock;
   probe: ProbeController;
+  /** Every line the app logged (from debug up) since it started. */
+  logs: LogLine[];
   /** `Bearer <access token>` for a user of that role. */
   bearer(role?: 'customer' | 'staff' | 'admin', id?: string): Promise<string>;
   post(url: string, payload: unknown, headers?: Record<string, string>): ReturnType<NestFastifyApplication['inject']>;
@@ -74,6 +87,7 @@ export const bootProbeApp = async (): Promise<ProbeApp> => {
   for (const m of httpMigrations) await db.query(m.sql);
   const config = loadConfig({ DATABASE_URL: database.url, JWT_SECRET: 'x'.repeat(40), LOG_LEVEL: 'silent', RATE_LIMITS: 'off' });
   const clock = new ManualClock(new Date('2026-03-01T10:00:00Z'));
+  const logs: LogLine[] = [];
 
   @Global()
   @Module({
@@ -81,7 +95,7 @@ export const bootProbeApp = async (): Promise<ProbeApp> => {
       { provide: Config, useValue: config },
       { provide: Clock, useValue: clock },
       { provide: Database, useValue: db },
-      { provide: AppLogger, useValue: AppLogger.create('silent') },
+      { provide: AppLogger, useValue: AppLogger.create('debug', { write: (line: string) => void logs.push(JSON.parse(line)) }) },
     ],
     exports: [Config, Clock, Database, AppLogger],
   })
@@ -101,6 +115,7 @@ export const bootProbeApp = async (): Promise<ProbeApp> => {
     app,
     clock,
     probe: app.get(ProbeController),
+    logs,
     bearer: async (role = 'customer', id = '0190f000-0000-7000-8000-000000000001') =>
       `Bearer ${(await tokens.sign({ id, email: `${role}@example.com`, role }, newId())).token}`,
     post: (url, payload, headers = {}) =>

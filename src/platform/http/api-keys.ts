@@ -1,9 +1,6 @@
 import { Unauthorized } from '../../shared-kernel/errors';
 import type { AuthUser } from './request-context';
 
-/** Header a server client sends its API key in. */
-export const API_KEY_HEADER = 'x-api-key';
-
 /** What an API key's header value looks like: `ok_` and 32 random bytes in base64url. Anything else is refused unread. */
 export const API_KEY_FORMAT = /^ok_[A-Za-z0-9_-]{43}$/;
 

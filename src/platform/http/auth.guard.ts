@@ -3,8 +3,8 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { Forbidden, InvalidInput } from '../../shared-kernel/errors';
 import { AccessTokens, InvalidAccessToken } from './access-tokens';
-import { API_KEY_HEADER, ApiKeyAuthenticator, apiKeyUser, InvalidApiKey, judgeApiKeyRequest, requiredScope } from './api-keys';
-import { AuthUser, IS_PUBLIC, OrderlyRequest, Role, ROLES, headerOf } from './request-context';
+import { ApiKeyAuthenticator, apiKeyUser, InvalidApiKey, judgeApiKeyRequest, requiredScope } from './api-keys';
+import { API_KEY_HEADER, AuthUser, IS_PUBLIC, OrderlyRequest, Role, ROLES, headerOf } from './request-context';
 
 type Request = FastifyRequest & OrderlyRequest;
 

@@ -78,6 +78,23 @@ describe('problem+json', () => {
     expect(res.body).not.toMatch(/hunter2|secret|at /);
   });
 
+  it('logs a refusal for lack of room at debug, and an outage at warn with its cause', async () => {
+    const busy = await app.inject({ method: 'GET', url: `/${API_V1}/probe/unavailable/busy` });
+    expect(busy.statusCode).toBe(503);
+    expect(busy.headers['retry-after']).toBe('2');
+    const outage = await app.inject({ method: 'GET', url: `/${API_V1}/probe/unavailable/outage` });
+    expect(outage.statusCode).toBe(503);
+    expect(outage.json().code).toBe('platform.database_unavailable');
+
+    const linesOf = (why: string) => p.logs.filter((line) => [line.url, line.path].includes(`/${API_V1}/probe/unavailable/${why}`));
+    // a flood of refusals adds no warning: one debug line each, besides the access log's
+    expect(linesOf('busy').filter((line) => line.level !== 'debug')).toEqual([]);
+    expect(linesOf('busy').some((line) => String(line.msg).startsWith('request refused'))).toBe(true);
+    expect(linesOf('outage').filter((line) => line.level !== 'debug')).toEqual([
+      expect.objectContaining({ level: 'warn', err: expect.objectContaining({ message: expect.stringContaining('ECONNREFUSED') }) }),
+    ]);
+  });
+
   it('sends security headers', async () => {
     const res = await app.inject({ method: 'GET', url: '/nowhere' });
     expect(res.headers['x-content-type-options']).toBe('nosniff');

@@ -5,7 +5,7 @@ import { ApiBody, ApiQuery, ApiResponse, DocumentBuilder, SwaggerModule } from '
 import type { OpenAPIObject, OperationObject, ParameterObject, PathItemObject, ResponseObject, SchemaObject } from '@nestjs/swagger';
 import { z } from 'zod';
 import { serveSwaggerUi } from './swagger-ui';
-import { RATE_LIMIT_POLICIES, type RateLimitPolicy, WRITE_METHODS } from './rate-limit-policies';
+import { RATE_LIMIT_POLICIES, type RateLimitPolicy, type RateLimitSubject, WRITE_METHODS } from './rate-limit-policies';
 import { IDEMPOTENT, IS_PUBLIC, RATE_LIMIT_EXEMPT, RATE_LIMITED, type RateLimitedOptions, Role, ROLES } from './request-context';
 import { ZodPipe } from './zod.pipe';
 
@@ -163,12 +163,18 @@ const RATE_LIMIT_HEADERS = {
   'RateLimit-Policy': { description: '`<limit>;w=<window seconds>`', schema: { type: 'string' } },
 };
 
+const COUNTED_PER: Record<RateLimitSubject, string> = {
+  address: 'per client address, with or without credentials',
+  caller: 'per account or API key when authenticated, else per client address',
+  'address-and-email': 'per client address and email',
+};
+
 /** The 429 of a rate-limited operation, added to a 429 the route documents itself (failed-login throttling). */
 const documentRateLimit = (operation: OperationObject, policies: RateLimitPolicy[]): void => {
-  const names = policies.map((p) => `\`${p}\` (${RATE_LIMIT_POLICIES[p].setting})`).join(' or ');
-  const limit =
-    `Rate limit ${names}, counted per client address, or per account or API key when authenticated; ` +
-    'every answer carries the RateLimit header fields.';
+  const names = policies
+    .map((p) => `\`${p}\` (${RATE_LIMIT_POLICIES[p].setting}, counted ${COUNTED_PER[RATE_LIMIT_POLICIES[p].countedPer]})`)
+    .join(' or ');
+  const limit = `Rate limit ${names}; every answer of a request it counted carries the RateLimit header fields.`;
   const own = operation.responses['429'] as { description?: string } | undefined;
   const description = own?.description
     ? `${own.description}${own.description.includes('Codes: ') ? ', ' : '. Codes: '}\`request.rate_limited\``

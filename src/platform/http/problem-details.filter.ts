@@ -157,6 +157,14 @@ export const toProblem = (error: unknown): { problem: Problem; headers: Record<s
   };
 };
 
+/**
+ * A 503 the app chose to answer (a bulkhead with no room: a DomainError of kind `unavailable` that no failure caused),
+ * as opposed to an outage (a connection error, or an `Unavailable` wrapping one as its `cause`). A flood answers many
+ * of the first: each is expected and not worth a warning.
+ */
+const isOverloadRefusal = (error: unknown): boolean =>
+  error instanceof DomainError && error.kind === 'unavailable' && (error as { cause?: unknown }).cause === undefined;
+
 /** The single global exception filter: every error response is RFC 9457 application/problem+json. */
 @Injectable()
 @Catch()
@@ -180,6 +188,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const correlationId = String(request.id);
     if (unexpected && p.status !== 503) {
       this.logger.error('request failed', { err: exception, correlationId, method: request.method, url: request.url, status: p.status });
+    } else if (isOverloadRefusal(exception)) {
+      this.logger.debug('request refused: no room for it now', { code: p.code, correlationId, method: request.method, url: request.url });
     } else if (p.status === 503) {
       // an outage, not a bug: still worth knowing which requests it cost, and why (the cause stays out of the reply)
       this.logger.warn('request refused: a dependency is unavailable', {

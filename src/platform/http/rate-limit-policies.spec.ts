@@ -19,4 +19,18 @@ describe('parseRateLimitRule', () => {
     const settings = RATE_LIMIT_POLICY_NAMES.map((policy) => RATE_LIMIT_POLICIES[policy].setting);
     expect(new Set(settings).size).toBe(settings.length);
   });
+
+  it('counts credentials-independent policies per address, shopping per caller and logins per address and email', () => {
+    expect(Object.fromEntries(RATE_LIMIT_POLICY_NAMES.map((policy) => [policy, RATE_LIMIT_POLICIES[policy].countedPer]))).toEqual({
+      register: 'address',
+      refresh: 'address',
+      'guest-cart': 'address',
+      'anonymous-write': 'address',
+      login: 'address-and-email',
+      search: 'caller',
+      suggest: 'caller',
+      'cart-write': 'caller',
+      checkout: 'caller',
+    });
+  });
 });

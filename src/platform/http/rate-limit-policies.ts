@@ -1,27 +1,37 @@
+import { z } from 'zod';
+import { blankToUndefined } from '../settings';
+
 /**
- * The request rate limits of the API: which exist, their settings and defaults. Each is a number of requests per
- * fixed window, counted per client address for anonymous callers and per account or API key for authenticated ones.
+ * Whose requests a policy counts together:
+ * - `address`: the client's network (see `addressSubject`), whoever sends the request: credentials never buy a
+ *   fresh budget, nor does every new account;
+ * - `caller`: the account or API key when the request is authenticated, else the client's network;
+ * - `address-and-email`: the client's network and the email the body names, so a flood against one account from one
+ *   address is limited while others behind that address (an office NAT) still log in.
  */
+export type RateLimitSubject = 'address' | 'caller' | 'address-and-email';
+
+/** The request rate limits of the API: which exist, whom each counts, their settings and defaults. */
 export const RATE_LIMIT_POLICIES = {
   /** POST /auth/register: each costs an argon2 hash and writes an account */
-  register: { setting: 'RATE_LIMIT_REGISTER', default: '10/10m' },
-  /** POST /auth/login: each costs an argon2 verification (failed logins are throttled on their own as well) */
-  login: { setting: 'RATE_LIMIT_LOGIN', default: '30/1m' },
+  register: { countedPer: 'address', setting: 'RATE_LIMIT_REGISTER', default: '10/10m' },
+  /** POST /auth/login: each costs an argon2 verification (failed logins are throttled per address as well) */
+  login: { countedPer: 'address-and-email', setting: 'RATE_LIMIT_LOGIN', default: '30/1m' },
   /** POST /auth/refresh: rotates a refresh token */
-  refresh: { setting: 'RATE_LIMIT_REFRESH', default: '60/1m' },
+  refresh: { countedPer: 'address', setting: 'RATE_LIMIT_REFRESH', default: '60/1m' },
   /** a guest's first cart write, which creates a guest cart */
-  'guest-cart': { setting: 'RATE_LIMIT_GUEST_CART', default: '30/10m' },
+  'guest-cart': { countedPer: 'address', setting: 'RATE_LIMIT_GUEST_CART', default: '30/10m' },
   /** every other cart write (guests per address, customers per account) */
-  'cart-write': { setting: 'RATE_LIMIT_CART_WRITE', default: '120/1m' },
+  'cart-write': { countedPer: 'caller', setting: 'RATE_LIMIT_CART_WRITE', default: '120/1m' },
   /** POST /checkout: places an order and reserves stock */
-  checkout: { setting: 'RATE_LIMIT_CHECKOUT', default: '10/10m' },
+  checkout: { countedPer: 'caller', setting: 'RATE_LIMIT_CHECKOUT', default: '10/10m' },
   /** GET /search: full-text search with facets */
-  search: { setting: 'RATE_LIMIT_SEARCH', default: '120/1m' },
+  search: { countedPer: 'caller', setting: 'RATE_LIMIT_SEARCH', default: '120/1m' },
   /** GET /search/suggest: the storefront calls it as the customer types */
-  suggest: { setting: 'RATE_LIMIT_SUGGEST', default: '600/1m' },
+  suggest: { countedPer: 'caller', setting: 'RATE_LIMIT_SUGGEST', default: '600/1m' },
   /** every other write by an anonymous caller (a public POST, PUT, PATCH or DELETE without a policy of its own) */
-  'anonymous-write': { setting: 'RATE_LIMIT_ANONYMOUS_WRITE', default: '60/1m' },
-} as const;
+  'anonymous-write': { countedPer: 'address', setting: 'RATE_LIMIT_ANONYMOUS_WRITE', default: '60/1m' },
+} as const satisfies Record<string, { countedPer: RateLimitSubject; setting: string; default: string }>;
 
 export type RateLimitPolicy = keyof typeof RATE_LIMIT_POLICIES;
 
@@ -47,3 +57,36 @@ export const parseRateLimitRule = (text: string): RateLimitRule | undefined => {
 };
 
 export const RATE_LIMIT_RULE_FORMAT = 'requests/window, e.g. 10/1m (a window of 1s to 24h in s, m or h)';
+
+const rateLimitRule = (fallback: string) =>
+  z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .default(fallback)
+      .transform(
+        (text, ctx) =>
+          parseRateLimitRule(text) ?? (ctx.addIssue({ code: 'custom', message: `must be ${RATE_LIMIT_RULE_FORMAT}` }), z.NEVER),
+      ),
+  );
+
+type RuleSetting = (typeof RATE_LIMIT_POLICIES)[RateLimitPolicy]['setting'];
+
+/** The environment variables of the rate limits (part of the config's schema): `RATE_LIMITS` and one rule per policy. */
+export const RATE_LIMIT_SETTINGS = {
+  RATE_LIMITS: z.preprocess(blankToUndefined, z.enum(['on', 'off']).default('on')),
+  ...(Object.fromEntries(
+    RATE_LIMIT_POLICY_NAMES.map((policy) => [RATE_LIMIT_POLICIES[policy].setting, rateLimitRule(RATE_LIMIT_POLICIES[policy].default)]),
+  ) as Record<RuleSetting, ReturnType<typeof rateLimitRule>>),
+};
+
+/** Request rate limits per policy; `enabled: false` (RATE_LIMITS=off) for load tests. */
+export type RateLimitSettings = { enabled: boolean; policies: Readonly<Record<RateLimitPolicy, RateLimitRule>> };
+
+export const rateLimitSettingsOf = (env: { RATE_LIMITS: 'on' | 'off' } & Record<RuleSetting, RateLimitRule>): RateLimitSettings => ({
+  enabled: env.RATE_LIMITS === 'on',
+  policies: Object.fromEntries(RATE_LIMIT_POLICY_NAMES.map((policy) => [policy, env[RATE_LIMIT_POLICIES[policy].setting]])) as Record<
+    RateLimitPolicy,
+    RateLimitRule
+  >,
+});

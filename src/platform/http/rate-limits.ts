@@ -45,9 +45,10 @@ const toVerdict = (policy: RateLimitPolicy, rule: RateLimitRule, res: RateLimite
 
 /**
  * Counts requests per policy and subject in fixed windows (rate-limiter-flexible): in Redis when the process has a
- * connection, so every instance counts together, else in process. While Redis fails or is slow, each request is
- * counted by an in-process limiter with the same rule instead (the library's insurance limiter), so an outage of
- * Redis loosens the limits to per instance but never fails a request.
+ * connection, so every instance counts together, else in process. While Redis is not connected, each request is
+ * counted at once by an in-process limiter with the same rule instead (the library's insurance limiter); when a
+ * command fails or outlasts the client's command timeout, after it. An outage of Redis loosens the limits to per
+ * instance but never fails a request; a slow Redis delays limited requests by up to that timeout.
  */
 @Injectable()
 export class RateLimits {
@@ -81,7 +82,7 @@ export class RateLimits {
     return this.config.rateLimits.enabled;
   }
 
-  /** Counts one request of `subject` (e.g. `address:203.0.113.7`, `account:<user id>`) against `policy`. */
+  /** Counts one request of `subject` (e.g. `address:203.0.113.7`, `principal:<user id>`) against `policy`. */
   async consume(policy: RateLimitPolicy, subject: string): Promise<RateLimitVerdict> {
     const rule = this.config.rateLimits.policies[policy];
     try {

@@ -23,6 +23,17 @@ export const headerOf = (request: OrderlyRequest, name: string): string | undefi
   return Array.isArray(value) ? value[0] : value;
 };
 
+/** Header a server client sends its API key in. */
+export const API_KEY_HEADER = 'x-api-key';
+
+/**
+ * The request carries credentials (an Authorization or X-Api-Key header, even an empty or invalid one): it may be
+ * answered for that caller alone, so it is never served from or kept by a shared cache, and the guards decide who
+ * sent it. Whether they are valid is the AuthGuard's to say.
+ */
+export const carriesCredentials = (request: OrderlyRequest): boolean =>
+  headerOf(request, 'authorization') !== undefined || headerOf(request, API_KEY_HEADER) !== undefined;
+
 export const IS_PUBLIC = 'orderly:public';
 /** The route needs no access token. */
 export const Public = () => SetMetadata(IS_PUBLIC, true);
@@ -48,9 +59,10 @@ export type RateLimitedOptions = {
   instead?: { policy: RateLimitPolicy; when: (request: OrderlyRequest) => boolean };
 };
 /**
- * Requests to the route count against `policy`: per client address when anonymous, per account or API key when
- * authenticated; over it the answer is 429 `request.rate_limited` (documented on the route's OpenAPI operation).
- * Also set as the Fastify route's config, so anonymous requests are counted before their body is read.
+ * Requests to the route count against `policy`, per the subject the policy is counted by (`countedPer` in
+ * rate-limit-policies.ts); over it the answer is 429 `request.rate_limited` (documented on the route's OpenAPI
+ * operation). Also set as the Fastify route's config, so requests whose subject the early hook knows are counted
+ * before their body is read.
  */
 export const RateLimited = (policy: RateLimitPolicy, instead?: RateLimitedOptions['instead']) => {
   const options: RateLimitedOptions = { policy, ...(instead ? { instead } : {}) };

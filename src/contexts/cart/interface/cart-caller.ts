@@ -1,8 +1,7 @@
 import { CanActivate, createParamDecorator, ExecutionContext, Injectable } from '@nestjs/common';
 import { InvalidAccessToken } from '../../../platform/http/access-tokens';
-import { API_KEY_HEADER } from '../../../platform/http/api-keys';
 import { CART_TOKEN_HEADER } from '../../../platform/http/idempotency-keys';
-import { headerOf, type OrderlyRequest } from '../../../platform/http/request-context';
+import { carriesCredentials, headerOf, type OrderlyRequest } from '../../../platform/http/request-context';
 import { Forbidden } from '../../../shared-kernel/errors';
 import type { CartCaller } from '../application/cart-writes';
 
@@ -23,9 +22,7 @@ export class CartCallerGuard implements CanActivate {
       request.cartCaller = { kind: 'customer', customerId: user.id };
       return true;
     }
-    if (headerOf(request, 'authorization') !== undefined || headerOf(request, API_KEY_HEADER) !== undefined) {
-      throw new InvalidAccessToken();
-    }
+    if (carriesCredentials(request)) throw new InvalidAccessToken();
     const cartToken = headerOf(request, CART_TOKEN_HEADER)?.trim() || undefined;
     request.cartCaller = { kind: 'guest', ...(cartToken !== undefined ? { cartToken } : {}) };
     return true;

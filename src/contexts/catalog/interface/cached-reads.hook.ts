@@ -1,8 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
-import { API_KEY_HEADER } from '../../../platform/http/api-keys';
-import { API_V1 } from '../../../platform/http/request-context';
+import { API_V1, carriesCredentials } from '../../../platform/http/request-context';
 import { CatalogReadCache } from '../application/catalog-read-cache';
 import { JSON_CONTENT_TYPE } from './public-reads';
 
@@ -28,8 +27,7 @@ export class CachedReadsHook implements OnModuleInit {
     if (typeof fastify?.addHook !== 'function') return;
     fastify.addHook('onRequest', (request, reply, done) => {
       const url = request.url;
-      const credentials = request.headers.authorization !== undefined || request.headers[API_KEY_HEADER] !== undefined;
-      if (request.method !== 'GET' || credentials || !PREFIXES.some((prefix) => url.startsWith(prefix))) return done();
+      if (request.method !== 'GET' || carriesCredentials(request) || !PREFIXES.some((prefix) => url.startsWith(prefix))) return done();
       const body = this.cache.peek(url);
       if (body === undefined) return done();
       void reply.header('content-type', JSON_CONTENT_TYPE).send(body);

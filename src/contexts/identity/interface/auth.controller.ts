@@ -79,7 +79,9 @@ export class AuthController {
       'Failed attempts slow further ones down: after a few failures of one email from one client address, and after ' +
       'many failures of one email or from one address, each attempt must wait a delay that doubles with every failure ' +
       '(429 with Retry-After). An address that logged in to the account successfully before is only held back by its ' +
-      "own failures, not by others'. An unknown email is answered exactly like a wrong password.",
+      "own failures, not by others'. An unknown email is answered exactly like a wrong password. The rate limit counts " +
+      'per client address and email, so others behind a shared address still log in; many emails tried from one ' +
+      'address are slowed by the failed-login throttling of that address and by the bounded password hashing (503).',
   })
   @ApiHeader({ name: CART_TOKEN_HEADER, required: false, description: "a guest cart's token: its lines move into the customer's cart" })
   @ApiZodResponse(200, SessionSchema)
