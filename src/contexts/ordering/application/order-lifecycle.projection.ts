@@ -4,8 +4,9 @@ import { ORDER_LIFECYCLE_EVENT_TYPES, type OrderLifecycleEvent } from '../domain
 
 /**
  * What happens after the checkout, in the read model: a dispatch under way, shipment, delivery, a parcel coming back
- * (or delivered after all) and the refunded total on `ordering.orders`, each refund in `ordering.order_refunds`, each return in `ordering.returns` (which also resolves a
- * return id to its order). Written in the append transaction so the API reads its own writes.
+ * (or delivered after all) and the refunded total on `ordering.orders`, each refund in `ordering.order_refunds`, each
+ * return in `ordering.returns` (which also resolves a return id to its order). Written in the append transaction so
+ * the API reads its own writes.
  */
 export const orderLifecycleProjection: InlineProjection = {
   name: 'ordering.order-lifecycle',

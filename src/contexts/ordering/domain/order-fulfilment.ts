@@ -181,8 +181,9 @@ export const recordParcelReturn = (
 
 /**
  * The carrier delivered the parcel it had reported intercepted: recorded once (an order delivered already has nothing
- * to learn). An order still shipped is delivered with it (the customer has the goods: they are returned, not cancelled, from now on). An order cancelled meanwhile
- * stays cancelled and keeps its refund; its goods never come back on the shelf, and staff settle with the customer.
+ * to learn). An order still shipped is delivered with it (the customer has the goods: they are returned, not
+ * cancelled, from now on). An order cancelled meanwhile stays cancelled and keeps its refund; its goods never come back
+ * on the shelf, and staff settle with the customer.
  */
 export const recordInterceptionFailure = (
   state: Order,
@@ -193,10 +194,9 @@ export const recordInterceptionFailure = (
     if (order.interceptionFailed || order.status === 'delivered') return [];
     if (!order.shipment || order.parcelReturn === 'returned_to_sender') throw new ParcelNotOut(cmd.orderId, order.status);
     const orderCancelled = order.goodsWithCarrier === true || order.status === 'cancelled';
-    const { orderId, customerId } = { orderId: cmd.orderId, customerId: order.customerId };
     const failed: ParcelInterceptionFailed = {
       type: 'ParcelInterceptionFailed',
-      data: { orderId, customerId, orderCancelled, deliveredAt: cmd.now.toISOString() },
+      data: { orderId: cmd.orderId, customerId: order.customerId, orderCancelled, deliveredAt: cmd.now.toISOString() },
     };
     const after = evolve(order, failed);
     return after.status !== 'none' && may('deliver', after.status) ? [failed, ...deliver(after, cmd)] : [failed];
