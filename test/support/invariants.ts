@@ -50,25 +50,58 @@ type OrderRow = {
 /** What may follow the checkout's end in an order's stream: its life after it, and one cancellation of a confirmed order. */
 const AFTER_CHECKOUT: readonly string[] = [...ORDER_LIFECYCLE_EVENT_TYPES, 'OrderCancelled'];
 
-/** Why an order's stream is not OrderPlaced, the checkout's end (OrderConfirmed or OrderCancelled), then its life; or null. */
-const streamProblem = (types: readonly string[]): string | null => {
+/** One event of an order's stream, with the fields the rules read. */
+type OrderStreamEvent = { type: string; position: string; data: { goodsWithCarrier?: boolean; reason?: string } };
+
+/**
+ * Why an order's stream is not OrderPlaced, the checkout's end (OrderConfirmed or OrderCancelled), then its life; or
+ * null. Goods that left are returned, not cancelled: no cancellation while a dispatch is under way, and after shipping
+ * only once the carrier reported the parcel coming back; a delivery after that only when the interception failed.
+ */
+const streamProblem = (events: readonly OrderStreamEvent[]): string | null => {
+  const types = events.map((e) => e.type);
   const count = (type: string) => types.filter((t) => t === type).length;
   if (types[0] !== 'OrderPlaced' || !['OrderConfirmed', 'OrderCancelled'].includes(types[1])) return 'no OrderPlaced and checkout end';
   if (count('OrderPlaced') !== 1 || count('OrderConfirmed') > 1 || count('OrderCancelled') > 1) return 'a decision twice';
   if (types[1] === 'OrderCancelled' && types.length > 2) return 'events after the checkout cancelled it';
   if (!types.slice(2).every((type) => AFTER_CHECKOUT.includes(type))) return 'an event out of place';
-  // goods that left are returned, not cancelled: unless the carrier reported the parcel coming back first
+  if (count('OrderShipped') > 1 || count('OrderDelivered') > 1 || count('ParcelInterceptionFailed') > 1)
+    return 'shipped or delivered twice';
+  let dispatching = false;
+  for (const type of types) {
+    if (type === 'OrderDispatchRequested') dispatching = true;
+    if (type === 'OrderDispatchFailed' || type === 'OrderShipped') dispatching = false;
+    if (type === 'OrderCancelled' && dispatching) return 'cancelled while its parcel was being dispatched';
+  }
   const shipped = types.indexOf('OrderShipped');
   const cameBack = types.indexOf('OrderParcelReturned');
   const cancelled = types.indexOf('OrderCancelled');
+  const failed = types.indexOf('ParcelInterceptionFailed');
+  const delivered = types.indexOf('OrderDelivered');
+  if (cancelled > 1 && shipped > cancelled) return 'shipped after it was cancelled';
   if (shipped >= 0 && cancelled > shipped && !(cameBack > shipped && cameBack < cancelled)) return 'cancelled after shipping';
-  if (types.includes('OrderDelivered') && (cameBack >= 0 || cancelled >= 0)) return 'delivered and cancelled or sent back';
+  if (delivered >= 0 && cancelled >= 0) return 'delivered and cancelled';
+  if (delivered >= 0 && cameBack >= 0 && !(cameBack < failed && failed < delivered)) return 'delivered and sent back';
+  if (failed >= 0 && !(cameBack >= 0 && cameBack < failed)) return 'an interception failed that was never reported';
   return null;
+};
+
+/**
+ * Where in the log the goods of an order cancelled while the carrier still had its parcel (intercepted, not back) came
+ * back: the return to sender after the cancellation; null when they have not (yet, or the interception failed);
+ * undefined when the order was not cancelled that way. Its stock may go back on hand only after that point.
+ */
+const goodsBackAt = (events: readonly OrderStreamEvent[]): bigint | null | undefined => {
+  const cancelled = events.findIndex((e) => e.type === 'OrderCancelled');
+  if (cancelled < 0 || events[cancelled].data.goodsWithCarrier !== true) return undefined;
+  const back = events.slice(cancelled).find((e) => e.type === 'OrderParcelReturned' && e.data.reason === 'returned_to_sender');
+  return back ? BigInt(back.position) : null;
 };
 
 type StockEventRow = {
   stream: string;
   version: number;
+  position: string;
   type: string;
   data: {
     sku: string;
@@ -87,12 +120,15 @@ type StockEventRow = {
  * - every stream's versions are 1..n without gaps, event ids are unique, no dead letters, no inbox row twice;
  * - replaying every stock stream, available (onHand - reserved) and reserved are never negative at any version,
  *   the CHECK constraint backing it exists, and the projection equals the replay;
- * - each (SKU, order) is reserved at most once and released at most once;
+ * - each (SKU, order) is reserved at most once and released at most once; each order's committed stock is put back at
+ *   most once, never more units than it committed;
  * - every order is past its checkout: one OrderPlaced, one end of the checkout (confirmed or cancelled), then only
- *   its life after it (shipped, delivered, parcel returned, refunds, returns, at most one cancellation: after
- *   shipping only once the carrier reported the parcel coming back; never delivered as well); an order
- *   confirmed and not cancelled holds its lines in stock and keeps its total captured less what it refunded; a
- *   cancelled one holds no stock and keeps no money;
+ *   its life after it (dispatch requested or failed, shipped, delivered, parcel returned, interception failed, refunds,
+ *   returns, at most one cancellation: never while a dispatch is under way, after shipping only once the carrier
+ *   reported the parcel coming back; never delivered as well, nor delivered after a parcel return unless the
+ *   interception failed); an order confirmed and not cancelled holds its lines in stock and keeps its total captured
+ *   less what it refunded; a cancelled one keeps no money and holds no stock, except one cancelled while its parcel was
+ *   still with the carrier: its units stay committed (never restocked) until the carrier returns the parcel;
  * - the sandbox provider holds no payment for an order that does not exist.
  */
 export const invariantViolations = async (sql: Sql): Promise<string[]> => {
@@ -120,8 +156,15 @@ export const invariantViolations = async (sql: Sql): Promise<string[]> => {
 
   const replayed = new Map<string, { onHand: number; reserved: number }>();
   const held = new Map<string, number>();
+  /** per `${sku} ${orderId}`: units committed, and units put back on hand after a cancellation */
+  const committedUnits = new Map<string, number>();
+  const restockedUnits = new Map<string, number>();
+  /** per order: where in the log its committed stock first went back on hand after a cancellation */
+  const restockedAt = new Map<string, bigint>();
+  const add = (units: Map<string, number>, key: string, quantity: number) => units.set(key, (units.get(key) ?? 0) + quantity);
   for (const e of await rows<StockEventRow>(
-    `select stream, version, type, data from es.events where stream like 'inventory.stock-%' order by stream, version`,
+    `select stream, version, global_position::text as position, type, data from es.events where stream like 'inventory.stock-%'
+      order by stream, version`,
   )) {
     const level = replayed.get(e.data.sku) ?? { onHand: 0, reserved: 0 };
     const key = `${e.data.sku} ${e.data.orderId}`;
@@ -137,6 +180,9 @@ export const invariantViolations = async (sql: Sql): Promise<string[]> => {
       held.set(`${e.type} ${key}`, times);
       if (times > 1) violations.push(`${e.type} for ${key} appended ${times} times`);
     }
+    if (e.type === 'StockCommitted') add(committedUnits, key, e.data.quantity!);
+    if (e.type === 'CancelledOrderRestocked') add(restockedUnits, key, e.data.quantity!);
+    if (e.type === 'CancelledOrderRestocked' && !restockedAt.has(e.data.orderId!)) restockedAt.set(e.data.orderId!, BigInt(e.position));
     if (e.type === 'StockCommitted') {
       level.onHand -= e.data.quantity!;
       if (e.data.wasHeld) level.reserved -= e.data.quantity!;
@@ -158,12 +204,21 @@ export const invariantViolations = async (sql: Sql): Promise<string[]> => {
       violations.push(`stock_levels ${p.sku}: ${p.on_hand}/${p.reserved}/${p.available}, replay ${JSON.stringify(level)}`);
   }
   if (projected.length !== replayed.size) violations.push(`stock_levels has ${projected.length} rows, the log ${replayed.size} SKUs`);
-
-  const orderEvents = new Map<string, string[]>();
-  for (const r of await rows<{ stream: string; types: string[] }>(
-    `select stream, array_agg(type order by version) as types from es.events where stream like 'ordering.order-%' group by stream`,
+  for (const [key, back] of restockedUnits)
+    if (back > (committedUnits.get(key) ?? 0))
+      violations.push(`${key}: ${back} units restocked, ${committedUnits.get(key) ?? 0} committed`);
+  for (const r of await rows<{ stream: string; n: string }>(
+    `select stream, count(*) as n from es.events where stream like 'inventory.reservation-%' and type = 'CommittedStockRestocked'
+     group by stream having count(*) > 1`,
   ))
-    orderEvents.set(r.stream.slice('ordering.order-'.length), r.types);
+    violations.push(`${r.stream}: committed stock put back ${r.n} times`);
+
+  const orderEvents = new Map<string, OrderStreamEvent[]>();
+  for (const r of await rows<{ stream: string; events: OrderStreamEvent[] }>(
+    `select stream, json_agg(json_build_object('type', type, 'position', global_position::text, 'data', data) order by version) as events
+       from es.events where stream like 'ordering.order-%' group by stream`,
+  ))
+    orderEvents.set(r.stream.slice('ordering.order-'.length), r.events);
   const reservations = new Map<string, Map<string, number>>();
   for (const r of await rows<{ order_id: string; sku: string; quantity: number }>(
     `select order_id, sku, quantity from inventory.stock_reservations where not released`,
@@ -182,15 +237,21 @@ export const invariantViolations = async (sql: Sql): Promise<string[]> => {
     `select id::text as id, status, total, refunded_total, lines, cancellation_reason from ordering.orders`,
   );
   for (const o of orders) {
-    const types = orderEvents.get(o.id) ?? [];
-    const problem = streamProblem(types);
+    const events = orderEvents.get(o.id) ?? [];
+    const types = events.map((e) => e.type);
+    const problem = streamProblem(events);
     if (o.status === 'placed') violations.push(`order ${o.id} is not terminal`);
     else if (problem) violations.push(`order ${o.id} (${o.status}): ${problem}: stream ${types.join()}`);
     const kept = types[1] === 'OrderConfirmed' && !types.includes('OrderCancelled');
+    const backAt = goodsBackAt(events);
+    const restocked = restockedAt.get(o.id);
+    if (backAt !== undefined && restocked !== undefined && (backAt === null || restocked < backAt))
+      violations.push(`order ${o.id} restocked while its parcel was not back`);
+    const goodsOut = backAt === null;
     const holds = [...(reservations.get(o.id) ?? new Map<string, number>())].sort().join();
     const lines = new Map<string, number>();
     for (const line of o.lines) lines.set(line.sku, (lines.get(line.sku) ?? 0) + line.quantity);
-    const wants = kept ? [...lines].sort().join() : '';
+    const wants = kept || goodsOut ? [...lines].sort().join() : '';
     if (holds !== wants) violations.push(`order ${o.id} (${o.status}) holds stock [${holds}], expected [${wants}]`);
     const payment = payments.get(o.id);
     const money = payment ? payment.captured - payment.refunded : 0;
@@ -232,8 +293,12 @@ const SUBSCRIBERS_BY_EVENT: Record<string, string> = {
   StockAdjusted: 'catalog.availability',
   OrderConfirmed: 'inventory.order-events',
   OrderCancelled: 'inventory.order-events',
+  OrderParcelReturned: 'inventory.order-events',
+  ShipmentDispatched: 'ordering.dispatches',
+  ShipmentDelivered: 'ordering.deliveries',
   ShipmentIntercepted: 'ordering.parcel-returns',
   ShipmentReturnedToSender: 'ordering.parcel-returns',
+  ShipmentInterceptionFailed: 'ordering.interception-failures',
 };
 
 /**

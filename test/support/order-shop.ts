@@ -1,8 +1,9 @@
 import { expect } from 'vitest';
-import { bootTestApp, type InjectOptions, type LoggedIn, type TestApp } from './app';
+import { bootTestApp, type BootOptions, type InjectOptions, type LoggedIn, type TestApp } from './app';
 import { type IntegrationMessage, MessageBus } from '../../src/platform/messaging/message-bus';
 import { Database } from '../../src/platform/persistence/database';
 import { newId } from '../../src/shared-kernel/ids';
+import type { PostalAddress } from '../../src/shared-kernel/postal-address';
 
 /** Shared by the order lifecycle e2e specs: a shop with stock, a flat shipping price, staff and an admin. */
 
@@ -15,8 +16,13 @@ export type OrderJson = {
   status: string;
   cancellationReason?: string;
   total: { amount: number; currency: string };
+  shippingAddress: PostalAddress;
+  /** a parcel being handed to a carrier */
+  dispatch?: { carrier: string; trackingNumber: string; requestedAt: string };
   shipment?: { carrier: string; trackingNumber: string; shippedAt: string };
   deliveredAt?: string;
+  parcelReturn?: { reason: string; reportedAt: string };
+  interceptionFailedAt?: string;
   refundedTotal: { amount: number; currency: string };
   refunds: { id: string; amount: { amount: number }; reason: string; status: string; returnId?: string; note?: string }[];
   returns: { id: string; status: string; lines: { sku: string; quantity: number }[]; refund?: { amount: number } }[];
@@ -24,8 +30,8 @@ export type OrderJson = {
 
 export type Shop = Awaited<ReturnType<typeof openShop>>;
 
-export const openShop = async () => {
-  const t: TestApp = await bootTestApp();
+export const openShop = async (options: BootOptions = {}) => {
+  const t: TestApp = await bootTestApp(options);
   const db = t.get(Database);
   const admin = await t.registerAndLogin('admin');
   const staff = await t.registerAndLogin('staff');

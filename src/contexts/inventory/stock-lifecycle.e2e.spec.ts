@@ -163,6 +163,66 @@ describe("ordering's lifecycle on the bus", () => {
     expect(about(orderId, InventoryMessages.stockReleased)).toEqual([]);
   });
 
+  it('keeps the stock of an order cancelled while the carrier has its parcel off the shelf until the parcel is returned to sender: once, whichever message comes first', async () => {
+    const s = sku();
+    await setStock(s, 10);
+    const [backLater, backFirst, neverBack] = [newId(), newId(), newId()];
+    for (const orderId of [backLater, backFirst, neverBack]) {
+      await reserve(orderId, [{ sku: s, quantity: 2 }]);
+      await publish(OrderingMessages.orderConfirmed, { orderId, customerId: customer.user.id, total: { amount: 2000, currency: 'EUR' } });
+    }
+    expect(await level(s)).toMatchObject({ onHand: 4, reserved: 0 });
+    const cancelled = (orderId: string) => ({
+      orderId,
+      customerId: customer.user.id,
+      reason: 'cancelled_by_staff',
+      wasConfirmed: true,
+      goodsWithCarrier: true,
+    });
+    const parcel = (orderId: string, reason: string, orderCancelled: boolean) => ({
+      orderId,
+      customerId: customer.user.id,
+      reason,
+      orderCancelled,
+      reportedAt: new Date().toISOString(),
+    });
+
+    // cancelled while intercepted: nothing on the shelf; an interception report, nothing either; the return, two units
+    await publish(OrderingMessages.orderCancelled, cancelled(backLater));
+    await publish(OrderingMessages.orderParcelReturned, parcel(backLater, 'intercepted', false));
+    expect(await level(s)).toMatchObject({ onHand: 4, reserved: 0 });
+    await publish(OrderingMessages.orderParcelReturned, parcel(backLater, 'returned_to_sender', true));
+    await publish(OrderingMessages.orderParcelReturned, parcel(backLater, 'returned_to_sender', true));
+    expect(await level(s)).toMatchObject({ onHand: 6, reserved: 0 });
+
+    // messages of two different requests may arrive in either order: the return first, then the cancellation
+    await publish(OrderingMessages.orderParcelReturned, parcel(backFirst, 'returned_to_sender', true));
+    await publish(OrderingMessages.orderCancelled, cancelled(backFirst));
+    expect(await level(s)).toMatchObject({ onHand: 8, reserved: 0 });
+
+    // the interception failed: the customer has the goods, they never come back on hand; a parcel of an order that is
+    // not cancelled is back too, but its cancellation (goods back) is what restocks it
+    await publish(OrderingMessages.orderCancelled, cancelled(neverBack));
+    expect(await level(s)).toMatchObject({ onHand: 8, reserved: 0 });
+    const notCancelled = newId();
+    await reserve(notCancelled, [{ sku: s, quantity: 1 }]);
+    await publish(OrderingMessages.orderConfirmed, {
+      orderId: notCancelled,
+      customerId: customer.user.id,
+      total: { amount: 1000, currency: 'EUR' },
+    });
+    await publish(OrderingMessages.orderParcelReturned, parcel(notCancelled, 'returned_to_sender', false));
+    expect(await level(s)).toMatchObject({ onHand: 7, reserved: 0 });
+
+    const restocks = (await ledger(s, { limit: '100' })).items.filter((e: { reason: string }) => e.reason === 'order_cancelled');
+    expect(restocks.map((e: { orderId: string; quantity: number }) => [e.orderId, e.quantity]).sort()).toEqual(
+      [
+        [backLater, 2],
+        [backFirst, 2],
+      ].sort(),
+    );
+  });
+
   it("composes the checkout's compensation with the order's cancellation in either order: one release", async () => {
     const s = sku();
     await setStock(s, 6);

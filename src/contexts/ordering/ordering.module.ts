@@ -29,9 +29,10 @@ import { FulfilmentController } from './interface/fulfilment.controller';
 import { RefundOutcomesSubscriber } from './interface/refund-outcomes.subscriber';
 import { RefundsController } from './interface/refunds.controller';
 import { ReturnsController } from './interface/returns.controller';
-import { ShipmentDeliveredSubscriber } from './interface/shipment-delivered.subscriber';
+import { RecordDispatchHandler } from './application/record-dispatch';
+import { RecordInterceptionFailureHandler } from './application/record-interception-failure';
 import { RecordParcelReturnHandler } from './application/record-parcel-return';
-import { ShipmentReturnedSubscriber } from './interface/shipment-returned.subscriber';
+import { ShipmentFactsSubscriber } from './interface/shipment-facts.subscriber';
 
 /**
  * ordering: orders (event-sourced, inline projections `ordering.orders`, refunds and returns), the checkout process
@@ -63,9 +64,10 @@ import { ShipmentReturnedSubscriber } from './interface/shipment-returned.subscr
     RequestReturnHandler,
     ApproveReturnHandler,
     RefundOutcomesSubscriber,
-    ShipmentDeliveredSubscriber,
+    RecordDispatchHandler,
     RecordParcelReturnHandler,
-    ShipmentReturnedSubscriber,
+    RecordInterceptionFailureHandler,
+    ShipmentFactsSubscriber,
   ],
 })
 export class OrderingModule implements OnModuleInit, OnApplicationBootstrap {
@@ -76,8 +78,7 @@ export class OrderingModule implements OnModuleInit, OnApplicationBootstrap {
     private readonly bus: MessageBus,
     private readonly checkout: CheckoutProcess,
     private readonly refundOutcomes: RefundOutcomesSubscriber,
-    private readonly deliveries: ShipmentDeliveredSubscriber,
-    private readonly parcelReturns: ShipmentReturnedSubscriber,
+    private readonly shipmentFacts: ShipmentFactsSubscriber,
   ) {}
 
   onModuleInit(): void {
@@ -92,7 +93,6 @@ export class OrderingModule implements OnModuleInit, OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     await this.bus.subscribe(CHECKOUT_SUBSCRIBER, CHECKOUT_INPUT_TYPES, (message) => this.checkout.onMessage(message));
     await this.refundOutcomes.subscribe();
-    await this.deliveries.subscribe();
-    await this.parcelReturns.subscribe();
+    await this.shipmentFacts.subscribe();
   }
 }

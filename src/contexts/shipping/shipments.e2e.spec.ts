@@ -61,6 +61,7 @@ describe('dispatching a shipment', () => {
       address,
       dispatchedAt: clock.now().toISOString(),
       deliveredAt: null,
+      interceptionFailedAt: null,
       history: [
         { status: 'dispatched', occurredAt: clock.now().toISOString(), recordedAt: clock.now().toISOString(), carrierEventId: null },
       ],
@@ -207,8 +208,8 @@ describe('tracking events from the sandbox carrier', () => {
       received: true,
       duplicate: false,
     });
-    // on its way back: scans, an exception and a delivery scan do not move it on
-    for (const status of ['in_transit', 'exception', 'delivered'] as const)
+    // on its way back: scans and an exception do not move it on
+    for (const status of ['in_transit', 'exception'] as const)
       expect((await postTrackingEvent({ trackingNumber, status })).statusCode).toBe(200);
     expect((await shipmentOf(orderId)).json()).toMatchObject({ status: 'intercepted', deliveredAt: null });
 
@@ -237,6 +238,41 @@ describe('tracking events from the sandbox carrier', () => {
       { shipmentId, orderId, trackingNumber, reason: 'intercepted', occurredAt: interceptedAt },
       { shipmentId, orderId, trackingNumber, reason: 'returned_to_sender', occurredAt: returnedAt },
     ]);
+  });
+
+  it('an intercepted parcel delivered after all: the failed interception is recorded for staff and published, and is final', async () => {
+    const dispatch = request();
+    const { shipmentId } = await shipments.dispatch(dispatch, meta());
+    const { trackingNumber, orderId } = dispatch;
+    await postTrackingEvent({ id: 'evt-stopped', trackingNumber, status: 'intercepted' });
+    clock.advance(60_000);
+    const deliveredAt = clock.now().toISOString();
+    expect((await postTrackingEvent({ id: 'evt-reached-customer', trackingNumber, status: 'delivered' })).json()).toEqual({
+      received: true,
+      duplicate: false,
+    });
+    for (const status of ['returned_to_sender', 'intercepted', 'in_transit'] as const)
+      expect((await postTrackingEvent({ trackingNumber, status })).statusCode).toBe(200);
+
+    const shipment = (await shipmentOf(orderId)).json();
+    expect(shipment).toMatchObject({ status: 'delivered', deliveredAt, interceptionFailedAt: deliveredAt });
+    expect(shipment.history.map((h: { status: string; carrierEventId: string | null }) => [h.status, h.carrierEventId])).toEqual([
+      ['dispatched', null],
+      ['intercepted', 'evt-stopped'],
+      ['delivered', 'evt-reached-customer'],
+    ]);
+    await t.drain();
+    // not shipment-delivered.v1: that never follows shipment-returned.v1
+    expect(publishedFor(orderId)).toEqual([
+      ShippingMessages.shipmentDispatched,
+      ShippingMessages.shipmentReturned,
+      ShippingMessages.shipmentInterceptionFailed,
+    ]);
+    expect(
+      published.find((m) => m.type === ShippingMessages.shipmentInterceptionFailed && (m.data as { orderId: string }).orderId === orderId),
+    ).toMatchObject({
+      data: { shipmentId, orderId, trackingNumber, deliveredAt },
+    });
   });
 
   it('a parcel returned to sender straight away is final too; a delivered one is never sent back by the carrier', async () => {

@@ -7,8 +7,9 @@ import { OrderStock } from './order-stock';
 export type CancelOrderStock = { orderId: string };
 
 /**
- * The order is cancelled (`ordering.order-cancelled.v1`): stock it still holds is released, and the units of a
- * confirmed order go back on hand (ledger reason `order_cancelled`). Decided on inventory's own record of the order,
+ * The order is cancelled (`ordering.order-cancelled.v1`), or the parcel of an order cancelled while the carrier had it
+ * is back (`ordering.order-parcel-returned.v1`): stock it still holds is released, and the units of a confirmed order
+ * go back on hand (ledger reason `order_cancelled`). Decided on inventory's own record of the order,
  * so it composes with the checkout's release command in either order: whichever comes second does nothing.
  */
 @Injectable()

@@ -5,6 +5,7 @@ import { Inbox, type IntegrationMessage, MessageBus, metaForMessage } from '../.
 import type { Sql } from '../../../platform/persistence/database';
 import { Clock } from '../../../shared-kernel/clock';
 import { OrderingMessages } from '../../ordering/contracts';
+import { PARCEL_RETURN_REASONS } from '../../shipping/contracts';
 import { CancelOrderStockHandler } from '../application/cancel-order-stock';
 import { CommitReservationHandler } from '../application/commit-reservation';
 import { RestockReturnHandler } from '../application/restock-return';
@@ -12,8 +13,12 @@ import { RestockReturnHandler } from '../application/restock-return';
 const SUBSCRIBER = 'inventory.order-events';
 
 const Id = z.string().min(1).max(100);
-/** The fields of OrderConfirmedV1 / OrderCancelledV1 inventory reads: it decides on its own record of the order. */
+/** The fields of OrderConfirmedV1 inventory reads: it decides on its own record of the order. */
 const OrderRef = z.object({ orderId: Id });
+/** The fields of OrderCancelledV1: `goodsWithCarrier` (absent on older messages: false) holds the restock back. */
+const OrderCancelled = z.object({ orderId: Id, goodsWithCarrier: z.boolean().optional() });
+/** The fields of OrderParcelReturnedV1. */
+const ParcelReturned = z.object({ orderId: Id, reason: z.enum(PARCEL_RETURN_REASONS), orderCancelled: z.boolean() });
 /** The fields of ReturnApprovedV1 inventory reads. */
 const ReturnApproved = z.object({
   returnId: Id,
@@ -26,8 +31,11 @@ const ReturnApproved = z.object({
 
 /**
  * What ordering's lifecycle means for stock: a confirmed order's hold is committed, a cancelled order's stock is
- * released or put back on hand, an approved return goes back on hand. Each message is applied once (inbox row and
- * effect in one transaction, run again when it loses a race); malformed messages are logged and dropped.
+ * released or put back on hand, an approved return goes back on hand. An order cancelled while its parcel is still
+ * with the carrier (intercepted, not back) keeps its units off the shelf: they go back on hand when the parcel is
+ * returned to sender, with the same decision as a cancellation (so once, whichever message comes first). Each message
+ * is applied once (inbox row and effect in one transaction, run again when it loses a race); malformed messages are
+ * logged and dropped.
  */
 @Injectable()
 export class OrderEventsSubscriber {
@@ -43,7 +51,12 @@ export class OrderEventsSubscriber {
   ) {}
 
   subscribe(): Promise<void> {
-    const types = [OrderingMessages.orderConfirmed, OrderingMessages.orderCancelled, OrderingMessages.returnApproved];
+    const types = [
+      OrderingMessages.orderConfirmed,
+      OrderingMessages.orderCancelled,
+      OrderingMessages.orderParcelReturned,
+      OrderingMessages.returnApproved,
+    ];
     return this.bus.subscribe(SUBSCRIBER, types, (message) => this.handle(message));
   }
 
@@ -64,8 +77,18 @@ export class OrderEventsSubscriber {
         return parsed.success ? (meta, tx) => this.commit.execute(parsed.data, meta, tx).then(() => undefined) : null;
       }
       case OrderingMessages.orderCancelled: {
-        const parsed = OrderRef.safeParse(message.data);
-        return parsed.success ? (meta, tx) => this.cancel.execute(parsed.data, meta, tx).then(() => undefined) : null;
+        const parsed = OrderCancelled.safeParse(message.data);
+        if (!parsed.success) return null;
+        // the goods are not back: the parcel's return to sender restocks them (an interception that fails, never)
+        if (parsed.data.goodsWithCarrier) return async () => undefined;
+        return (meta, tx) => this.restockCancelled(parsed.data.orderId, meta, tx);
+      }
+      case OrderingMessages.orderParcelReturned: {
+        const parsed = ParcelReturned.safeParse(message.data);
+        if (!parsed.success) return null;
+        const { orderId, reason, orderCancelled } = parsed.data;
+        if (!orderCancelled || reason !== 'returned_to_sender') return async () => undefined;
+        return (meta, tx) => this.restockCancelled(orderId, meta, tx);
       }
       case OrderingMessages.returnApproved: {
         const parsed = ReturnApproved.safeParse(message.data);
@@ -74,5 +97,9 @@ export class OrderEventsSubscriber {
       default:
         return null;
     }
+  }
+
+  private async restockCancelled(orderId: string, meta: CommandMeta, tx: Sql): Promise<void> {
+    await this.cancel.execute({ orderId }, meta, tx);
   }
 }

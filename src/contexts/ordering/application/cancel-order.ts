@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { type CommandMeta, EventStore } from '../../../platform/event-store/event-store';
 import type { Sql } from '../../../platform/persistence/database';
-import { cancel, orderDecider, orderStream } from '../domain/order';
+import { orderDecider, orderStream } from '../domain/order';
+import { cancel } from '../domain/order-cancellation';
 
 export type CancelOrder = { orderId: string; reason: string };
 

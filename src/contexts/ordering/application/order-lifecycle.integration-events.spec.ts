@@ -30,7 +30,7 @@ describe("the order's lifecycle on the wire", () => {
       }),
     ).toEqual({ type: 'payment.refund-payment.v1', data: { orderId, amount: eur(500), refundId: 'r-1' } }));
 
-  it('cancellations say whether the order had been confirmed, with its lines', () => {
+  it('cancellations say whether the order had been confirmed, and whether its goods are still with the carrier, with its lines', () => {
     const lines = [{ sku: 'MUG-1', name: 'Mug', quantity: 2, unitPrice: eur(1000) }];
     expect(
       wire({
@@ -39,12 +39,18 @@ describe("the order's lifecycle on the wire", () => {
       }),
     ).toEqual({
       type: 'ordering.order-cancelled.v1',
-      data: { orderId, customerId, reason: 'cancelled_by_staff', wasConfirmed: true, lines },
+      data: { orderId, customerId, reason: 'cancelled_by_staff', wasConfirmed: true, goodsWithCarrier: false, lines },
     });
-    // recorded before the lifecycle: no flag, no lines
+    expect(
+      wire({
+        type: 'OrderCancelled',
+        data: { orderId, customerId, reason: 'cancelled_by_staff', wasConfirmed: true, goodsWithCarrier: true, lines, cancelledAt: at },
+      }),
+    ).toMatchObject({ data: { wasConfirmed: true, goodsWithCarrier: true } });
+    // recorded before the lifecycle: no flags, no lines
     expect(wire({ type: 'OrderCancelled', data: { orderId, customerId, reason: 'timeout', cancelledAt: at } })).toEqual({
       type: 'ordering.order-cancelled.v1',
-      data: { orderId, customerId, reason: 'timeout', wasConfirmed: false },
+      data: { orderId, customerId, reason: 'timeout', wasConfirmed: false, goodsWithCarrier: false },
     });
   });
 
@@ -101,6 +107,23 @@ describe("the order's lifecycle on the wire", () => {
   it('a rejected refund stays inside ordering', () =>
     expect(wire({ type: 'RefundRejected', data: { orderId, refundId: 'r-1', reason: 'exceeds_captured', rejectedAt: at } })).toBeNull());
 
-  it("a parcel coming back stays inside ordering (shipping's own event already told everyone)", () =>
-    expect(wire({ type: 'OrderParcelReturned', data: { orderId, customerId, reason: 'intercepted', reportedAt: at } })).toBeNull());
+  it('a parcel coming back is published, saying whether the order was cancelled meanwhile (then its goods are back)', () => {
+    expect(wire({ type: 'OrderParcelReturned', data: { orderId, customerId, reason: 'intercepted', reportedAt: at } })).toEqual({
+      type: 'ordering.order-parcel-returned.v1',
+      data: { orderId, customerId, reason: 'intercepted', orderCancelled: false, reportedAt: at },
+    });
+    expect(
+      wire({
+        type: 'OrderParcelReturned',
+        data: { orderId, customerId, reason: 'returned_to_sender', orderCancelled: true, reportedAt: at },
+      }),
+    ).toMatchObject({ data: { reason: 'returned_to_sender', orderCancelled: true } });
+  });
+
+  it('dispatch requests and failures, and a failed interception, stay inside ordering', () => {
+    const parcel = { carrier: 'dhl', trackingNumber: 'JD0001' };
+    expect(wire({ type: 'OrderDispatchRequested', data: { orderId, customerId, ...parcel, requestedAt: at } })).toBeNull();
+    expect(wire({ type: 'OrderDispatchFailed', data: { orderId, ...parcel, code: 'shipping.unknown_carrier', failedAt: at } })).toBeNull();
+    expect(wire({ type: 'ParcelInterceptionFailed', data: { orderId, customerId, orderCancelled: true, deliveredAt: at } })).toBeNull();
+  });
 });

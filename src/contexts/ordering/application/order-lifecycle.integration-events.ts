@@ -4,6 +4,7 @@ import { PaymentMessages, type RefundPaymentV1 } from '../../payment/contracts';
 import {
   OrderingMessages,
   type OrderDeliveredV1,
+  type OrderParcelReturnedV1,
   type OrderRefundedV1,
   type OrderShippedV1,
   type ReturnApprovedV1,
@@ -26,6 +27,16 @@ export const toLifecycleMessage = (recorded: RecordedEvent): IntegrationMessage 
     case 'OrderDelivered': {
       const { orderId, customerId, lines, deliveredAt } = event.data;
       return messageFrom<OrderDeliveredV1>(event, OrderingMessages.orderDelivered, { orderId, customerId, lines, deliveredAt });
+    }
+    case 'OrderParcelReturned': {
+      const { orderId, customerId, reason, orderCancelled, reportedAt } = event.data;
+      return messageFrom<OrderParcelReturnedV1>(event, OrderingMessages.orderParcelReturned, {
+        orderId,
+        customerId,
+        reason,
+        orderCancelled: orderCancelled ?? false,
+        reportedAt,
+      });
     }
     case 'RefundRequested': {
       const { orderId, amount, refundId } = event.data;

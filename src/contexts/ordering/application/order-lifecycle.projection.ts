@@ -3,9 +3,10 @@ import type { Sql } from '../../../platform/persistence/database';
 import { ORDER_LIFECYCLE_EVENT_TYPES, type OrderLifecycleEvent } from '../domain/order-lifecycle.events';
 
 /**
- * What happens after the checkout, in the read model: shipment, delivery, a parcel coming back and the refunded total on
- * `ordering.orders`, each refund in `ordering.order_refunds`, each return in `ordering.returns` (which also resolves a
- * return id to its order). Written in the append transaction so the API reads its own writes.
+ * What happens after the checkout, in the read model: a dispatch under way, shipment, delivery, a parcel coming back
+ * (or delivered after all) and the refunded total on `ordering.orders`, each refund in `ordering.order_refunds`, each
+ * return in `ordering.returns` (which also resolves a return id to its order). Written in the append transaction so
+ * the API reads its own writes.
  */
 export const orderLifecycleProjection: InlineProjection = {
   name: 'ordering.order-lifecycle',
@@ -21,14 +22,38 @@ export const orderLifecycleProjection: InlineProjection = {
 const applyOne = async (tx: Sql, event: RecordedEvent<OrderLifecycleEvent>): Promise<void> => {
   const at = event.metadata.occurredAt;
   switch (event.type) {
+    case 'OrderDispatchRequested': {
+      const { orderId, carrier, trackingNumber, requestedAt } = event.data;
+      await tx.query(
+        `update ordering.orders set status = 'dispatching', dispatch_carrier = $2, dispatch_tracking_number = $3,
+                dispatch_requested_at = $4, updated_at = $5 where id = $1`,
+        [orderId, carrier, trackingNumber, requestedAt, at],
+      );
+      return;
+    }
+    case 'OrderDispatchFailed':
+      await tx.query(
+        `update ordering.orders set status = case when status = 'dispatching' then 'confirmed' else status end, dispatch_carrier = null,
+                dispatch_tracking_number = null, dispatch_requested_at = null, updated_at = $2 where id = $1`,
+        [event.data.orderId, at],
+      );
+      return;
     case 'OrderShipped': {
       const { orderId, carrier, trackingNumber, shippedAt } = event.data;
       await tx.query(
-        `update ordering.orders set status = 'shipped', carrier = $2, tracking_number = $3, shipped_at = $4, updated_at = $5 where id = $1`,
+        `update ordering.orders set status = 'shipped', carrier = $2, tracking_number = $3, shipped_at = $4, updated_at = $5,
+                dispatch_carrier = null, dispatch_tracking_number = null, dispatch_requested_at = null where id = $1`,
         [orderId, carrier, trackingNumber, shippedAt, at],
       );
       return;
     }
+    case 'ParcelInterceptionFailed':
+      await tx.query(`update ordering.orders set interception_failed_at = $2, updated_at = $3 where id = $1`, [
+        event.data.orderId,
+        event.data.deliveredAt,
+        at,
+      ]);
+      return;
     case 'OrderDelivered':
       await tx.query(`update ordering.orders set status = 'delivered', delivered_at = $2, updated_at = $3 where id = $1`, [
         event.data.orderId,

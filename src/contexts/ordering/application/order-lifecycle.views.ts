@@ -27,10 +27,14 @@ export type ReturnView = {
 
 /** What an order shows of its life after the checkout. */
 export type OrderLifecycleView = {
+  /** the parcel being handed to a carrier (status dispatching) */
+  dispatch?: { carrier: string; trackingNumber: string; requestedAt: string };
   shipment?: { carrier: string; trackingNumber: string; shippedAt: string };
   deliveredAt?: string;
   /** the carrier reported the parcel intercepted or returned to sender (the latest report) */
   parcelReturn?: { reason: ParcelReturnReason; reportedAt: string };
+  /** the carrier delivered the parcel after it had reported it intercepted */
+  interceptionFailedAt?: string;
   refundedTotal: Money;
   refunds: RefundView[];
   returns: ReturnView[];
@@ -44,7 +48,8 @@ const RETURN_JSON = `json_strip_nulls(json_build_object(
   'requestedAt', ${iso('r.requested_at')}, 'approvedAt', ${iso('r.approved_at')}))`;
 
 /** Columns of `ordering.orders` (unaliased) that `lifecycleView` reads; refunds and returns come as JSON arrays. */
-export const LIFECYCLE_COLUMNS = `carrier, tracking_number, shipped_at, delivered_at, parcel_return, parcel_returned_at, refunded_total,
+export const LIFECYCLE_COLUMNS = `dispatch_carrier, dispatch_tracking_number, dispatch_requested_at, carrier, tracking_number, shipped_at,
+  delivered_at, parcel_return, parcel_returned_at, interception_failed_at, refunded_total,
   (select coalesce(json_agg(json_strip_nulls(json_build_object(
      'id', f.id, 'amount', json_build_object('amount', f.amount, 'currency', f.currency), 'reason', f.reason, 'note', f.note,
      'returnId', f.return_id, 'status', f.status, 'requestedAt', ${iso('f.requested_at')}, 'settledAt', ${iso('f.settled_at')}))
@@ -52,18 +57,31 @@ export const LIFECYCLE_COLUMNS = `carrier, tracking_number, shipped_at, delivere
   (select coalesce(json_agg(${RETURN_JSON} order by r.requested_at, r.id), '[]') from ordering.returns r where r.order_id = orders.id) as returns`;
 
 export type LifecycleRow = {
+  dispatch_carrier: string | null;
+  dispatch_tracking_number: string | null;
+  dispatch_requested_at: Date | null;
   carrier: string | null;
   tracking_number: string | null;
   shipped_at: Date | null;
   delivered_at: Date | null;
   parcel_return: ParcelReturnReason | null;
   parcel_returned_at: Date | null;
+  interception_failed_at: Date | null;
   refunded_total: string;
   refunds: RefundView[];
   returns: ReturnView[];
 };
 
 export const lifecycleView = (row: LifecycleRow, currency: string): OrderLifecycleView => ({
+  ...(row.dispatch_carrier && row.dispatch_tracking_number && row.dispatch_requested_at
+    ? {
+        dispatch: {
+          carrier: row.dispatch_carrier,
+          trackingNumber: row.dispatch_tracking_number,
+          requestedAt: row.dispatch_requested_at.toISOString(),
+        },
+      }
+    : {}),
   ...(row.carrier && row.tracking_number && row.shipped_at
     ? { shipment: { carrier: row.carrier, trackingNumber: row.tracking_number, shippedAt: row.shipped_at.toISOString() } }
     : {}),
@@ -71,6 +89,7 @@ export const lifecycleView = (row: LifecycleRow, currency: string): OrderLifecyc
   ...(row.parcel_return && row.parcel_returned_at
     ? { parcelReturn: { reason: row.parcel_return, reportedAt: row.parcel_returned_at.toISOString() } }
     : {}),
+  ...(row.interception_failed_at ? { interceptionFailedAt: row.interception_failed_at.toISOString() } : {}),
   refundedTotal: { amount: Number(row.refunded_total), currency },
   refunds: row.refunds,
   returns: row.returns,

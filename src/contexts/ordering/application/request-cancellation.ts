@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { type CommandMeta, EventStore, retryOnConflict } from '../../../platform/event-store/event-store';
 import { Database } from '../../../platform/persistence/database';
 import { newId } from '../../../shared-kernel/ids';
-import { cancel, OrderNotFound, orderDecider, orderStream } from '../domain/order';
+import { OrderNotFound, orderDecider, orderStream } from '../domain/order';
+import { cancel } from '../domain/order-cancellation';
 import { mayActOn, type Caller } from './caller';
 import { CheckoutProcess } from './checkout.process';
 

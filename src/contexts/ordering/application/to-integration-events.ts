@@ -45,12 +45,13 @@ export const toIntegrationEvent: IntegrationTranslator = (recorded: RecordedEven
       });
     }
     case 'OrderCancelled': {
-      const { orderId, customerId, reason, wasConfirmed, lines } = event.data;
+      const { orderId, customerId, reason, wasConfirmed, goodsWithCarrier, lines } = event.data;
       return messageFrom<OrderCancelledV1>(event, OrderingMessages.orderCancelled, {
         orderId,
         customerId,
         reason,
         wasConfirmed: wasConfirmed ?? false,
+        goodsWithCarrier: goodsWithCarrier ?? false,
         ...(lines ? { lines } : {}),
       });
     }

@@ -5,6 +5,7 @@
  */
 import type { Money } from '../../../shared-kernel/money';
 import type { PostalAddress } from '../../../shared-kernel/postal-address';
+import type { ParcelReturnReason } from '../../shipping/contracts';
 
 export const OrderingMessages = {
   orderPlaced: 'ordering.order-placed.v1',
@@ -12,6 +13,7 @@ export const OrderingMessages = {
   orderCancelled: 'ordering.order-cancelled.v1',
   orderShipped: 'ordering.order-shipped.v1',
   orderDelivered: 'ordering.order-delivered.v1',
+  orderParcelReturned: 'ordering.order-parcel-returned.v1',
   orderRefunded: 'ordering.order-refunded.v1',
   returnRequested: 'ordering.return-requested.v1',
   returnApproved: 'ordering.return-approved.v1',
@@ -44,9 +46,18 @@ export type OrderConfirmedV1 = { orderId: string; customerId: string; total: Mon
  * The order will not be fulfilled. `reason`: out_of_stock, payment_declined, payment_failed, timeout (the checkout
  * failed and was compensated), cancelled_by_customer, cancelled_by_staff (more may be added; treat unknown ones as
  * opaque). `wasConfirmed`: the order had been paid and its stock committed, so stock goes back on hand and the
- * captured amount is refunded (`ordering.order-refunded.v1` follows).
+ * captured amount is refunded (`ordering.order-refunded.v1` follows). `goodsWithCarrier` (added later; absent means
+ * false): the order had shipped and its parcel was intercepted but is not back yet, so its stock goes back on hand
+ * only once `ordering.order-parcel-returned.v1` says it was returned to sender (never, if the interception fails).
  */
-export type OrderCancelledV1 = { orderId: string; customerId: string; reason: string; wasConfirmed?: boolean; lines?: OrderLineV1[] };
+export type OrderCancelledV1 = {
+  orderId: string;
+  customerId: string;
+  reason: string;
+  wasConfirmed?: boolean;
+  goodsWithCarrier?: boolean;
+  lines?: OrderLineV1[];
+};
 
 /** Handed to a carrier. */
 export type OrderShippedV1 = { orderId: string; customerId: string; carrier: string; trackingNumber: string; shippedAt: string };
@@ -57,6 +68,19 @@ export type OrderDeliveredV1 = {
   customerId: string;
   lines: { sku: string; productId?: string; quantity: number }[];
   deliveredAt: string;
+};
+
+/**
+ * The carrier reported the shipped parcel `intercepted` (on its way back) or `returned_to_sender` (back at the shop).
+ * `orderCancelled`: the order was cancelled while the parcel was on its way back (`goodsWithCarrier`); with
+ * `returned_to_sender` its goods are back now, and its stock goes back on hand.
+ */
+export type OrderParcelReturnedV1 = {
+  orderId: string;
+  customerId: string;
+  reason: ParcelReturnReason;
+  orderCancelled: boolean;
+  reportedAt: string;
 };
 
 /** Money went back to the customer (`amount` this time, `totalRefunded` so far); `reason`: cancellation, return, goodwill. */

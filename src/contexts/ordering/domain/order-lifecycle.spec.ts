@@ -1,21 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { deciderSpec } from '../../../platform/testing/decider-spec';
-import {
-  CheckoutInProgress,
-  cancel,
-  OrderNotCancellable,
-  OrderNotFound,
-  orderDecider,
-  ShippedOrderNotCancellable,
-  type OrderEvent,
-  type OrderLine,
-} from './order';
+import { OrderNotFound, orderDecider, type OrderEvent, type OrderLine } from './order';
+import { CheckoutInProgress, cancel, OrderNotCancellable, ShippedOrderNotCancellable } from './order-cancellation';
 import {
   deliver,
   OrderAlreadyShipped,
   OrderNotDeliverable,
   OrderNotShippable,
   ParcelNotOut,
+  recordInterceptionFailure,
   recordParcelReturn,
   ship,
 } from './order-fulfilment';
@@ -47,9 +40,9 @@ const deliveredLines = [
   { sku: 'TEE-2', quantity: 1 },
 ];
 const delivered: OrderEvent = { type: 'OrderDelivered', data: { orderId, customerId, lines: deliveredLines, deliveredAt: at } };
-const cancelledBy = (reason: string, wasConfirmed: boolean): OrderEvent => ({
+const cancelledBy = (reason: string, wasConfirmed: boolean, goodsWithCarrier = false): OrderEvent => ({
   type: 'OrderCancelled',
-  data: { orderId, customerId, reason, wasConfirmed, lines, cancelledAt: at },
+  data: { orderId, customerId, reason, wasConfirmed, ...(goodsWithCarrier ? { goodsWithCarrier } : {}), lines, cancelledAt: at },
 });
 const refundRequested = (refundId: string, amount: number): OrderEvent => ({
   type: 'RefundRequested',
@@ -68,9 +61,13 @@ const refunded = (refundId: string, amount: number, fullyRefunded: boolean): Ord
     refundedAt: at,
   },
 });
-const parcelReturned = (reason: ParcelReturnReason): OrderEvent => ({
+const parcelReturned = (reason: ParcelReturnReason, orderCancelled = false): OrderEvent => ({
   type: 'OrderParcelReturned',
-  data: { orderId, customerId, reason, reportedAt: at },
+  data: { orderId, customerId, reason, ...(orderCancelled ? { orderCancelled } : {}), reportedAt: at },
+});
+const interceptionFailed = (orderCancelled: boolean): OrderEvent => ({
+  type: 'ParcelInterceptionFailed',
+  data: { orderId, customerId, orderCancelled, deliveredAt: at },
 });
 const byStaff = { orderId, reason: 'cancelled_by_staff', by: 'staff', refundId: 'r-1', now } as const;
 const byCustomer = { orderId, reason: 'cancelled_by_customer', by: 'customer', refundId: 'r-1', now } as const;
@@ -111,11 +108,19 @@ describe('order lifecycle', () => {
         .when((s) => cancel(s, byStaff))
         .thenThrows(ShippedOrderNotCancellable, 'ordering.order_shipped');
     });
+    it('staff cancel a shipped order whose parcel was returned to sender: stock back, only what is not refunded yet asked back', () =>
+      given([placed, confirmed, refundRequested('r-0', 1000), shipped, parcelReturned('returned_to_sender')])
+        .when((s) => cancel(s, byStaff))
+        .then([cancelledBy('cancelled_by_staff', true), refundRequested('r-1', total.amount - 1000)]));
+    it('staff cancel a shipped order whose parcel was intercepted: refunded at once, but its goods are still with the carrier', () => {
+      given([placed, confirmed, refundRequested('r-0', 1000), shipped, parcelReturned('intercepted')])
+        .when((s) => cancel(s, byStaff))
+        .then([cancelledBy('cancelled_by_staff', true, true), refundRequested('r-1', total.amount - 1000)]);
+      given([placed, confirmed, shipped, parcelReturned('intercepted'), parcelReturned('returned_to_sender')])
+        .when((s) => cancel(s, byStaff))
+        .then([cancelledBy('cancelled_by_staff', true), refundRequested('r-1', total.amount)]);
+    });
     for (const reason of ['intercepted', 'returned_to_sender'] as const) {
-      it(`staff cancel a shipped order whose parcel was ${reason}: stock back, only what is not refunded yet asked back`, () =>
-        given([placed, confirmed, refundRequested('r-0', 1000), shipped, parcelReturned(reason)])
-          .when((s) => cancel(s, byStaff))
-          .then([cancelledBy('cancelled_by_staff', true), refundRequested('r-1', total.amount - 1000)]));
       it(`a customer still may not cancel once the parcel was ${reason}`, () =>
         given([placed, confirmed, shipped, parcelReturned(reason)])
           .when((s) => cancel(s, byCustomer))
@@ -213,13 +218,13 @@ describe('order lifecycle', () => {
         .when(report('returned_to_sender'))
         .then([parcelReturned('returned_to_sender')]);
     });
-    it('records the return after an interception, also when the order was cancelled meanwhile', () => {
+    it('records the return after an interception; when the order was cancelled meanwhile, its goods are back (orderCancelled)', () => {
       given([placed, confirmed, shipped, parcelReturned('intercepted')])
         .when(report('returned_to_sender'))
         .then([parcelReturned('returned_to_sender')]);
-      given([placed, confirmed, shipped, parcelReturned('intercepted'), cancelledBy('cancelled_by_staff', true)])
+      given([placed, confirmed, shipped, parcelReturned('intercepted'), cancelledBy('cancelled_by_staff', true, true)])
         .when(report('returned_to_sender'))
-        .then([parcelReturned('returned_to_sender')]);
+        .then([parcelReturned('returned_to_sender', true)]);
     });
     it('a repeated report, or an interception after the return, is a no-op', () => {
       given([placed, confirmed, shipped, parcelReturned('intercepted')])
@@ -239,6 +244,41 @@ describe('order lifecycle', () => {
     });
   });
 
+  describe('recordInterceptionFailure', () => {
+    const failure = (s: Parameters<typeof recordInterceptionFailure>[0]) => recordInterceptionFailure(s, { orderId, now });
+    it('an order still shipped is delivered: the customer has the goods, so they are returned, not cancelled', () => {
+      given([placed, confirmed, shipped, parcelReturned('intercepted')])
+        .when(failure)
+        .then([interceptionFailed(false), delivered]);
+      given([placed, confirmed, shipped, parcelReturned('intercepted'), interceptionFailed(false), delivered])
+        .when((s) => cancel(s, byStaff))
+        .thenThrows(ShippedOrderNotCancellable, 'ordering.order_shipped');
+    });
+    it('an order cancelled meanwhile stays cancelled: recorded for staff, its goods never come back on the shelf', () => {
+      const cancelledMeanwhile = [placed, confirmed, shipped, parcelReturned('intercepted'), cancelledBy('cancelled_by_staff', true, true)];
+      given(cancelledMeanwhile)
+        .when(failure)
+        .then([interceptionFailed(true)]);
+      // delivered is final: a return report afterwards would bring nothing back
+      given([...cancelledMeanwhile, interceptionFailed(true)])
+        .when((s) => recordParcelReturn(s, { orderId, reason: 'returned_to_sender', now }))
+        .thenThrows(ParcelNotOut, 'ordering.parcel_not_out');
+    });
+    it('a repeated report, or one for an order delivered already, is a no-op', () => {
+      given([placed, confirmed, shipped, parcelReturned('intercepted'), interceptionFailed(false), delivered])
+        .when(failure)
+        .then([]);
+      given([placed, confirmed, shipped, delivered]).when(failure).then([]);
+    });
+    it('refuses an order with no parcel out, or whose parcel is back', () => {
+      given([placed, confirmed]).when(failure).thenThrows(ParcelNotOut, 'ordering.parcel_not_out');
+      given([placed, confirmed, shipped, parcelReturned('returned_to_sender')])
+        .when(failure)
+        .thenThrows(ParcelNotOut);
+      given([]).when(failure).thenThrows(OrderNotFound);
+    });
+  });
+
   it('folds the parcel coming back into the state', () =>
     given([placed, confirmed, shipped, parcelReturned('intercepted'), parcelReturned('returned_to_sender')]).thenState({
       status: 'shipped',
@@ -252,6 +292,18 @@ describe('order lifecycle', () => {
       shipment: parcel,
       parcelReturn: 'returned_to_sender',
     }));
+
+  it('folds a cancellation while the goods are with the carrier, and their return, into the state', () => {
+    const cancelledMeanwhile = [placed, confirmed, shipped, parcelReturned('intercepted'), cancelledBy('cancelled_by_staff', true, true)];
+    const base = { customerId, lines, charges, total, captured: total.amount, refunds: {}, returns: {}, shipment: parcel };
+    given(cancelledMeanwhile).thenState({ ...base, status: 'cancelled', parcelReturn: 'intercepted', goodsWithCarrier: true });
+    given([...cancelledMeanwhile, parcelReturned('returned_to_sender', true)]).thenState({
+      ...base,
+      status: 'cancelled',
+      parcelReturn: 'returned_to_sender',
+    });
+    given([...cancelledMeanwhile, interceptionFailed(true)]).thenState({ ...base, status: 'cancelled', interceptionFailed: true });
+  });
 
   it('folds shipment and delivery into the state', () =>
     given([placed, confirmed, shipped, delivered]).thenState({

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../../../shared-kernel/errors';
-import { cancel, orderDecider, refundable, refundedTotal, type ActiveOrder, type Order, type OrderEvent } from './order';
+import { orderDecider, refundable, refundedTotal, type ActiveOrder, type Order, type OrderEvent } from './order';
+import { cancel } from './order-cancellation';
 import { recordRefund, rejectRefund, requestRefund } from './order-refunds';
 
 const orderId = 'order-1';

@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { deciderSpec } from '../../../platform/testing/decider-spec';
 import {
-  cancel,
   confirm,
   EmptyCart,
   OrderAlreadyPlaced,
-  OrderNotCancellable,
   OrderNotConfirmable,
   OrderNotFound,
   orderDecider,
@@ -14,6 +12,7 @@ import {
   type OrderLine,
   type OrderPlaced,
 } from './order';
+import { cancel, OrderNotCancellable } from './order-cancellation';
 
 const given = deciderSpec(orderDecider);
 const now = new Date('2026-03-01T10:00:00Z');

@@ -2,11 +2,12 @@ import { Conflict, DomainError, NotFound } from '../../../shared-kernel/errors';
 import type { Money } from '../../../shared-kernel/money';
 import type { PostalAddress } from '../../../shared-kernel/postal-address';
 import { priceOrder, type Coupon, type OrderCharge, type ShippingChoice, type TaxRate } from './pricing';
-import type { OrderLifecycleEvent, ParcelReturnReason, RefundReason, RefundRequested, ReturnLine } from './order-lifecycle.events';
+import type { OrderLifecycleEvent, ParcelReturnReason, RefundReason, ReturnLine } from './order-lifecycle.events';
 import { may, type OrderStatus } from './order-status';
 
 /** `productId` is absent on orders placed before variants existed. */
 export type OrderLine = { sku: string; productId?: string; name: string; quantity: number; unitPrice: Money };
+export type Parcel = { carrier: string; trackingNumber: string };
 export type ShippingAddress = PostalAddress;
 
 // Events: facts in the order's stream `ordering.order-<orderId>`. Dates are ISO-8601 strings (event data is JSON).
@@ -32,10 +33,22 @@ export type OrderConfirmed = {
   type: 'OrderConfirmed';
   data: { orderId: string; customerId: string; total: Money; lines?: OrderLine[]; confirmedAt: string };
 };
-/** `wasConfirmed`: paid and stock committed (the capture is refunded); absent (false) on older events. */
+/**
+ * `wasConfirmed`: paid and stock committed (the capture is refunded); absent (false) on older events.
+ * `goodsWithCarrier`: shipped, and the carrier intercepted the parcel but has not brought it back yet: its units stay
+ * off the shelf until OrderParcelReturned (returned to sender) says they are back; absent (false) on older events.
+ */
 export type OrderCancelled = {
   type: 'OrderCancelled';
-  data: { orderId: string; customerId: string; reason: string; wasConfirmed?: boolean; lines?: OrderLine[]; cancelledAt: string };
+  data: {
+    orderId: string;
+    customerId: string;
+    reason: string;
+    wasConfirmed?: boolean;
+    goodsWithCarrier?: boolean;
+    lines?: OrderLine[];
+    cancelledAt: string;
+  };
 };
 export type OrderEvent = OrderPlaced | OrderConfirmed | OrderCancelled | OrderLifecycleEvent;
 
@@ -53,9 +66,15 @@ export type ActiveOrder = {
   captured: number;
   refunds: Record<string, RefundHold>;
   returns: Record<string, ReturnHold>;
-  shipment?: { carrier: string; trackingNumber: string };
+  /** The parcel staff asked shipping to hand over, until it is shipped or the dispatch failed. */
+  dispatch?: Parcel & { requestedAt: string };
+  shipment?: Parcel;
   /** The carrier reported the parcel intercepted or returned to sender: it is not reaching the customer. */
   parcelReturn?: ParcelReturnReason;
+  /** Cancelled while the intercepted parcel was still on its way back: its stock comes back with it. */
+  goodsWithCarrier?: boolean;
+  /** The carrier delivered the parcel after intercepting it. */
+  interceptionFailed?: boolean;
 };
 export type Order = { status: 'none' } | ActiveOrder;
 
@@ -76,15 +95,29 @@ export const evolve = (state: Order, event: OrderEvent): Order => {
     case 'OrderConfirmed':
       return on(state, (o) => ({ ...o, status: 'confirmed', captured: event.data.total.amount }));
     case 'OrderCancelled':
-      return on(state, (o) => ({ ...o, status: 'cancelled' }));
+      return on(state, (o) => ({ ...o, status: 'cancelled', ...(event.data.goodsWithCarrier ? { goodsWithCarrier: true } : {}) }));
+    case 'OrderDispatchRequested': {
+      const { carrier, trackingNumber, requestedAt } = event.data;
+      return on(state, (o) => ({ ...o, status: 'dispatching', dispatch: { carrier, trackingNumber, requestedAt } }));
+    }
+    case 'OrderDispatchFailed':
+      return on(state, ({ dispatch: _failed, ...o }) => ({ ...o, status: o.status === 'dispatching' ? 'confirmed' : o.status }));
     case 'OrderShipped': {
       const { carrier, trackingNumber } = event.data;
-      return on(state, (o) => ({ ...o, status: 'shipped', shipment: { carrier, trackingNumber } }));
+      return on(state, ({ dispatch: _done, ...o }) => ({ ...o, status: 'shipped', shipment: { carrier, trackingNumber } }));
     }
     case 'OrderDelivered':
       return on(state, (o) => ({ ...o, status: 'delivered' }));
     case 'OrderParcelReturned':
-      return on(state, (o) => ({ ...o, parcelReturn: event.data.reason }));
+      // returned to sender: the goods are back
+      return on(state, ({ goodsWithCarrier, ...o }) => ({
+        ...o,
+        parcelReturn: event.data.reason,
+        ...(goodsWithCarrier && event.data.reason === 'intercepted' ? { goodsWithCarrier } : {}),
+      }));
+    case 'ParcelInterceptionFailed':
+      // the goods reached the customer: nothing is coming back
+      return on(state, ({ parcelReturn: _intercepted, goodsWithCarrier: _withCustomer, ...o }) => ({ ...o, interceptionFailed: true }));
     case 'RefundRequested': {
       const { refundId, amount, reason } = event.data;
       return on(state, (o) => ({ ...o, refunds: { ...o.refunds, [refundId]: { amount: amount.amount, reason, status: 'requested' } } }));
@@ -144,34 +177,9 @@ export class OrderNotConfirmable extends Conflict {
     super('ordering.order_not_confirmable', `cannot confirm an order that is ${status}`, { orderId, status });
   }
 }
-export class OrderNotCancellable extends Conflict {
-  constructor(orderId: string, status: string) {
-    super('ordering.order_not_cancellable', `cannot cancel an order that is ${status}`, { orderId, status });
-  }
-}
-/**
- * Goods that left are returned, not cancelled: cancelling would refund and restock units the carrier (or the
- * customer) has. Staff may cancel a shipped order only once the carrier reported its parcel intercepted or returned.
- */
-export class ShippedOrderNotCancellable extends Conflict {
-  constructor(orderId: string, status: string) {
-    super(
-      'ordering.order_shipped',
-      'the order has left with the carrier: it is returned, not cancelled. Once it is delivered, the customer asks for a ' +
-        `return (POST /api/v1/orders/${orderId}/returns); staff may cancel it only after the carrier reports the parcel ` +
-        'intercepted or returned to sender',
-      { orderId, status },
-    );
-  }
-}
-/** A placed order is cancelled by ending its checkout, not directly. */
-export class CheckoutInProgress extends Conflict {
-  constructor(orderId: string) {
-    super('ordering.checkout_in_progress', 'the checkout of this order is still running; end it to cancel the order', { orderId });
-  }
-}
 
 // Decisions: (state, command incl. now) -> event(s) | throw. Repeating a decision that already happened is a no-op.
+// Cancelling is in order-cancellation.ts, the order's life after its checkout in order-fulfilment.ts and its neighbours.
 
 /** Prices the cart's lines with the chosen shipping, the coupon (if any) and the shipping country's tax rate (if any). */
 export const place = (
@@ -220,43 +228,4 @@ export const confirm = (state: Order, cmd: { orderId: string; now: Date }): Orde
   if (!may('confirm', state.status)) throw new OrderNotConfirmable(cmd.orderId, state.status);
   const { customerId, total, lines } = state;
   return [{ type: 'OrderConfirmed', data: { orderId: cmd.orderId, customerId, total, lines, confirmedAt: cmd.now.toISOString() } }];
-};
-
-/** Who cancels: the checkout (it failed, or was ended on request, and compensated), or a customer or staff member. */
-export type CancelledBy = { by?: 'checkout' } | { by: 'customer' | 'staff'; refundId: string };
-const CANCEL_STEP = { checkout: 'failCheckout', customer: 'cancelByCustomer', staff: 'cancelByStaff' } as const;
-
-/**
- * Cancels the order. A confirmed one was paid and its stock committed: `wasConfirmed` tells inventory to put the
- * stock back, and what is still captured is asked back from payment. A placed order is cancelled by its checkout
- * only, which undoes its own steps first. Once shipped, nobody cancels (the goods are returned instead), except
- * staff once the carrier reported the parcel intercepted or returned to sender: then as a confirmed order.
- */
-export const cancel = (state: Order, cmd: { orderId: string; reason: string; now: Date } & CancelledBy): OrderEvent[] => {
-  if (state.status === 'cancelled') return [];
-  if (state.status === 'none') throw new OrderNotFound(cmd.orderId);
-  const by = cmd.by ?? 'checkout';
-  // goods that left are returned, not cancelled; staff may cancel once the carrier reported them coming back
-  if (state.shipment && (by !== 'staff' || !state.parcelReturn)) throw new ShippedOrderNotCancellable(cmd.orderId, state.status);
-  if (!may(CANCEL_STEP[by], state.status)) throw new OrderNotCancellable(cmd.orderId, state.status);
-  if (state.status === 'placed' && by !== 'checkout') throw new CheckoutInProgress(cmd.orderId);
-  const { orderId, reason } = cmd;
-  const { customerId, lines } = state;
-  const at = cmd.now.toISOString();
-  const wasConfirmed = state.status !== 'placed';
-  const cancelled: OrderCancelled = { type: 'OrderCancelled', data: { orderId, customerId, reason, wasConfirmed, lines, cancelledAt: at } };
-  const amount = refundable(state);
-  if (!('refundId' in cmd) || amount <= 0) return [cancelled];
-  const refund: RefundRequested = {
-    type: 'RefundRequested',
-    data: {
-      orderId,
-      customerId,
-      refundId: cmd.refundId,
-      amount: { amount, currency: state.total.currency },
-      reason: 'cancellation',
-      requestedAt: at,
-    },
-  };
-  return [cancelled, refund];
 };

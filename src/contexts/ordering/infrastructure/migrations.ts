@@ -147,4 +147,19 @@ export const orderingMigrations: Migration[] = [
         add column parcel_returned_at timestamptz;
     `,
   },
+  {
+    id: '0007-ordering-dispatches',
+    sql: `
+      -- dispatching: staff asked shipping to hand the order to a carrier and the answer is not in yet
+      alter table ordering.orders drop constraint orders_status_check;
+      alter table ordering.orders add constraint orders_status_check
+        check (status in ('placed', 'confirmed', 'dispatching', 'shipped', 'delivered', 'cancelled', 'refunded'));
+      alter table ordering.orders
+        add column dispatch_carrier         text,
+        add column dispatch_tracking_number text,
+        add column dispatch_requested_at    timestamptz,
+        -- the carrier delivered the parcel after it had reported it intercepted
+        add column interception_failed_at   timestamptz;
+    `,
+  },
 ];

@@ -27,7 +27,12 @@ export class FulfilmentController {
   @HttpCode(200)
   @Roles('staff')
   @Idempotent()
-  @ApiOperation({ summary: 'Hand a confirmed order to a carrier; shipping the same parcel again changes nothing' })
+  @ApiOperation({
+    summary: 'Hand a confirmed order to a carrier; shipping the same parcel again changes nothing',
+    description:
+      'The order is `dispatching` (and cannot be cancelled) while shipping registers the parcel. A refusal of shipping (422, 409 ' +
+      '`shipping.*`) frees it again; any other failure leaves it dispatching until the same request is repeated.',
+  })
   @ApiZodResponse(200, OrderSchema, 'the shipped order')
   @ApiProblems({
     400: ['request.invalid', 'shipping.invalid_dispatch_request'],
@@ -35,6 +40,7 @@ export class FulfilmentController {
     409: [
       'ordering.order_not_shippable',
       'ordering.order_already_shipped',
+      'ordering.dispatch_in_progress',
       'shipping.already_dispatched',
       'shipping.tracking_number_in_use',
     ],

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Sku } from '../../catalog/contracts';
+import { PARCEL_RETURN_REASONS } from '../../shipping/contracts';
 import { MoneyResponse as MoneySchema } from '../../../platform/http/openapi';
 import { LowerCaseCode, MultiLineText, TrackingNumber } from '../../../platform/http/text-schemas';
 
@@ -29,12 +30,20 @@ export const ReturnListSchema = z.object({ items: z.array(ReturnSchema) });
 
 /** What an order shows of its life after the checkout (part of OrderSchema). */
 export const OrderLifecycleFields = {
+  dispatch: z
+    .object({ carrier: z.string(), trackingNumber: z.string(), requestedAt: z.iso.datetime() })
+    .optional()
+    .describe('status dispatching: the parcel being handed to the carrier; repeat the same ship request if it stays'),
   shipment: z.object({ carrier: z.string(), trackingNumber: z.string(), shippedAt: z.iso.datetime() }).optional(),
   deliveredAt: z.iso.datetime().optional(),
   parcelReturn: z
-    .object({ reason: z.enum(['intercepted', 'returned_to_sender']), reportedAt: z.iso.datetime() })
+    .object({ reason: z.enum(PARCEL_RETURN_REASONS), reportedAt: z.iso.datetime() })
     .optional()
     .describe('the carrier reported the parcel intercepted (on its way back) or returned to sender (back); staff may then cancel'),
+  interceptionFailedAt: z.iso
+    .datetime()
+    .optional()
+    .describe('the carrier delivered the parcel after reporting it intercepted: on a cancelled order, the customer has goods and refund'),
   refundedTotal: MoneySchema.describe('refunded so far; the order is refunded once it equals the total'),
   refunds: z.array(RefundSchema),
   returns: z.array(ReturnSchema),

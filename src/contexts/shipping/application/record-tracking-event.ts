@@ -15,8 +15,9 @@ export type RecordTrackingEvent = {
 
 /**
  * Applies one tracking event of a carrier to the shipment of its tracking number: ShipmentInTransit,
- * ShipmentDelivered (ordering then marks the order delivered), ShipmentExceptionReported, or ShipmentIntercepted /
- * ShipmentReturnedToSender (ordering then lets staff cancel the order). The carrier's event id
+ * ShipmentDelivered (ordering then marks the order delivered), ShipmentExceptionReported, ShipmentIntercepted /
+ * ShipmentReturnedToSender (ordering then lets staff cancel the order), or ShipmentInterceptionFailed (delivered
+ * after an interception: ordering records it, and delivers the order unless it was cancelled). The carrier's event id
  * is recorded in the inbox in the same transaction, so a resent event changes nothing. An unknown tracking number
  * is 404 and leaves no trace, so the carrier's retry after the dispatch is recorded still applies.
  */

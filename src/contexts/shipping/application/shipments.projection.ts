@@ -16,6 +16,7 @@ export const shipmentsProjection: InlineProjection = {
     'ShipmentExceptionReported',
     'ShipmentIntercepted',
     'ShipmentReturnedToSender',
+    'ShipmentInterceptionFailed',
   ],
   async apply(tx, events) {
     for (const event of events as RecordedEvent<ShipmentEvent>[]) await applyEvent(tx, event);
@@ -29,6 +30,7 @@ const STATUS: Record<ShipmentEvent['type'], ShipmentStatus> = {
   ShipmentExceptionReported: 'exception',
   ShipmentIntercepted: 'intercepted',
   ShipmentReturnedToSender: 'returned_to_sender',
+  ShipmentInterceptionFailed: 'delivered',
 };
 
 const applyEvent = async (tx: Sql, event: RecordedEvent<ShipmentEvent>): Promise<void> => {
@@ -45,13 +47,15 @@ const applyEvent = async (tx: Sql, event: RecordedEvent<ShipmentEvent>): Promise
       [orderId, shipmentId, carrier, trackingNumber, status, JSON.stringify(address), dispatchedAt, event.version],
     );
   } else {
-    occurredAt = event.type === 'ShipmentDelivered' ? event.data.deliveredAt : event.data.occurredAt;
+    const failedInterception = event.type === 'ShipmentInterceptionFailed';
+    occurredAt = event.type === 'ShipmentDelivered' || failedInterception ? event.data.deliveredAt : event.data.occurredAt;
     carrierEventId = event.data.carrierEventId;
     await tx.query(
       `update shipping.shipments
-          set status = $2, version = $3, delivered_at = case when $2 = 'delivered' then $4::timestamptz else delivered_at end
+          set status = $2, version = $3, delivered_at = case when $2 = 'delivered' then $4::timestamptz else delivered_at end,
+              interception_failed_at = case when $5 then $4::timestamptz else interception_failed_at end
         where order_id = $1`,
-      [orderId, status, event.version, occurredAt],
+      [orderId, status, event.version, occurredAt, failedInterception],
     );
   }
   await tx.query(
@@ -71,6 +75,8 @@ export type ShipmentView = {
   address: Address;
   dispatchedAt: string;
   deliveredAt: string | null;
+  /** the carrier delivered the parcel after it had reported it intercepted */
+  interceptionFailedAt: string | null;
   history: TrackingEntry[];
 };
 
@@ -83,13 +89,14 @@ type ShipmentRow = {
   address: Address;
   dispatched_at: Date;
   delivered_at: Date | null;
+  interception_failed_at: Date | null;
 };
 type HistoryRow = { status: ShipmentStatus; occurred_at: Date; recorded_at: Date; carrier_event_id: string | null };
 
 /** A shipment with its tracking history, oldest first. */
 export const getShipment = async (db: Sql, orderId: string): Promise<ShipmentView | null> => {
   const { rows } = await db.query<ShipmentRow>(
-    `select shipment_id, order_id, carrier, tracking_number, status, address, dispatched_at, delivered_at
+    `select shipment_id, order_id, carrier, tracking_number, status, address, dispatched_at, delivered_at, interception_failed_at
        from shipping.shipments where order_id = $1`,
     [orderId],
   );
@@ -108,6 +115,7 @@ export const getShipment = async (db: Sql, orderId: string): Promise<ShipmentVie
     address: row.address,
     dispatchedAt: row.dispatched_at.toISOString(),
     deliveredAt: row.delivered_at?.toISOString() ?? null,
+    interceptionFailedAt: row.interception_failed_at?.toISOString() ?? null,
     history: history.rows.map((h) => ({
       status: h.status,
       occurredAt: h.occurred_at.toISOString(),

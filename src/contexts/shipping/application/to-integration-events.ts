@@ -5,6 +5,7 @@ import {
   type ShipmentDeliveredV1,
   type ShipmentDispatchedV1,
   type ShipmentInTransitV1,
+  type ShipmentInterceptionFailedV1,
   type ShipmentReturnedV1,
 } from '../contracts';
 import type { ShipmentEvent } from '../domain/shipment';
@@ -36,6 +37,15 @@ export const toIntegrationEvent: IntegrationTranslator = (recorded: RecordedEven
     case 'ShipmentDelivered': {
       const { shipmentId, orderId, trackingNumber, deliveredAt } = event.data;
       return messageFrom<ShipmentDeliveredV1>(event, ShippingMessages.shipmentDelivered, {
+        shipmentId,
+        orderId,
+        trackingNumber,
+        deliveredAt,
+      });
+    }
+    case 'ShipmentInterceptionFailed': {
+      const { shipmentId, orderId, trackingNumber, deliveredAt } = event.data;
+      return messageFrom<ShipmentInterceptionFailedV1>(event, ShippingMessages.shipmentInterceptionFailed, {
         shipmentId,
         orderId,
         trackingNumber,

@@ -12,7 +12,16 @@ export const ShippingMessages = {
   shipmentInTransit: 'shipping.shipment-in-transit.v1',
   shipmentDelivered: 'shipping.shipment-delivered.v1',
   shipmentReturned: 'shipping.shipment-returned.v1',
+  shipmentInterceptionFailed: 'shipping.shipment-interception-failed.v1',
 } as const;
+
+/**
+ * Why a parcel will not reach the customer, as its carrier reports it: `intercepted` (stopped on its way, travelling
+ * back to the shop) or `returned_to_sender` (back at the shop). The one list of these words: parse them with
+ * `z.enum(PARCEL_RETURN_REASONS)`.
+ */
+export const PARCEL_RETURN_REASONS = ['intercepted', 'returned_to_sender'] as const;
+export type ParcelReturnReason = (typeof PARCEL_RETURN_REASONS)[number];
 
 export type ShipmentDispatchedV1 = { shipmentId: string; orderId: string; carrier: string; trackingNumber: string; dispatchedAt: string };
 export type ShipmentInTransitV1 = { shipmentId: string; orderId: string; trackingNumber: string; occurredAt: string };
@@ -21,15 +30,21 @@ export type ShipmentDeliveredV1 = { shipmentId: string; orderId: string; trackin
 /**
  * The parcel will not reach the customer: the carrier `intercepted` it (it is on its way back) or it was
  * `returned_to_sender` (it is back). An intercepted parcel is usually reported again once it is back. Ordering then
- * lets staff cancel the shipped order. Never followed by `shipping.shipment-delivered.v1` for the same shipment.
+ * lets staff cancel the shipped order. Never followed by `shipping.shipment-delivered.v1` for the same shipment; an
+ * interception that fails is `shipping.shipment-interception-failed.v1`.
  */
 export type ShipmentReturnedV1 = {
   shipmentId: string;
   orderId: string;
   trackingNumber: string;
-  reason: 'intercepted' | 'returned_to_sender';
+  reason: ParcelReturnReason;
   occurredAt: string;
 };
+/**
+ * The carrier delivered a parcel it had reported intercepted: the interception failed and the customer has the goods.
+ * Published instead of `shipping.shipment-delivered.v1`; nothing follows it (delivered is final).
+ */
+export type ShipmentInterceptionFailedV1 = { shipmentId: string; orderId: string; trackingNumber: string; deliveredAt: string };
 
 /** A shipping method's price for one parcel to one country. */
 export type ShippingQuote = { code: string; name: string; price: Money };

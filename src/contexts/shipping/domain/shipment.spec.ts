@@ -106,10 +106,27 @@ describe('shipment decider', () => {
         .when(report('e5', 'returned_to_sender', 5))
         .then([returned]);
     });
-    it('never delivers an intercepted parcel: on its way back only its return moves it on', () => {
-      for (const status of ['in_transit', 'delivered', 'exception', 'intercepted'] as const)
+    it('an intercepted parcel on its way back: scans and exceptions do not move it on, its return does', () => {
+      for (const status of ['in_transit', 'exception', 'intercepted'] as const)
         given([dispatched, intercepted])
           .when(report('e9', status, 9))
+          .then([]);
+    });
+    it('an intercepted parcel delivered after all: the interception failed, recorded (not dropped) and final', () => {
+      const failed: ShipmentEvent = { type: 'ShipmentInterceptionFailed', data: { ...tracked('e9'), deliveredAt: at(9).toISOString() } };
+      given([dispatched, intercepted])
+        .when(report('e9', 'delivered', 9))
+        .then([failed]);
+      given([dispatched, intercepted, failed]).thenState({
+        status: 'delivered',
+        shipmentId,
+        orderId,
+        carrier: 'sandbox',
+        trackingNumber: 'SBX000000001',
+      });
+      for (const status of TRACKING_STATUSES)
+        given([dispatched, intercepted, failed])
+          .when(report('e10', status, 10))
           .then([]);
     });
     it('returned to sender is final: a later delivery, interception or scan changes nothing', () => {

@@ -4,9 +4,9 @@ import type { PostalAddress } from '../../../shared-kernel/postal-address';
 /**
  * One shipment per order, stream `shipping.shipment-<orderId>`: handed to a carrier once, then moved by the
  * carrier's tracking events. Delivered and returned to sender are final. An intercepted parcel travels back to the
- * shop: only its arrival there (returned to sender) moves it on, so it is never reported delivered afterwards. A
- * tracking event that repeats the current status or arrives after the end changes nothing (carriers resend and
- * reorder their events).
+ * shop: its arrival there (returned to sender) moves it on, or a delivery to the customer, which is recorded as the
+ * interception failing (staff must know: the order may have been cancelled and refunded meanwhile). A tracking event
+ * that repeats the current status or arrives after the end changes nothing (carriers resend and reorder their events).
  */
 
 export type Address = PostalAddress;
@@ -27,8 +27,15 @@ export type ShipmentExceptionReported = { type: 'ShipmentExceptionReported'; dat
 export type ShipmentIntercepted = { type: 'ShipmentIntercepted'; data: Tracked & { occurredAt: string } };
 /** The carrier brought the parcel back to the shop (refused, undeliverable, or intercepted before). */
 export type ShipmentReturnedToSender = { type: 'ShipmentReturnedToSender'; data: Tracked & { occurredAt: string } };
+/** The carrier delivered a parcel it had intercepted: the interception failed, the customer has the goods. */
+export type ShipmentInterceptionFailed = { type: 'ShipmentInterceptionFailed'; data: Tracked & { deliveredAt: string } };
 export type TrackingEvent =
-  ShipmentInTransit | ShipmentDelivered | ShipmentExceptionReported | ShipmentIntercepted | ShipmentReturnedToSender;
+  | ShipmentInTransit
+  | ShipmentDelivered
+  | ShipmentExceptionReported
+  | ShipmentIntercepted
+  | ShipmentReturnedToSender
+  | ShipmentInterceptionFailed;
 export type ShipmentEvent = ShipmentDispatched | TrackingEvent;
 
 export type ShipmentStatus = 'dispatched' | TrackingStatus;
@@ -43,17 +50,19 @@ const STATUS_AFTER = {
   ShipmentExceptionReported: 'exception',
   ShipmentIntercepted: 'intercepted',
   ShipmentReturnedToSender: 'returned_to_sender',
+  ShipmentInterceptionFailed: 'delivered',
 } as const satisfies Record<TrackingEvent['type'], TrackingStatus>;
 
 /**
  * The tracking statuses each status may move to (the state machine as data): nothing leaves delivered or returned
- * to sender; an intercepted parcel only arrives back. A status not listed is a stale or repeated report: ignored.
+ * to sender; an intercepted parcel arrives back, or is delivered after all (the interception failed). A status not
+ * listed is a stale or repeated report: ignored.
  */
 export const NEXT_STATUSES = {
   dispatched: ['in_transit', 'delivered', 'exception', 'intercepted', 'returned_to_sender'],
   in_transit: ['delivered', 'exception', 'intercepted', 'returned_to_sender'],
   exception: ['in_transit', 'delivered', 'intercepted', 'returned_to_sender'],
-  intercepted: ['returned_to_sender'],
+  intercepted: ['returned_to_sender', 'delivered'],
   delivered: [],
   returned_to_sender: [],
 } as const satisfies Record<ShipmentStatus, readonly TrackingStatus[]>;
@@ -112,7 +121,9 @@ export const track = (
     case 'in_transit':
       return [{ type: 'ShipmentInTransit', data: { ...tracked, occurredAt: at } }];
     case 'delivered':
-      return [{ type: 'ShipmentDelivered', data: { ...tracked, deliveredAt: at } }];
+      return state.status === 'intercepted'
+        ? [{ type: 'ShipmentInterceptionFailed', data: { ...tracked, deliveredAt: at } }]
+        : [{ type: 'ShipmentDelivered', data: { ...tracked, deliveredAt: at } }];
     case 'exception':
       return [{ type: 'ShipmentExceptionReported', data: { ...tracked, occurredAt: at } }];
     case 'intercepted':

@@ -55,4 +55,11 @@ export const shippingMigrations: Migration[] = [
         check (status in ('dispatched', 'in_transit', 'delivered', 'exception', 'intercepted', 'returned_to_sender'));
     `,
   },
+  {
+    id: '0003-shipping-failed-interceptions',
+    sql: `
+      -- the carrier delivered a parcel it had reported intercepted
+      alter table shipping.shipments add column interception_failed_at timestamptz;
+    `,
+  },
 ];

@@ -83,7 +83,9 @@ export const TrackingEventBody = z.object({
   trackingNumber: TrackingNumber,
   status: z
     .enum(TRACKING_STATUSES)
-    .describe('intercepted: stopped on its way, going back to the shop; returned_to_sender: back at the shop (both final for delivery)'),
+    .describe(
+      'intercepted: stopped on its way, going back to the shop; returned_to_sender: back at the shop (final); delivered after intercepted: the interception failed',
+    ),
   occurredAt: z.iso.datetime({ offset: true }),
 });
 
@@ -119,5 +121,6 @@ export const ShipmentResponse = z.object({
   address: PostalAddressResponse,
   dispatchedAt: z.string(),
   deliveredAt: z.string().nullable(),
+  interceptionFailedAt: z.string().nullable().describe('the carrier delivered the parcel after it had reported it intercepted'),
   history: z.array(z.object({ status: Status, occurredAt: z.string(), recordedAt: z.string(), carrierEventId: z.string().nullable() })),
 });
