@@ -294,11 +294,11 @@ const SUBSCRIBERS_BY_EVENT: Record<string, string> = {
   OrderConfirmed: 'inventory.order-events',
   OrderCancelled: 'inventory.order-events',
   OrderParcelReturned: 'inventory.order-events',
-  ShipmentDispatched: 'ordering.dispatches',
+  ShipmentDispatched: 'ordering.deliveries',
   ShipmentDelivered: 'ordering.deliveries',
-  ShipmentIntercepted: 'ordering.parcel-returns',
-  ShipmentReturnedToSender: 'ordering.parcel-returns',
-  ShipmentInterceptionFailed: 'ordering.interception-failures',
+  ShipmentIntercepted: 'ordering.deliveries',
+  ShipmentReturnedToSender: 'ordering.deliveries',
+  ShipmentInterceptionFailed: 'ordering.deliveries',
 };
 
 /**

@@ -24,20 +24,20 @@ const Delivered = Parcel.extend({ deliveredAt: Timestamp.optional() });
 const Returned = Parcel.extend({ reason: z.enum(PARCEL_RETURN_REASONS), occurredAt: Timestamp.optional() });
 const InterceptionFailed = Parcel.extend({ deliveredAt: Timestamp });
 
-/** One kind of shipping message the order applies: its subscriber (inbox) name, and the decision a valid one runs. */
+/**
+ * One subscriber (one inbox, one log consumer with the in-process bus) for every shipping fact: each subscriber is a
+ * consumer that wakes up and checkpoints on the log, so a subscriber per message type would cost every checkout.
+ * The name is the one the deliveries always had, so its checkpoint and inbox carry on.
+ */
+const SUBSCRIBER = 'ordering.deliveries';
+
+/** One kind of shipping message the order applies, and the decision a valid one runs. */
 type FactHandling = {
-  subscriber: string;
   type: string;
   effectOf(data: unknown): ((meta: CommandMeta, tx: Sql) => Promise<void>) | null;
 };
 
-const handling = <T>(
-  subscriber: string,
-  type: string,
-  schema: z.ZodType<T>,
-  apply: (fact: T, meta: CommandMeta, tx: Sql) => Promise<void>,
-): FactHandling => ({
-  subscriber,
+const handling = <T>(type: string, schema: z.ZodType<T>, apply: (fact: T, meta: CommandMeta, tx: Sql) => Promise<void>): FactHandling => ({
   type,
   effectOf: (data) => {
     const parsed = schema.safeParse(data);
@@ -68,17 +68,17 @@ export class ShipmentFactsSubscriber {
   ) {
     const parcelOf = ({ shipmentId, trackingNumber }: z.infer<typeof Parcel>) => ({ shipmentId, trackingNumber });
     this.facts = [
-      handling('ordering.dispatches', ShippingMessages.shipmentDispatched, Dispatched, (fact, meta, tx) =>
+      handling(ShippingMessages.shipmentDispatched, Dispatched, (fact, meta, tx) =>
         dispatches.execute({ ...fact, dispatchedAt: new Date(fact.dispatchedAt) }, meta, tx),
       ),
-      handling('ordering.deliveries', ShippingMessages.shipmentDelivered, Delivered, (fact, meta, tx) =>
+      handling(ShippingMessages.shipmentDelivered, Delivered, (fact, meta, tx) =>
         deliveries.execute(
           { orderId: fact.orderId, shipment: parcelOf(fact), ...(fact.deliveredAt ? { deliveredAt: new Date(fact.deliveredAt) } : {}) },
           meta,
           tx,
         ),
       ),
-      handling('ordering.parcel-returns', ShippingMessages.shipmentReturned, Returned, (fact, meta, tx) =>
+      handling(ShippingMessages.shipmentReturned, Returned, (fact, meta, tx) =>
         parcelReturns.execute(
           {
             orderId: fact.orderId,
@@ -90,7 +90,7 @@ export class ShipmentFactsSubscriber {
           tx,
         ),
       ),
-      handling('ordering.interception-failures', ShippingMessages.shipmentInterceptionFailed, InterceptionFailed, (fact, meta, tx) =>
+      handling(ShippingMessages.shipmentInterceptionFailed, InterceptionFailed, (fact, meta, tx) =>
         interceptionFailures.execute(
           { orderId: fact.orderId, shipment: parcelOf(fact), deliveredAt: new Date(fact.deliveredAt) },
           meta,
@@ -100,19 +100,23 @@ export class ShipmentFactsSubscriber {
     ];
   }
 
-  async subscribe(): Promise<void> {
-    for (const fact of this.facts) await this.bus.subscribe(fact.subscriber, [fact.type], (message) => this.handle(fact, message));
+  subscribe(): Promise<void> {
+    return this.bus.subscribe(
+      SUBSCRIBER,
+      this.facts.map((fact) => fact.type),
+      (message) => this.handle(message),
+    );
   }
 
-  private async handle(fact: FactHandling, message: IntegrationMessage): Promise<void> {
-    const effect = fact.effectOf(message.data);
+  private async handle(message: IntegrationMessage): Promise<void> {
+    const effect = this.facts.find((fact) => fact.type === message.type)?.effectOf(message.data);
     if (!effect) {
       this.logger.warn(`ignoring malformed ${message.type} ${message.id}`);
       return;
     }
-    const meta = metaForMessage(message, fact.subscriber, this.clock.now());
+    const meta = metaForMessage(message, SUBSCRIBER, this.clock.now());
     await retryOnConflict(() =>
-      this.inbox.handleOnce(fact.subscriber, message.id, async (tx) => {
+      this.inbox.handleOnce(SUBSCRIBER, message.id, async (tx) => {
         try {
           await effect(meta, tx);
         } catch (error) {
