@@ -19,5 +19,14 @@ export abstract class Database implements Sql {
   abstract close(): Promise<void>;
 }
 
+/**
+ * Takes the lock called `name` until the transaction `tx` ends: transactions that take the same name run one after
+ * the other from there (a PostgreSQL advisory lock on the name's 64-bit hash; unrelated names may share a hash, which
+ * only makes them wait).
+ */
+export const lockUntilCommit = async (tx: Sql, name: string): Promise<void> => {
+  await tx.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [name]);
+};
+
 /** One migration of one schema; ids sort in the order they must run (e.g. '0001-inventory'). */
 export type Migration = { id: string; sql: string };

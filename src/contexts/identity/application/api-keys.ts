@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Sql } from '../../../platform/persistence/database';
+import { lockUntilCommit, type Sql } from '../../../platform/persistence/database';
 import type { ApiKeyRecord } from '../domain/api-key';
 
 /** `identity.api_keys`: keys for server clients. Only the SHA-256 of a key is stored (see ADR 0012). */
@@ -55,7 +55,7 @@ export const findActiveApiKeys = async (sql: Sql): Promise<ApiKeyView[]> => {
 
 /** Serializes key issuing, so the cap on active keys holds under concurrency. Returns the active keys' count. */
 export const lockActiveApiKeys = async (sql: Sql): Promise<number> => {
-  await sql.query(`select pg_advisory_xact_lock(hashtext('identity.api_keys'))`);
+  await lockUntilCommit(sql, 'identity.api_keys');
   const { rows } = await sql.query<{ count: number }>(`select count(*)::int as count from identity.api_keys where revoked_at is null`);
   return rows[0].count;
 };

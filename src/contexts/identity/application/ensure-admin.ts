@@ -26,7 +26,7 @@ export class EnsureAdminHandler {
   /** Returns what changed, for the start-up log. */
   async execute(cmd: EnsureAdmin, meta: CommandMeta): Promise<'created' | 'updated' | 'unchanged'> {
     const email = accountEmail(cmd.email);
-    ensureNotCommon(cmd.password, commonPasswords());
+    ensureNotCommon(cmd.password, await commonPasswords());
     const current = await getUserByEmail(this.db, email);
     const passwordMatches = current ? await this.hasher.verify(current.passwordHash, cmd.password) : false;
     const passwordHash = passwordMatches ? undefined : await this.hasher.hash(cmd.password);

@@ -24,7 +24,7 @@ export class RegisterUserHandler {
 
   async execute(cmd: RegisterUser, meta: CommandMeta): Promise<Profile> {
     const email = accountEmail(cmd.email);
-    ensureNotCommon(cmd.password, commonPasswords());
+    ensureNotCommon(cmd.password, await commonPasswords());
     const passwordHash = await this.hasher.hash(cmd.password); // slow on purpose: outside the transaction
     return this.db.transaction(async (tx) => {
       const existing = await getUserByEmail(tx, email);

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import type { Sql } from '../../../platform/persistence/database';
+import { lockUntilCommit, type Sql } from '../../../platform/persistence/database';
 import { newId } from '../../../shared-kernel/ids';
 import { REFRESH_TOKEN_TTL_MS, RefreshTokenRecord } from '../domain/refresh-token';
 import { AccessTokenIssuer } from './ports';
@@ -29,9 +29,7 @@ type Row = {
  * locks could not give this: a statement waiting on a row lock still works from its older snapshot, which lacks the
  * rows inserted by the transaction it waited for.
  */
-const lockFamily = async (sql: Sql, familyId: string): Promise<void> => {
-  await sql.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [`identity.refresh-token-family:${familyId}`]);
-};
+const lockFamily = (sql: Sql, familyId: string): Promise<void> => lockUntilCommit(sql, `identity.refresh-token-family:${familyId}`);
 
 /** The stored token for a presented value, its family locked until the transaction ends (see `lockFamily`). */
 export const lockRefreshToken = async (sql: Sql, token: string): Promise<RefreshTokenRecord | null> => {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Config } from '../../../platform/config';
 import { type AnyEvent, type CommandMeta, EventStore, metaForStream } from '../../../platform/event-store/event-store';
-import type { Sql } from '../../../platform/persistence/database';
+import { lockUntilCommit, type Sql } from '../../../platform/persistence/database';
 import type { StockDecision } from '../domain/reservation';
 import { available, evolve, flagLowStock, initialStockState, type StockEvent, type StockState } from '../domain/stock';
 import { type LockedStock, lockStocks, type StockLevelView } from './stock-levels.projection';
@@ -20,9 +20,7 @@ export const statesOf = (locked: ReadonlyMap<string, LockedStock>): Map<string, 
  * Queues the commands on one order (or return) behind each other for this transaction, before any stock row is
  * locked. Efficiency only: it spares the loser of a race its retry; the stream's expected version stays the guard.
  */
-export const lockStream = async (tx: Sql, stream: string): Promise<void> => {
-  await tx.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [stream]);
-};
+export const lockStream = (tx: Sql, stream: string): Promise<void> => lockUntilCommit(tx, stream);
 
 const expected = (version: number | undefined) => (version ? version : 'no_stream');
 
