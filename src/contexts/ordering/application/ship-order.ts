@@ -12,8 +12,9 @@ export type ShipOrder = { orderId: string; carrier: string; trackingNumber: stri
 /**
  * Staff hand a paid order to a carrier, in three steps so that no one cancels (refunds and restocks) an order whose
  * parcel is leaving: the order records the request (OrderDispatchRequested, at the version it was read), shipping
- * registers the parcel, then the order records it (OrderShipped). A refusal of shipping (an unknown carrier, a
- * tracking number the carrier does not take…) is recorded (OrderDispatchFailed) and frees the order; any other
+ * registers the parcel, then the order records it (OrderShipped). What shipping refuses on its own (an unknown
+ * carrier, another order's tracking number) is refused before anything is recorded; a refusal that needed the carrier
+ * (a tracking number it does not take) is recorded (OrderDispatchFailed) and frees the order; any other
  * failure leaves it dispatching, and repeating the request finishes it (shipping answers the same parcel again; its
  * own `shipping.shipment-dispatched.v1` also ships the order). Shipping the same parcel again is a no-op.
  */
@@ -29,6 +30,8 @@ export class ShipOrderHandler {
     const stream = orderStream(cmd.orderId);
     const found = await getOrder(this.db, cmd.orderId);
     if (!found) throw new OrderNotFound(cmd.orderId);
+    // refused before anything is recorded: an unknown carrier, another order's tracking number
+    await this.shipments.checkDispatch(cmd);
     // one command appends to the order stream up to three times, and once to shipping's: each append its own id
     const step = (name: string): CommandMeta => ({ ...meta, commandId: `${meta.commandId}:${name}` });
     const requested = await this.events.decide(

@@ -57,6 +57,16 @@ export class DispatchShipmentHandler extends Shipments {
     super();
   }
 
+  async checkDispatch({
+    orderId,
+    carrier,
+    trackingNumber,
+  }: Pick<DispatchRequest, 'orderId' | 'carrier' | 'trackingNumber'>): Promise<void> {
+    this.carriers.get(carrier);
+    const owner = await findOrderByTrackingNumber(this.db, carrier, trackingNumber);
+    if (owner !== null && owner !== orderId) throw trackingNumberInUse(trackingNumber);
+  }
+
   async dispatch(request: DispatchRequest, meta: CommandMeta): Promise<{ shipmentId: string }> {
     const parsed = DispatchRequestSchema.safeParse(request);
     if (!parsed.success) {
@@ -72,8 +82,7 @@ export class DispatchShipmentHandler extends Shipments {
       if (state.carrier === cmd.carrier && state.trackingNumber === cmd.trackingNumber) return { shipmentId: state.shipmentId };
       throw new AlreadyDispatched(cmd.orderId);
     }
-    const owner = await findOrderByTrackingNumber(this.db, cmd.carrier, cmd.trackingNumber);
-    if (owner !== null && owner !== cmd.orderId) throw trackingNumberInUse(cmd.trackingNumber);
+    await this.checkDispatch(cmd);
     await carrier.register(cmd);
     try {
       const result = await this.events.decide(

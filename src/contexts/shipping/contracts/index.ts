@@ -77,4 +77,10 @@ export abstract class Shipments {
    * (`shipping.unknown_carrier`, `shipping.tracking_number_refused`).
    */
   abstract dispatch(request: DispatchRequest, meta: CommandMeta): Promise<{ shipmentId: string }>;
+  /**
+   * What shipping refuses without asking the carrier: an unknown carrier (422 `shipping.unknown_carrier`) or a
+   * tracking number of another order (409 `shipping.tracking_number_in_use`). Ordering asks before it records a
+   * dispatch, so a ship request refused for these reasons writes nothing; `dispatch` checks the same again.
+   */
+  abstract checkDispatch(request: Pick<DispatchRequest, 'orderId' | 'carrier' | 'trackingNumber'>): Promise<void>;
 }
