@@ -79,6 +79,26 @@ export const databaseFingerprint = async (sql: Sql, options: { except?: string[]
   return Object.fromEntries(rows.map((r) => [r.name, r.digest]));
 };
 
+/**
+ * Expects a 400 problem+json naming exactly `fields` (each with the issue code `issue`, unless it is null), and no row of
+ * any table added, changed or removed.
+ */
+export const expectRefusedWithoutTrace = async (
+  sql: Sql,
+  request: () => Promise<InjectResponse>,
+  fields: string[],
+  issue: string | null = 'invalid_characters',
+): Promise<void> => {
+  const before = await databaseFingerprint(sql);
+  const res = await request();
+  expect(res.statusCode, res.body).toBe(400);
+  expect(res.headers['content-type']).toContain('application/problem+json');
+  const errors = res.json<{ errors: { path: string; code: string }[] }>().errors;
+  expect(errors.map((e) => e.path).sort(), res.body).toEqual([...fields].sort());
+  if (issue !== null) for (const error of errors) expect(error.code, res.body).toBe(issue);
+  expect(await databaseFingerprint(sql)).toEqual(before);
+};
+
 export type SecurityShop = Awaited<ReturnType<typeof openSecurityShop>>;
 
 export const openSecurityShop = async (options: BootOptions = {}) => {
