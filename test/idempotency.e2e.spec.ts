@@ -84,7 +84,7 @@ describe('Idempotency-Key on POST /api/v1/checkout (e2e)', () => {
     const replay = await checkout(customer, key);
     expect(replay.statusCode).toBe(202);
     expect(replay.headers['idempotent-replayed']).toBe('true');
-    expect(replay.json()).toEqual({ orderId });
+    expect(replay.json()).toEqual({ orderId, status: 'placed' });
 
     // the same key with another body is refused, not mistaken for a retry
     const reused = await checkout(customer, key, { paymentToken: 'tok_decline', ...shipping });

@@ -202,7 +202,7 @@ describe('checkout (e2e)', () => {
       body: { paymentToken: 'tok_approve', ...shipping },
     });
     expect(again.statusCode).toBe(202);
-    expect(again.json()).toEqual({ orderId });
+    expect(again.json()).toEqual({ orderId, status: 'placed' });
     expect((await settled(orderId, customer)).status).toBe('confirmed');
     expect(await stock(sku)).toMatchObject({ onHand: 4, reserved: 0 });
   });

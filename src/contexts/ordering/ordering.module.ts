@@ -9,6 +9,7 @@ import { couponRedemptionsProjection } from './application/coupon-redemptions';
 import { CreateCouponHandler } from './application/create-coupon';
 import { orderPlacedV1Upcaster } from './application/order-placed.upcaster';
 import { ordersProjection } from './application/orders.projection';
+import { OrderOutcomes } from './application/order-outcomes';
 import { PlaceOrderHandler } from './application/place-order';
 import { SetTaxRateHandler } from './application/set-tax-rate';
 import { toIntegrationEvent } from './application/to-integration-events';
@@ -51,6 +52,7 @@ import { ShipmentFactsSubscriber } from './interface/shipment-facts.subscriber';
   ],
   providers: [
     PlaceOrderHandler,
+    OrderOutcomes,
     ConfirmOrderHandler,
     CancelOrderHandler,
     CheckoutProcess,

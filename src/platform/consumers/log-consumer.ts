@@ -42,6 +42,12 @@ export abstract class LogConsumers {
   /** Processes until every consumer (or only those named) has caught up with the log as it is now (tests, rebuilds). */
   abstract drain(names?: readonly string[]): Promise<void>;
   abstract status(): Promise<ConsumerStatus[]>;
+  /**
+   * Calls `listener` with the events this process reads as they are committed to the log, while the consumers run:
+   * in memory and best effort, to wake someone waiting for a fact (never for an effect that must happen; that is
+   * what a consumer is for). Returns the function that stops it.
+   */
+  abstract watch(listener: (events: readonly RecordedEvent[]) => void): () => void;
   /** Names of the registered consumers that can be rebuilt (they have `reset`). */
   abstract projections(): string[];
   /**

@@ -1,10 +1,11 @@
 import type { Clock } from '../../shared-kernel/clock';
 import { compareCheckpoints } from '../event-store/event-recording';
-import { LOG_START, type EventStore, type LogCheckpoint } from '../event-store/event-store';
+import { LOG_START, type EventStore, type LogCheckpoint, type RecordedEvent } from '../event-store/event-store';
 import { NOTIFY_CHANNEL } from '../event-store/postgres.event-store.sql';
 import type { Database } from '../persistence/database';
 import { PgDatabase, type Listener } from '../persistence/pg.database';
-import { committedAfter, CONSUMER_LOCK_NAMESPACE, runBatch, type BatchContext, type BatchOutcome, type LogFn } from './consumer-batch';
+import { CONSUMER_LOCK_NAMESPACE, runBatch, type BatchContext, type BatchOutcome, type LogFn } from './consumer-batch';
+import { eventsAfter, LogTail, type TailRange } from './log-tail';
 import { LogConsumers, type ConsumerStatus, type LogConsumer } from './log-consumer';
 
 export type PgLogConsumersOptions = {
@@ -19,10 +20,18 @@ export type PgLogConsumersOptions = {
 
 type Running = {
   consumer: LogConsumer;
+  /** whether an event concerns the consumer (a typed read returns only wanted events) */
+  wants: (event: RecordedEvent) => boolean;
   /** batches of one consumer in this process run one after the other (loop and drain) */
   queue: Promise<unknown>;
-  /** a notification arrived since the last batch started */
-  dirty: boolean;
+  /** where the consumer has read the log to, as far as this process knows (undefined while a batch runs, or unknown) */
+  caughtUp?: LogCheckpoint;
+  /** the tail saw events the consumer wants, or it must look itself (unknown position, busy, behind) */
+  hasWork: boolean;
+  /** ranges the tail read while a batch ran: offered again once the batch is done */
+  deferred: TailRange[];
+  /** passed over unwanted events whose checkpoint is not saved yet, since `skippedSince` */
+  skippedSince?: number;
   wake?: () => void;
 };
 
@@ -31,7 +40,7 @@ const defaultLog: LogFn = (level, msg, fields) => {
 };
 
 /** How long a consumer may pass over unwanted events before it saves its checkpoint anyway. */
-const SKIPPED_CHECKPOINT_SAVE_MS = 2_000;
+const SKIPPED_CHECKPOINT_SAVE_MS = 5_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -39,14 +48,19 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * Checkpointed consumers of the global log in PostgreSQL (`es.checkpoints`). Each consumer loops on its own: a
  * batch runs in one transaction that holds the consumer's lease (no other instance handles it meanwhile), handles
  * the events and advances the checkpoint, so database effects apply exactly once. A handler that throws is retried
- * with exponential backoff, then its event goes to `es.dead_letters`. LISTEN on 'es_events' wakes the loops at once;
- * a poll covers lost notifications.
+ * with exponential backoff, then its event goes to `es.dead_letters`.
+ *
+ * One `LogTail` per process reads what is newly committed, woken by LISTEN on 'es_events' (a poll covers lost
+ * notifications), and a consumer starts a batch only when the tail read events it wants: a quiet log costs one
+ * look per poll for the whole process, and an event costs a transaction only to the consumers it concerns.
  */
 export class PgLogConsumers extends LogConsumers {
   private readonly consumers = new Map<string, Running>();
   private readonly context: BatchContext;
   private readonly pollIntervalMs: number;
   private readonly drainTimeoutMs: number;
+  private readonly tail: LogTail;
+  private readonly tailWake = { dirty: false, wake: undefined as (() => void) | undefined };
   private running = false;
   private loops: Promise<void>[] = [];
   private listener?: Listener;
@@ -59,15 +73,23 @@ export class PgLogConsumers extends LogConsumers {
   ) {
     super();
     this.context = { db, store, clock, log: options.log ?? defaultLog, batchSize: options.batchSize ?? 100 };
-    this.pollIntervalMs = options.pollIntervalMs ?? 250;
+    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.drainTimeoutMs = options.drainTimeoutMs ?? 60_000;
+    this.tail = new LogTail(db, store, this.context.batchSize);
   }
 
   register(consumer: LogConsumer): void {
     if (this.consumers.has(consumer.name)) throw new Error(`log consumer ${consumer.name} is already registered`);
-    const running: Running = { consumer, queue: Promise.resolve(), dirty: false };
+    const { types } = consumer;
+    const wants = consumer.wants?.bind(consumer) ?? (types ? (event: RecordedEvent) => types.includes(event.type) : () => true);
+    const running: Running = { consumer, wants, queue: Promise.resolve(), hasWork: true, deferred: [] };
     this.consumers.set(consumer.name, running);
+    this.tail.listen((range) => this.offer(running, range));
     if (this.running) this.loops.push(this.loop(running));
+  }
+
+  watch(listener: (events: readonly RecordedEvent[]) => void): () => void {
+    return this.tail.listen((range) => listener(range.events));
   }
 
   async start(): Promise<void> {
@@ -75,18 +97,19 @@ export class PgLogConsumers extends LogConsumers {
     this.running = true;
     if (this.db instanceof PgDatabase) {
       try {
-        this.listener = await this.db.listen(NOTIFY_CHANNEL, () => this.wakeAll());
+        this.listener = await this.db.listen(NOTIFY_CHANNEL, () => this.wakeTail());
       } catch (error) {
         this.context.log('warn', 'cannot LISTEN for new events; polling only', { err: error });
       }
     }
-    this.loops = [...this.consumers.values()].map((c) => this.loop(c));
+    this.loops = [this.tailLoop(), ...[...this.consumers.values()].map((c) => this.loop(c))];
   }
 
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    this.wakeAll();
+    this.wakeTail();
+    for (const running of this.consumers.values()) running.wake?.();
     await Promise.all(this.loops);
     this.loops = [];
     await this.listener?.close();
@@ -122,57 +145,85 @@ export class PgLogConsumers extends LogConsumers {
     return statuses;
   }
 
-  private async loop(running: Running): Promise<void> {
+  /** Reads the tail whenever a notification arrives (or the poll interval passes) and hands out what it read. */
+  private async tailLoop(): Promise<void> {
     let errors = 0;
     let behind = 0;
-    /** where the last batch left the log fully read: until something follows it, a batch would find nothing */
-    let caughtUp: LogCheckpoint | undefined;
-    let savedAt = Date.now();
-    /** passed over unwanted events whose checkpoint is not saved yet (a quiet log saves it after a while) */
-    let skipped = false;
-    const { types } = running.consumer;
-    // a typed read returns only events of those types, so each one it returns is wanted
-    const wants = running.consumer.wants?.bind(running.consumer) ?? (types ? () => true : undefined);
     while (this.running) {
-      running.dirty = false;
+      // a poll (no notification) first asks whether anything was committed at all: the common answer when idle
+      const notified = this.tailWake.dirty || behind > 0;
+      this.tailWake.dirty = false;
       let wait = this.pollIntervalMs;
       try {
-        const saveDue = skipped && Date.now() - savedAt >= SKIPPED_CHECKPOINT_SAVE_MS;
-        if (caughtUp && wants && !saveDue) {
-          // look before leasing: most events concern few consumers, and a batch costs a transaction
-          const peek = await this.context.store.readAll(caughtUp, this.context.batchSize, { types });
-          if (!peek.events.some(wants)) {
-            if (compareCheckpoints(peek.checkpoint, caughtUp) !== 0) {
-              caughtUp = peek.checkpoint;
-              skipped = true;
-              behind = 0;
-              continue;
-            }
-            // nothing readable: nothing committed (wait for a notification), or events behind an open transaction
-            const committed = await committedAfter(this.db, caughtUp);
-            behind = committed ? behind + 1 : 0;
-            await this.idle(running, committed ? Math.min(2 ** behind, this.pollIntervalMs) : wait);
-            continue;
-          }
-        } else if (caughtUp && !saveDue && !(await committedAfter(this.db, caughtUp))) {
-          await this.idle(running, wait);
-          continue;
-        }
-        const outcome = await this.exclusive(running);
-        savedAt = Date.now();
-        skipped = false;
+        const read = await this.tail.advance(!notified);
         errors = 0;
-        caughtUp = outcome.kind === 'handled' && !outcome.more && !outcome.behind ? outcome.checkpoint : undefined;
-        if (outcome.kind === 'handled' && outcome.more) continue;
+        if (read.more) continue;
         // committed events wait behind an older open transaction, which may send no notification: look again soon
-        behind = outcome.kind === 'handled' && outcome.behind ? behind + 1 : 0;
+        behind = read.behind ? behind + 1 : 0;
         if (behind > 0) wait = Math.min(2 ** behind, this.pollIntervalMs);
       } catch (error) {
         errors += 1;
         wait = Math.min(this.pollIntervalMs * 2 ** errors, 30_000);
+        this.context.log('error', 'reading the log tail failed', { err: error });
+      }
+      if (!this.running) return;
+      await this.sleep(this.tailWake, wait);
+    }
+  }
+
+  /** What the tail read, as it concerns one consumer: work to do, or a position to move to without a transaction. */
+  private offer(running: Running, range: TailRange): void {
+    const at = running.caughtUp;
+    if (!at) {
+      if (!running.hasWork) running.deferred.push(range); // a batch is running: look again once it is done
+      return;
+    }
+    if (compareCheckpoints(at, range.from) < 0) return this.signal(running);
+    if (compareCheckpoints(at, range.to) >= 0) return;
+    if (eventsAfter(range, at).some(running.wants)) return this.signal(running);
+    running.caughtUp = range.to;
+    running.skippedSince ??= Date.now();
+  }
+
+  private signal(running: Running): void {
+    running.hasWork = true;
+    running.wake?.();
+  }
+
+  private async loop(running: Running): Promise<void> {
+    let errors = 0;
+    while (this.running) {
+      const saveIn = running.skippedSince === undefined ? undefined : running.skippedSince + SKIPPED_CHECKPOINT_SAVE_MS - Date.now();
+      if (!running.hasWork && running.caughtUp && (saveIn === undefined || saveIn > 0)) {
+        await this.sleep(running, saveIn);
+        continue;
+      }
+      running.hasWork = false;
+      running.caughtUp = undefined;
+      let wait: number | undefined;
+      try {
+        const outcome = await this.exclusive(running);
+        errors = 0;
+        if (outcome.kind === 'handled') {
+          running.skippedSince = undefined;
+          if (outcome.more) running.hasWork = true;
+          // events behind an open transaction reach the consumer through the tail once they are readable
+          else running.caughtUp = outcome.checkpoint;
+        } else {
+          // another instance holds the consumer, or the next event waits for its retry: look again later
+          running.hasWork = true;
+          wait =
+            outcome.kind === 'waiting' ? Math.max(1, outcome.retryAt.getTime() - this.context.clock.now().getTime()) : this.pollIntervalMs;
+          wait = Math.min(wait, this.pollIntervalMs);
+        }
+      } catch (error) {
+        errors += 1;
+        running.hasWork = true;
+        wait = Math.min(this.pollIntervalMs * 2 ** errors, 30_000);
         this.context.log('error', 'log consumer batch failed', { consumer: running.consumer.name, err: error });
       }
-      if (this.running) await this.idle(running, wait);
+      for (const range of running.deferred.splice(0)) this.offer(running, range);
+      if (wait !== undefined && this.running) await this.sleep(running, wait);
     }
   }
 
@@ -183,25 +234,23 @@ export class PgLogConsumers extends LogConsumers {
     return batch;
   }
 
-  /** Waits for a notification, `stop()`, or the poll interval. */
-  private idle(running: Running, ms: number): Promise<void> {
-    if (running.dirty) return Promise.resolve();
+  /** Waits for a wake-up, `stop()`, or `ms` (none: no timer). */
+  private sleep(waiter: { wake?: () => void; dirty?: boolean }, ms: number | undefined): Promise<void> {
+    if (waiter.dirty) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
-        clearTimeout(timer);
-        running.wake = undefined;
+        if (timer) clearTimeout(timer);
+        waiter.wake = undefined;
         resolve();
       };
-      const timer = setTimeout(done, ms);
-      running.wake = done;
+      const timer = ms === undefined ? undefined : setTimeout(done, ms);
+      waiter.wake = done;
     });
   }
 
-  private wakeAll(): void {
-    for (const running of this.consumers.values()) {
-      running.dirty = true;
-      running.wake?.();
-    }
+  private wakeTail(): void {
+    this.tailWake.dirty = true;
+    this.tailWake.wake?.();
   }
 
   /** The newest committed event now; transactions still running may add older positions, which drain also waits for. */

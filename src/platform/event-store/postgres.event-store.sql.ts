@@ -65,11 +65,17 @@ export const NOTIFY_CHANNEL = 'es_events';
 /** A transaction of its own: the store notifies after the commit (NOTIFY at commit would serialize all commits). */
 export const APPEND = append('', false);
 
-/** Inside a caller's transaction, which commits later: it notifies when it commits. */
+/**
+ * Inside a caller's transaction that cannot tell the store when it commits: NOTIFY at its commit. Avoided where
+ * possible: PostgreSQL commits notifying transactions one at a time, each waiting for its own WAL flush.
+ */
 export const APPEND_NOTIFYING = append('', true);
 
 /** Inside a caller's transaction: a version conflict inserts fewer rows instead of aborting that transaction. */
 export const APPEND_SKIPPING_CONFLICTS = append('on conflict (stream, version) do nothing', true);
+
+/** APPEND_SKIPPING_CONFLICTS in a transaction that tells the store when it committed (the store notifies then). */
+export const APPEND_SKIPPING_CONFLICTS_QUIETLY = append('on conflict (stream, version) do nothing', false);
 
 export const NOTIFY = `select pg_notify('${NOTIFY_CHANNEL}', '')`;
 

@@ -1,4 +1,4 @@
-import type { Database, Sql } from '../persistence/database';
+import { afterCommit, type Database, type Sql } from '../persistence/database';
 import {
   EventStore,
   WrongExpectedVersion,
@@ -28,6 +28,7 @@ import {
   APPEND,
   APPEND_NOTIFYING,
   APPEND_SKIPPING_CONFLICTS,
+  APPEND_SKIPPING_CONFLICTS_QUIETLY,
   CURRENT_VERSION,
   DECISION_READ,
   EMPTY_APPEND_CHECK,
@@ -63,6 +64,7 @@ export class PostgresEventStore extends EventStore {
   private readonly upcasters = new Upcasters();
   private readonly projections: { projection: InlineProjection; handles: Set<string> }[] = [];
   private readonly notifier: CommitNotifier;
+  private readonly notifyCommitted = () => this.notifier.notify();
 
   constructor(private readonly db: Database) {
     super();
@@ -111,7 +113,17 @@ export class PostgresEventStore extends EventStore {
       }));
     const projections = this.projections.filter((p) => docs.some((d) => p.handles.has(d.type)));
 
-    const statement = !tx ? APPEND : projections.length > 0 ? APPEND_NOTIFYING : APPEND_SKIPPING_CONFLICTS;
+    // in a transaction that reports its commit, notify after it: NOTIFY at commit would serialise the commits
+    const notifiesAfterCommit = tx !== undefined && afterCommit(tx, this.notifyCommitted);
+    const statement = !tx
+      ? APPEND
+      : notifiesAfterCommit
+        ? projections.length > 0
+          ? APPEND
+          : APPEND_SKIPPING_CONFLICTS_QUIETLY
+        : projections.length > 0
+          ? APPEND_NOTIFYING
+          : APPEND_SKIPPING_CONFLICTS;
     const attempt = async (sql: Sql): Promise<Attempt> => {
       let row: AppendRow;
       try {

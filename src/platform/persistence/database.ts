@@ -28,5 +28,39 @@ export const lockUntilCommit = async (tx: Sql, name: string): Promise<void> => {
   await tx.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [name]);
 };
 
+const commitCallbacks = new WeakMap<Sql, (() => void)[]>();
+
+/**
+ * Runs `callback` once the transaction `tx` has committed (never when it rolls back). Returns false, running nothing,
+ * when `tx` is not a transaction the Database opened (e.g. the pool itself): the caller then does its work another way.
+ */
+export const afterCommit = (tx: Sql, callback: () => void): boolean => {
+  const callbacks = commitCallbacks.get(tx);
+  if (!callbacks) return false;
+  callbacks.push(callback);
+  return true;
+};
+
+/** For Database implementations: runs `work` with `tx` registered for `afterCommit`, then the callbacks if `commit` succeeds. */
+export const withCommitCallbacks = async <T>(tx: Sql, work: () => Promise<T>, commit: () => Promise<unknown>): Promise<T> => {
+  const callbacks: (() => void)[] = [];
+  commitCallbacks.set(tx, callbacks);
+  let result: T;
+  try {
+    result = await work();
+    await commit();
+  } finally {
+    commitCallbacks.delete(tx);
+  }
+  for (const callback of callbacks) {
+    try {
+      callback();
+    } catch {
+      // the transaction has committed: what runs after it cannot undo that, nor fail the caller
+    }
+  }
+  return result;
+};
+
 /** One migration of one schema; ids sort in the order they must run (e.g. '0001-inventory'). */
 export type Migration = { id: string; sql: string };

@@ -1,6 +1,6 @@
 import { Client, Pool, types, type ClientConfig, type CustomTypesConfig, type PoolClient, type QueryResultRow } from 'pg';
 import { Unavailable } from '../../shared-kernel/errors';
-import { Database, type Sql } from './database';
+import { Database, type Sql, withCommitCallbacks } from './database';
 
 export type PgDatabaseOptions = {
   /** connections in the pool (default 10) */
@@ -110,9 +110,11 @@ export class PgDatabase extends Database {
     let broken: Error | undefined;
     try {
       await client.query('begin');
-      const result = await work(client);
-      await client.query('commit');
-      return result;
+      return await withCommitCallbacks(
+        client,
+        () => work(client),
+        () => client.query('commit'),
+      );
     } catch (error) {
       try {
         await client.query('rollback');

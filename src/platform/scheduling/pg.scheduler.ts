@@ -13,6 +13,13 @@ export type PgSchedulerOptions = {
 type DueRow = { key: string; stream: string; event: AnyEvent; meta: ScheduledMessage['meta'] };
 
 /**
+ * How long the poller trusts what it knows of the next due message before it looks again: messages this process
+ * schedules are known at once; those another process schedules sooner are delivered by that process's poller, or
+ * by this one within this time.
+ */
+const LOOK_AGAIN_MS = 5_000;
+
+/**
  * Scheduled messages in PostgreSQL (`es.scheduled_messages`). When due by the injected clock, a message's event is
  * appended to its stream with command id `scheduled:<key>`, in the transaction that marks it delivered: delivered
  * once, even by several pollers at the same time (rows are taken with SKIP LOCKED).
@@ -21,6 +28,10 @@ export class PgScheduler extends Scheduler {
   private readonly batchSize: number;
   private timer?: NodeJS.Timeout;
   private round?: Promise<unknown>;
+  /** the earliest undelivered message as last seen (null: none), and when it was looked up */
+  private nextDue?: { at: Date | null; lookedAt: number };
+  /** the earliest due time this process scheduled since that look */
+  private scheduledSince: Date | null = null;
 
   constructor(
     private readonly db: Database,
@@ -33,6 +44,8 @@ export class PgScheduler extends Scheduler {
   }
 
   async schedule(message: ScheduledMessage, tx?: Sql): Promise<void> {
+    // known before the commit: should it roll back, the poller looks once for nothing
+    if (this.scheduledSince === null || message.dueAt < this.scheduledSince) this.scheduledSince = message.dueAt;
     await (tx ?? this.db).query(
       `insert into es.scheduled_messages (key, stream, event, due_at, meta) values ($1, $2, $3, $4, $5)
        on conflict (key) do nothing`,
@@ -74,17 +87,35 @@ export class PgScheduler extends Scheduler {
     }
   }
 
-  /** Polls `deliverDue` every `intervalMs` until `stop()`; one round at a time. */
+  /**
+   * Polls `deliverDue` every `intervalMs` until `stop()`, one round at a time, but only when a message may be due: in
+   * between it looks up the next due time at most every few seconds, so an idle store is not queried every tick.
+   */
   start(intervalMs = 500): void {
     if (this.timer) return;
     const tick = () => {
-      this.round = this.deliverDue()
+      this.round = this.deliverWhenDue()
         .catch((error: unknown) => (this.options.onError ?? console.error)(error))
         .finally(() => {
           if (this.timer) this.timer = setTimeout(tick, intervalMs);
         });
     };
     this.timer = setTimeout(tick, intervalMs);
+  }
+
+  private async deliverWhenDue(): Promise<void> {
+    if (!this.nextDue || Date.now() - this.nextDue.lookedAt >= LOOK_AGAIN_MS) {
+      const lookedAt = Date.now();
+      this.scheduledSince = null; // what is scheduled from here on, the look may miss
+      const { rows } = await this.db.query<{ at: Date | null }>(
+        'select min(due_at) as at from es.scheduled_messages where delivered_at is null',
+      );
+      this.nextDue = { at: rows[0].at, lookedAt };
+    }
+    const due = [this.nextDue.at, this.scheduledSince].filter((at): at is Date => at !== null);
+    if (!due.some((at) => at <= this.clock.now())) return;
+    await this.deliverDue();
+    this.nextDue = undefined;
   }
 
   /** Stops the poller and waits for a round in progress. */

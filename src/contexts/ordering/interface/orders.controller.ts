@@ -1,5 +1,6 @@
-import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { CommandMeta } from '../../../platform/event-store/event-store';
 import { ApiProblems, ApiZodResponse, ValidBody, ValidQuery, MoneyResponse as MoneySchema } from '../../../platform/http/openapi';
@@ -11,6 +12,8 @@ import { isUuid } from '../../../shared-kernel/ids';
 import { OrderNotFound } from '../domain/order';
 import { decodeCursor, findOrders, getOrder, type OrderPage, type OrderView } from '../application/orders.projection';
 import { mayActOn } from '../application/caller';
+import { checkoutEnded, OrderOutcomes } from '../application/order-outcomes';
+import { ApiPreferWait, applyWait, PreferredWait } from '../../../platform/http/prefer-wait';
 import { RequestCancellationHandler } from '../application/request-cancellation';
 import { ORDER_STATUSES } from '../domain/order-status';
 import { NoBodySchema, OrderLifecycleFields } from './order-lifecycle.schemas';
@@ -50,6 +53,7 @@ export class OrdersController {
   constructor(
     private readonly db: Database,
     private readonly cancellation: RequestCancellationHandler,
+    private readonly outcomes: OrderOutcomes,
   ) {}
 
   @Get()
@@ -63,13 +67,27 @@ export class OrdersController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'One order: status, shipment, delivery, refunds and returns' })
+  @ApiOperation({
+    summary: 'One order: status, shipment, delivery, refunds and returns',
+    description:
+      'With `Prefer: wait=N` a placed order is answered as soon as its checkout ends (confirmed or cancelled), or after ' +
+      'N seconds as it stands: no need to poll.',
+  })
+  @ApiPreferWait('the checkout of a placed order has ended (confirmed or cancelled)')
   @ApiZodResponse(200, OrderSchema)
   @ApiProblems(401, { 404: ['ordering.order_not_found'] })
-  async get(@Param('id') id: string, @CurrentUser() user: AuthUser): Promise<OrderView> {
+  async get(
+    @Param('id') id: string,
+    @CurrentUser() user: AuthUser,
+    @PreferredWait() wait: number | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<OrderView> {
     const found = isUuid(id) ? await getOrder(this.db, id) : undefined;
     if (!found || !mayActOn(user, found.customerId)) throw new OrderNotFound(id);
-    return found.order;
+    if (wait === undefined) return found.order;
+    applyWait(reply, wait);
+    if (checkoutEnded(found.order)) return found.order;
+    return (await this.outcomes.afterCheckout(id, wait * 1000))?.order ?? found.order;
   }
 
   @Post(':id/cancel')
