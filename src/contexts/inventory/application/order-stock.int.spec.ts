@@ -61,18 +61,18 @@ describe.each(testServers())('order stock after the reservation on $name Postgre
     });
     scheduler = new PgScheduler(db, eventStore, clock);
     const writes = new StockWrites(eventStore, config);
-    const orderStock = new OrderStock(eventStore, writes, scheduler);
+    const orderStock = new OrderStock(writes, scheduler);
     consumers = new PgLogConsumers(db, eventStore, clock, { log: () => undefined });
     consumers.register(new ExpireReservationHandler(db, orderStock, clock).expiries);
     h = {
       setLevel: new SetStockLevelHandler(db, writes),
       restock: new RestockHandler(db, writes),
       adjust: new AdjustStockHandler(db, writes),
-      reserve: new ReserveStockHandler(db, eventStore, writes, scheduler, config),
+      reserve: new ReserveStockHandler(db, writes, scheduler, config),
       release: new ReleaseStockHandler(db, orderStock),
       commit: new CommitReservationHandler(db, orderStock),
       cancel: new CancelOrderStockHandler(db, orderStock),
-      restockReturn: new RestockReturnHandler(db, eventStore, writes),
+      restockReturn: new RestockReturnHandler(db, writes),
     };
   });
 

@@ -34,8 +34,8 @@ describe.each(testServers())('stock reservations on $name PostgreSQL', (server) 
     const scheduler = new PgScheduler(db, eventStore, new ManualClock());
     const writes = new StockWrites(eventStore, config);
     setLevel = new SetStockLevelHandler(db, writes);
-    reserve = new ReserveStockHandler(db, eventStore, writes, scheduler, config);
-    release = new ReleaseStockHandler(db, new OrderStock(eventStore, writes, scheduler));
+    reserve = new ReserveStockHandler(db, writes, scheduler, config);
+    release = new ReleaseStockHandler(db, new OrderStock(writes, scheduler));
   });
 
   it('lets exactly 5 of 50 concurrent orders take the last 5 units', async () => {

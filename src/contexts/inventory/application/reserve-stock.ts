@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Config } from '../../../platform/config';
-import { type CommandMeta, EventStore, retryOnConflict } from '../../../platform/event-store/event-store';
+import { type CommandMeta, retryOnConflict } from '../../../platform/event-store/event-store';
 import { Database, type Sql } from '../../../platform/persistence/database';
 import { Scheduler } from '../../../platform/scheduling/scheduler';
 import {
@@ -11,22 +11,21 @@ import {
   type ReservationState,
   reserveForOrder,
 } from '../domain/reservation';
-import { lockStocks } from './stock-levels.projection';
-import { expiryKey, expiryStream, lockStream, reservationStream, statesOf, StockWrites } from './stock-writes';
+import { expiryKey, expiryStream, reservationStream, StockWrites } from './stock-writes';
 
 export type ReserveStock = { orderId: string; lines: ReservationLine[] };
 
 /**
  * Holds stock for every line of an order, or for none (ordering's checkout sends it as `inventory.reserve-stock.v1`).
- * One transaction locks the SKUs' stock rows in sorted order, decides on them, and appends to each SKU stream at the
- * locked version plus the order's outcome; the CHECK constraints of the projection back the decision. A hold expires
- * after `reservationTtlMs` unless the order is confirmed or cancelled first (the expiry is scheduled in PostgreSQL).
+ * One transaction (`StockWrites.decideOnStock`) locks the SKUs' stock rows in sorted order, decides on them, and
+ * appends to each SKU stream at the locked version plus the order's outcome; the CHECK constraints of the projection
+ * back the decision. A hold expires after `reservationTtlMs` unless the order is confirmed or cancelled first (the
+ * expiry is scheduled in PostgreSQL).
  */
 @Injectable()
 export class ReserveStockHandler {
   constructor(
     private readonly db: Database,
-    private readonly eventStore: EventStore,
     private readonly writes: StockWrites,
     private readonly scheduler: Scheduler,
     private readonly config: Config,
@@ -35,19 +34,20 @@ export class ReserveStockHandler {
   /** With `tx` (e.g. an inbox transaction) it joins it and the caller retries; otherwise it retries lost races itself. */
   execute(command: ReserveStock, meta: CommandMeta, tx?: Sql): Promise<ReservationState> {
     const lines = normalizeLines(command.lines);
+    const skus = lines.map((line) => line.sku);
     const run = async (tx: Sql): Promise<ReservationState> => {
-      const stream = reservationStream(command.orderId);
-      await lockStream(tx, stream);
-      const locked = await lockStocks(
+      const { before, after } = await this.writes.decideOnStock(
         tx,
-        lines.map((line) => line.sku),
-        command.orderId,
+        {
+          stream: reservationStream(command.orderId),
+          decider: reservationDecider,
+          skus: () => skus,
+          orderId: command.orderId,
+          decide: (reservation, stocks) => reserveForOrder(reservation, stocks, { orderId: command.orderId, lines }),
+        },
+        meta,
       );
-      const { state: reservation, version } = await this.eventStore.aggregate(stream, reservationDecider, { tx });
-      const decision = reserveForOrder(reservation, statesOf(locked), { orderId: command.orderId, lines });
-      await this.writes.appendDecision(tx, decision, locked, { stream, version }, meta);
-      const after = decision.outcome.reduce(reservationDecider.evolve, reservation);
-      if (reservation.status === 'none' && after.status === 'confirmed') await this.scheduleExpiry(command.orderId, meta, tx);
+      if (before.status === 'none' && after.status === 'confirmed') await this.scheduleExpiry(command.orderId, meta, tx);
       return after;
     };
     return tx ? run(tx) : retryOnConflict(() => this.db.transaction(run));

@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { type CommandMeta, EventStore, retryOnConflict } from '../../../platform/event-store/event-store';
+import { type CommandMeta, retryOnConflict } from '../../../platform/event-store/event-store';
 import { Database, type Sql } from '../../../platform/persistence/database';
 import { normalizeLines, type ReservationLine } from '../domain/reservation';
 import { returnDecider, restockReturn } from '../domain/return-restock';
-import { lockStocks } from './stock-levels.projection';
-import { lockStream, returnStream, statesOf, StockWrites } from './stock-writes';
+import { returnStream, StockWrites } from './stock-writes';
 
 export type RestockReturn = { returnId: string; orderId: string; lines: ReservationLine[] };
 
@@ -13,22 +12,23 @@ export type RestockReturn = { returnId: string; orderId: string; lines: Reservat
 export class RestockReturnHandler {
   constructor(
     private readonly db: Database,
-    private readonly eventStore: EventStore,
     private readonly writes: StockWrites,
   ) {}
 
   execute(command: RestockReturn, meta: CommandMeta, tx?: Sql): Promise<void> {
     const lines = normalizeLines(command.lines);
+    const skus = lines.map((line) => line.sku);
     const run = async (tx: Sql): Promise<void> => {
-      const stream = returnStream(command.returnId);
-      await lockStream(tx, stream);
-      const { state, version } = await this.eventStore.aggregate(stream, returnDecider, { tx });
-      const locked = await lockStocks(
+      await this.writes.decideOnStock(
         tx,
-        lines.map((line) => line.sku),
+        {
+          stream: returnStream(command.returnId),
+          decider: returnDecider,
+          skus: () => skus,
+          decide: (state, stocks) => restockReturn(state, stocks, { ...command, lines }),
+        },
+        meta,
       );
-      const decision = restockReturn(state, statesOf(locked), { ...command, lines });
-      await this.writes.appendDecision(tx, decision, locked, { stream, version }, meta);
     };
     return tx ? run(tx) : retryOnConflict(() => this.db.transaction(run));
   }

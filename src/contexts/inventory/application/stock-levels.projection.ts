@@ -1,11 +1,11 @@
 import type { InlineProjection, RecordedEvent } from '../../../platform/event-store/event-store';
 import type { Sql } from '../../../platform/persistence/database';
-import type { HoldStatus, StockEvent, StockState } from '../domain/stock';
+import type { HoldStatus, StockEvent } from '../domain/stock';
 
 /**
  * `inventory.stock_levels` (+ `stock_reservations`), updated in the append transaction. Quantities change by
  * deltas, so the CHECK constraints refuse any write that would oversell even if a decision ran on stale state.
- * The rows double as a snapshot of each stock stream: handlers lock them and decide on them (see lockStocks).
+ * The rows double as a snapshot of each stock stream: handlers lock them and decide on them (see stock-writes).
  */
 export const stockLevelsProjection: InlineProjection = {
   name: 'inventory.stock-levels',
@@ -101,37 +101,4 @@ export const getStockLevel = async (db: Sql, sku: string): Promise<StockLevelVie
     [sku],
   );
   return rows[0] ?? null;
-};
-
-/** A stock stream's state as of `version`, read from its projection row. */
-export type LockedStock = { state: StockState; version: number };
-
-/**
- * Locks the stock rows of `skus` in one fixed order (so concurrent multi-SKU reservations never deadlock) and
- * returns each SKU's state, restricted to the one order a decision concerns. SKUs never stocked are absent.
- */
-export const lockStocks = async (tx: Sql, skus: readonly string[], orderId?: string): Promise<Map<string, LockedStock>> => {
-  const { rows } = await tx.query<{
-    sku: string;
-    on_hand: number;
-    reserved: number;
-    version: number;
-    quantity: number | null;
-    status: HoldStatus | null;
-  }>(
-    `select s.sku, s.on_hand, s.reserved, s.version, r.quantity, r.status
-       from inventory.stock_levels s
-       left join inventory.stock_reservations r on r.sku = s.sku and r.order_id = $2
-      where s.sku = any($1::text[])
-      order by s.sku collate "C"
-        for update of s`,
-    [skus, orderId ?? null],
-  );
-  return new Map(
-    rows.map((row) => {
-      const reservations =
-        orderId && row.quantity !== null && row.status ? { [orderId]: { quantity: row.quantity, status: row.status } } : {};
-      return [row.sku, { state: { stocked: true, onHand: row.on_hand, reserved: row.reserved, reservations }, version: row.version }];
-    }),
-  );
 };

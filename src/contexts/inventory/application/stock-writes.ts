@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { Config } from '../../../platform/config';
-import { type AnyEvent, type CommandMeta, EventStore, metaForStream } from '../../../platform/event-store/event-store';
+import { type AnyEvent, type CommandMeta, type Decider, EventStore, metaForStream } from '../../../platform/event-store/event-store';
 import { lockUntilCommit, type Sql } from '../../../platform/persistence/database';
 import type { StockDecision } from '../domain/reservation';
-import { available, evolve, flagLowStock, initialStockState, type StockEvent, type StockState } from '../domain/stock';
-import { type LockedStock, lockStocks, type StockLevelView } from './stock-levels.projection';
+import { available, evolve, flagLowStock, type HoldStatus, initialStockState, type StockEvent, type StockState } from '../domain/stock';
+import type { StockLevelView } from './stock-levels.projection';
 
 export const stockStream = (sku: string): string => `inventory.stock-${sku}`;
 export const reservationStream = (orderId: string): string => `inventory.reservation-${orderId}`;
@@ -13,16 +13,63 @@ export const returnStream = (returnId: string): string => `inventory.return-${re
 export const expiryStream = (orderId: string): string => `inventory.expiry-${orderId}`;
 export const expiryKey = (orderId: string): string => `inventory.reservation-expiry:${orderId}`;
 
-export const statesOf = (locked: ReadonlyMap<string, LockedStock>): Map<string, StockState> =>
-  new Map([...locked].map(([sku, { state }]) => [sku, state]));
-
 /**
  * Queues the commands on one order (or return) behind each other for this transaction, before any stock row is
  * locked. Efficiency only: it spares the loser of a race its retry; the stream's expected version stays the guard.
  */
 export const lockStream = (tx: Sql, stream: string): Promise<void> => lockUntilCommit(tx, stream);
 
+/** A stock stream's state as of `version`, read from its row in `inventory.stock_levels` (ADR 0010). */
+export type LockedStock = { state: StockState; version: number };
+
+/**
+ * Locks the stock rows of `skus` in one statement, in one fixed order (so concurrent multi-SKU reservations never
+ * deadlock), and returns each SKU's state, restricted to the one order a decision concerns. SKUs never stocked are
+ * absent. The rows are the stock-levels projection's, written in each append's transaction: a snapshot of the streams.
+ */
+export const lockStocks = async (tx: Sql, skus: readonly string[], orderId?: string): Promise<Map<string, LockedStock>> => {
+  const { rows } = await tx.query<{
+    sku: string;
+    on_hand: number;
+    reserved: number;
+    version: number;
+    quantity: number | null;
+    status: HoldStatus | null;
+  }>(
+    `select s.sku, s.on_hand, s.reserved, s.version, r.quantity, r.status
+       from inventory.stock_levels s
+       left join inventory.stock_reservations r on r.sku = s.sku and r.order_id = $2
+      where s.sku = any($1::text[])
+      order by s.sku collate "C"
+        for update of s`,
+    [skus, orderId ?? null],
+  );
+  return new Map(
+    rows.map((row) => {
+      const reservations =
+        orderId && row.quantity !== null && row.status ? { [orderId]: { quantity: row.quantity, status: row.status } } : {};
+      return [row.sku, { state: { stocked: true, onHand: row.on_hand, reserved: row.reserved, reservations }, version: row.version }];
+    }),
+  );
+};
+
+const statesOf = (locked: ReadonlyMap<string, LockedStock>): Map<string, StockState> =>
+  new Map([...locked].map(([sku, { state }]) => [sku, state]));
+
 const expected = (version: number | undefined) => (version ? version : 'no_stream');
+
+/** A decision on the stock of several SKUs for one order (or return), recorded in that order's outcome stream. */
+export type StockDecisionOn<S, O extends AnyEvent> = {
+  /** The order's (or return's) stream: its commands queue on it, its state is folded from it, the outcome goes to it. */
+  stream: string;
+  decider: Decider<S, O>;
+  /** The SKUs whose rows to lock: the command's lines, or those the stream's state names. */
+  skus: (state: S) => readonly string[];
+  /** The order whose holds the locked stock states show (none for a return). */
+  orderId?: string;
+  /** The pure domain decision on the folded stream and the locked stock states. */
+  decide: (state: S, stocks: ReadonlyMap<string, StockState>) => StockDecision<O>;
+};
 
 /** Appends stock decisions, adding StockRanLow where a SKU's available quantity crosses the low-stock threshold. */
 @Injectable()
@@ -42,28 +89,37 @@ export class StockWrites {
     return { sku, onHand, reserved, available: available({ onHand, reserved }) };
   }
 
-  /** One SKU's events at the version its row was locked at (no row: a new stream). */
-  async appendStock(tx: Sql, sku: string, locked: LockedStock | undefined, events: StockEvent[], meta: CommandMeta): Promise<void> {
+  /**
+   * The one way an order-level (or return-level) decision on stock is made, in the caller's transaction: the
+   * stream's commands queue behind each other, its state is folded, the SKUs' stock rows are locked (one statement,
+   * SKU order), the pure decision runs on both, and each SKU stream is appended at the version its row was locked
+   * at, then the outcome at the version folded. The expected versions and the projection's CHECK constraints back
+   * the decision; a lost race throws for the caller's retry. Returns the stream's state before and after.
+   */
+  async decideOnStock<S, O extends AnyEvent>(tx: Sql, on: StockDecisionOn<S, O>, meta: CommandMeta): Promise<{ before: S; after: S }> {
+    await lockStream(tx, on.stream);
+    const { state, version } = await this.eventStore.aggregate(on.stream, on.decider, { tx });
+    const locked = await lockStocks(tx, on.skus(state), on.orderId);
+    const decision = on.decide(state, statesOf(locked));
+    for (const { sku, events } of decision.stock) await this.appendStock(tx, sku, locked.get(sku), events, meta);
+    if (decision.outcome.length > 0) {
+      await this.eventStore.append(on.stream, decision.outcome, {
+        expectedVersion: expected(version),
+        meta: metaForStream(meta, on.stream),
+        tx,
+      });
+    }
+    return { before: state, after: decision.outcome.reduce(on.decider.evolve, state) };
+  }
+
+  /**
+   * One SKU's events at the version its row was locked at (no row: a new stream). The event store appends one
+   * stream per statement, so an order of n SKUs costs n appends (each with its projections).
+   */
+  private async appendStock(tx: Sql, sku: string, locked: LockedStock | undefined, events: StockEvent[], meta: CommandMeta): Promise<void> {
     const flagged = flagLowStock(locked?.state ?? initialStockState(), events, { sku, threshold: this.config.lowStockThreshold });
     if (flagged.length === 0) return;
     const stream = stockStream(sku);
     await this.eventStore.append(stream, flagged, { expectedVersion: expected(locked?.version), meta: metaForStream(meta, stream), tx });
-  }
-
-  /** An order-level (or return-level) decision: each SKU stream at its locked version, then the outcome's stream. */
-  async appendDecision<O extends AnyEvent>(
-    tx: Sql,
-    decision: StockDecision<O>,
-    locked: ReadonlyMap<string, LockedStock>,
-    outcome: { stream: string; version: number },
-    meta: CommandMeta,
-  ): Promise<void> {
-    for (const { sku, events } of decision.stock) await this.appendStock(tx, sku, locked.get(sku), events, meta);
-    if (decision.outcome.length === 0) return;
-    await this.eventStore.append(outcome.stream, decision.outcome, {
-      expectedVersion: expected(outcome.version),
-      meta: metaForStream(meta, outcome.stream),
-      tx,
-    });
   }
 }

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { type CommandMeta, EventStore, WrongExpectedVersion } from '../../../platform/event-store/event-store';
+import { type CommandMeta, EventStore } from '../../../platform/event-store/event-store';
 import { Config } from '../../../platform/config';
-import { Database, type Sql } from '../../../platform/persistence/database';
+import { Database } from '../../../platform/persistence/database';
 import { uuidFromDigest } from '../../../shared-kernel/ids';
 import { Scheduler } from '../../../platform/scheduling/scheduler';
 import { sum, times } from '../../../shared-kernel/money';
@@ -10,8 +10,9 @@ import { CartContents, type CartSnapshot } from '../../cart/contracts';
 import { ProductCatalog } from '../../catalog/contracts';
 import { ShippingRates } from '../../shipping/contracts';
 import { checkoutDecider, checkoutStream, checkoutTimeoutKey, start } from '../domain/checkout';
-import { CartAlreadyOrdered, EmptyCart, orderDecider, orderStream, place, type OrderPlaced, type ShippingAddress } from '../domain/order';
+import { EmptyCart, orderDecider, orderStream, place, type ShippingAddress } from '../domain/order';
 import { CouponInvalid, parcelWeightGrams, ShippingMethodUnavailable, type ShippingChoice } from '../domain/pricing';
+import { claimCartCheckout } from './cart-checkouts';
 import { redeemCoupon } from './coupon-redemptions';
 import { getOrder } from './orders.projection';
 import { getCoupon, getTaxRate } from './pricing-queries';
@@ -75,50 +76,40 @@ export class PlaceOrderHandler {
       shippingAddress: cmd.shippingAddress,
       now: meta.now,
     });
-    try {
-      return await this.db.transaction(async (tx) => {
-        const appended = await this.events.append(orderStream(orderId), [placed], { expectedVersion: 'no_stream', meta, tx });
-        if (appended.duplicate) return { orderId: (appended.events[0] as unknown as OrderPlaced).data.orderId };
-        // the ordered lines leave the cart later (cart consumes order-placed), and only then does the cart count this
-        // checkout: one order per checkout number, so a checkout racing with this one (another tab, another key, the
-        // cart changed meanwhile) cannot order these lines again
-        const { rows: claimed } = await tx.query<{ order_id: string }>(
-          `insert into ordering.cart_checkouts (cart_id, cart_version, checkout_number, order_id) values ($1, $2, $3, $4)
-           on conflict do nothing returning order_id`,
-          [cart.cartId, cart.version, cart.checkouts, orderId],
-        );
-        if (claimed.length === 0) throw new CartAlreadyOrdered(cart.cartId, await this.orderOfCart(tx, cart));
-        if (coupon) await redeemCoupon(tx, { code: coupon.code, orderId, now: meta.now });
-        const { total, lines } = placed.data;
-        const checkout = start(checkoutDecider.initialState(), {
-          orderId,
-          customerId: cmd.customerId,
-          lines: lines.map(({ sku, quantity }) => ({ sku, quantity })),
-          total,
-          paymentToken: cmd.paymentToken,
-        });
-        await this.events.append(checkoutStream(orderId), checkout, {
-          expectedVersion: 'no_stream',
-          meta: { ...meta, commandId: `${meta.commandId}:checkout` },
-          tx,
-        });
-        await this.scheduler.schedule(
-          {
-            key: checkoutTimeoutKey(orderId),
-            stream: checkoutStream(orderId),
-            event: { type: 'CheckoutTimedOut', data: { orderId } },
-            dueAt: new Date(meta.now.getTime() + this.config.checkoutTimeoutMs),
-            meta: { correlationId: meta.correlationId, causationId: meta.commandId, userId: meta.userId },
-          },
-          tx,
-        );
-        return { orderId };
+    return this.db.transaction(async (tx) => {
+      const appended = await this.events.append(orderStream(orderId), [placed], { expectedVersion: 'no_stream', meta, tx });
+      // a repeat of this command that ran alongside this one placed the order first: the store knows the command id
+      // (it answers a repeated command id before it checks the stream's version, so a repeat never sees a conflict)
+      if (appended.duplicate) return { orderId };
+      // the ordered lines leave the cart later (cart consumes order-placed), and only then does the cart count this
+      // checkout: the claim keeps the lines from being ordered again meanwhile
+      await claimCartCheckout(tx, cart, orderId);
+      if (coupon) await redeemCoupon(tx, { code: coupon.code, orderId, now: meta.now });
+      const { total, lines } = placed.data;
+      const checkout = start(checkoutDecider.initialState(), {
+        orderId,
+        customerId: cmd.customerId,
+        lines: lines.map(({ sku, quantity }) => ({ sku, quantity })),
+        total,
+        paymentToken: cmd.paymentToken,
       });
-    } catch (error) {
-      // the order's stream exists: the same command placed it before (its id derives from the command id)
-      if (error instanceof WrongExpectedVersion) return { orderId };
-      throw error;
-    }
+      await this.events.append(checkoutStream(orderId), checkout, {
+        expectedVersion: 'no_stream',
+        meta: { ...meta, commandId: `${meta.commandId}:checkout` },
+        tx,
+      });
+      await this.scheduler.schedule(
+        {
+          key: checkoutTimeoutKey(orderId),
+          stream: checkoutStream(orderId),
+          event: { type: 'CheckoutTimedOut', data: { orderId } },
+          dueAt: new Date(meta.now.getTime() + this.config.checkoutTimeoutMs),
+          meta: { correlationId: meta.correlationId, causationId: meta.commandId, userId: meta.userId },
+        },
+        tx,
+      );
+      return { orderId };
+    });
   }
 
   /** The chosen method's price for the cart's parcel to the shipping country, in the cart's currency. */
@@ -135,15 +126,5 @@ export class PlaceOrderHandler {
         country,
       });
     return { method: quote.code, name: quote.name, price: quote.price };
-  }
-
-  /** The order holding the cart's checkout number (or, for claims made before numbers existed, its version). */
-  private async orderOfCart(tx: Sql, cart: CartSnapshot): Promise<string> {
-    const { rows } = await tx.query<{ order_id: string }>(
-      `select order_id from ordering.cart_checkouts where cart_id = $1 and (checkout_number = $2 or cart_version = $3)
-       order by checkout_number is null limit 1`,
-      [cart.cartId, cart.checkouts, cart.version],
-    );
-    return rows[0]?.order_id ?? '';
   }
 }
