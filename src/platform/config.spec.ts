@@ -19,6 +19,7 @@ describe('loadConfig', () => {
       busNamespace: 'orderly',
       logLevel: 'info',
       paymentProviderTimeoutMs: 2000,
+      paymentCapture: 'immediate',
       checkoutTimeoutMs: 60000,
       paymentSandboxLatencyMs: 0,
     });
@@ -33,6 +34,7 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ CHECKOUT_TIMEOUT_MS: '-1' }, 'CHECKOUT_TIMEOUT_MS'],
     [{ PAYMENT_SANDBOX_LATENCY_MS: '-5' }, 'PAYMENT_SANDBOX_LATENCY_MS'],
+    [{ PAYMENT_CAPTURE: 'later' }, 'PAYMENT_CAPTURE'],
     [{ ORDERLY_ADMIN_EMAIL: 'not-an-email', ORDERLY_ADMIN_PASSWORD: 'password1' }, 'ORDERLY_ADMIN_EMAIL'],
     [{ ORDERLY_ADMIN_EMAIL: 'root@example.com' }, 'ORDERLY_ADMIN_PASSWORD'],
     [{ MESSAGE_BUS: 'nats' }, 'NATS_URL'],

@@ -12,6 +12,8 @@ import { blankToUndefined, intSetting as int, urlSetting as url } from './settin
 export type MessageBusKind = 'in-process' | 'rabbitmq' | 'nats';
 /** The bus namespace of deployments that set none: its broker names are the ones Orderly always used. */
 export const DEFAULT_BUS_NAMESPACE = 'orderly';
+/** When the money is captured: with the authorization, in one provider round, or once the checkout asks for it. */
+export type PaymentCaptureMode = 'immediate' | 'on_confirmation';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 /** A setting that is missing or malformed; the message names the variable. The process exits with 1. */
@@ -47,6 +49,7 @@ const EnvSchema = z.object({
   ORDERLY_ADMIN_PASSWORD: z.preprocess(blankToUndefined, z.string().min(8, 'must be at least 8 characters').max(128).optional()),
   LOG_LEVEL: z.preprocess(blankToUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
   PAYMENT_PROVIDER_TIMEOUT_MS: int(1, 600_000, 2000),
+  PAYMENT_CAPTURE: z.preprocess(blankToUndefined, z.enum(['immediate', 'on_confirmation']).default('immediate')),
   CHECKOUT_TIMEOUT_MS: int(1000, 86_400_000, 60_000),
   PAYMENT_SANDBOX_LATENCY_MS: int(0, 600_000, 0),
   RESERVATION_TTL_MS: int(1000, 7 * 86_400_000, 900_000),
@@ -102,6 +105,11 @@ export class Config {
   readonly admin?: { email: string; password: string };
   readonly logLevel!: LogLevel;
   readonly paymentProviderTimeoutMs!: number;
+  /**
+   * The merchant's capture setting: `immediate` captures right after the authorization in the same provider round;
+   * `on_confirmation` authorizes first and captures when the checkout asks for it (one more hop per checkout).
+   */
+  readonly paymentCapture!: PaymentCaptureMode;
   readonly checkoutTimeoutMs!: number;
   /** The sandbox provider answers an authorization this long after recording it (fault-injection tests; 0 in production). */
   readonly paymentSandboxLatencyMs!: number;
@@ -186,6 +194,7 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     admin: adminAccount(e.ORDERLY_ADMIN_EMAIL, e.ORDERLY_ADMIN_PASSWORD),
     logLevel: e.LOG_LEVEL,
     paymentProviderTimeoutMs: e.PAYMENT_PROVIDER_TIMEOUT_MS,
+    paymentCapture: e.PAYMENT_CAPTURE,
     checkoutTimeoutMs: e.CHECKOUT_TIMEOUT_MS,
     paymentSandboxLatencyMs: e.PAYMENT_SANDBOX_LATENCY_MS,
     reservationTtlMs: e.RESERVATION_TTL_MS,

@@ -3,11 +3,12 @@ import { bootTestApp, type LoggedIn, type TestApp } from '../../../test/support/
 import { ManualClock } from '../../shared-kernel/clock';
 import { newId } from '../../shared-kernel/ids';
 import type { Money } from '../../shared-kernel/money';
-import { type Authorization, PaymentGateway } from '../payment/application/ports';
+import { type Authorization, PaymentGateway, PaymentRefused } from '../payment/application/ports';
 
-/** A provider whose authorization answers only when the test says so. */
+/** A provider whose authorization answers only when the test says so; like any provider, it never captures after a void. */
 class HeldPaymentGateway extends PaymentGateway {
   readonly calls: string[] = [];
+  private voided = false;
   private answer?: (authorization: Authorization) => void;
   authorize(): Promise<Authorization> {
     this.calls.push('authorize');
@@ -17,9 +18,11 @@ class HeldPaymentGateway extends PaymentGateway {
     this.answer!(authorization);
   }
   async capture(_ref: string, amount: Money): Promise<void> {
+    if (this.voided) throw new PaymentRefused('voided');
     this.calls.push(`capture ${amount.amount}`);
   }
   async void(): Promise<void> {
+    this.voided = true;
     this.calls.push('void');
   }
   async refund(): Promise<void> {
@@ -37,10 +40,14 @@ const until = async (what: string, check: () => Promise<boolean> | boolean, dead
 
 /**
  * The checkout's own deadline, with the consumers and the scheduler running in the background as in production:
- * the provider holds the authorization, the deadline passes, the order is cancelled with reason `timeout`; the
- * authorization that lands afterwards is voided and the stock comes back.
+ * the provider holds the authorization, the deadline passes, the order is cancelled with reason `timeout` and the
+ * stock comes back. The authorization that lands afterwards is voided; captured at once with it (the void is queued
+ * behind the authorization, as payment handles one order's commands in order), it is refunded.
  */
-describe('checkout timeout (e2e)', () => {
+describe.each([
+  { capture: 'on_confirmation' as const, compensation: ['void'] },
+  { capture: 'immediate' as const, compensation: ['capture 1800', 'refund'] },
+])('checkout timeout, capturing $capture (e2e)', ({ capture, compensation }) => {
   const gateway = new HeldPaymentGateway();
   const clock = new ManualClock(new Date());
   let t: TestApp;
@@ -50,7 +57,7 @@ describe('checkout timeout (e2e)', () => {
     t = await bootTestApp({
       clock,
       background: true,
-      configOverrides: { checkoutTimeoutMs: 5_000, paymentProviderTimeoutMs: 60_000 },
+      configOverrides: { checkoutTimeoutMs: 5_000, paymentProviderTimeoutMs: 60_000, paymentCapture: capture },
       overrideProviders: [{ provide: PaymentGateway, useValue: gateway }],
     });
     admin = await t.registerAndLogin('admin');
@@ -60,7 +67,7 @@ describe('checkout timeout (e2e)', () => {
     await t?.close();
   });
 
-  it('cancels the order at the deadline and voids the authorization that comes late', async () => {
+  it('cancels the order at the deadline and gives back what the late authorization holds', async () => {
     const sku = `MUG-${newId().slice(-12)}`;
     await t.inject('POST', '/api/v1/categories', { token: admin.token, body: { slug: 'timeout-mugs', name: 'Mugs' } });
     const standard = { code: 'standard', name: 'Standard', countries: 'all', currency: 'EUR', rate: { type: 'flat', amount: 0 } };
@@ -104,8 +111,9 @@ describe('checkout timeout (e2e)', () => {
     expect(await order()).toMatchObject({ status: 'cancelled', cancellationReason: 'timeout' });
 
     gateway.release({ outcome: 'authorized', providerRef: 'held-1' });
-    await until('the void and the release', async () => gateway.calls.includes('void') && (await stock()).reserved === 0);
+    const settled = compensation.at(-1)!;
+    await until(`the ${settled} and the release`, async () => gateway.calls.includes(settled) && (await stock()).reserved === 0);
     expect(await stock()).toMatchObject({ reserved: 0, available: 4 });
-    expect(gateway.calls.filter((c) => c.startsWith('capture'))).toEqual([]);
+    expect(gateway.calls.filter((c) => c !== 'authorize')).toEqual(compensation);
   });
 });

@@ -83,9 +83,10 @@ describe('sandbox payment webhooks (e2e)', () => {
   let s: Awaited<ReturnType<typeof shop>>;
   let captured: { orderId: string; customer: LoggedIn };
 
-  // captures are recorded at the provider first and answered 100 ms later: the webhook lands before, during or after
+  // captures are recorded at the provider first and answered 100 ms later: the webhook lands before, during or after;
+  // captured on confirmation, so the authorization is recorded before the capture is asked and a webhook can win
   beforeAll(async () => {
-    s = await shop({ paymentSandboxLatencyMs: 100 });
+    s = await shop({ paymentSandboxLatencyMs: 100, paymentCapture: 'on_confirmation' });
     captured = await s.checkout(await s.stockedSku(5), 1);
     await s.t.drain();
   });
@@ -243,6 +244,40 @@ describe('sandbox payment webhooks (e2e)', () => {
     const res = await s.deliver(s.craft('payment.dispute_created', unknown, { reason: 'fraudulent' }));
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ received: true });
+  });
+});
+
+describe('a captured webhook racing a capture at once (e2e)', () => {
+  let s: Awaited<ReturnType<typeof shop>>;
+
+  // the provider answers the authorization and the capture 300 ms each after recording them
+  beforeAll(async () => {
+    s = await shop({ paymentSandboxLatencyMs: 300, paymentCapture: 'immediate' });
+  });
+  afterAll(async () => {
+    await s?.t.close();
+  });
+
+  it('is unknown until the provider round is recorded (404: the provider delivers it again), then a known fact', async () => {
+    const { orderId, customer } = await s.checkout(await s.stockedSku(3), 1);
+    const round = s.t.drain();
+    const event = await until(
+      `the capture of ${orderId} at the provider`,
+      () => s.sandbox.webhookEvents(orderId).then((events) => events.find((e) => e.type === 'payment.captured')),
+      30_000,
+      5,
+    );
+    const early = await s.deliver(event);
+    await round;
+    await s.t.drain();
+    expect(early.statusCode).toBe(404);
+    expect((await s.deliver(event)).statusCode).toBe(200);
+    await s.t.drain();
+    expect(await s.order(orderId, customer)).toMatchObject({ status: 'confirmed' });
+    expect(await s.types(`payment.payment-${orderId}`)).toEqual(['PaymentAuthorized', 'PaymentCaptured']);
+    expect((await s.payment(orderId)).entries.map((e) => e.kind)).toEqual(['authorized', 'captured']);
+    expect(await invariantViolations(s.db)).toEqual([]);
+    expect(await deliveryViolations(s.db)).toEqual([]);
   });
 });
 

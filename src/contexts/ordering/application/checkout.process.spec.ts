@@ -9,7 +9,7 @@ import { ManualClock } from '../../../shared-kernel/clock';
 import { CartContents, type CartSnapshot } from '../../cart/contracts';
 import { ProductCatalog } from '../../catalog/contracts';
 import { ShippingRates } from '../../shipping/contracts';
-import { checkoutStream, checkoutTimeoutKey } from '../domain/checkout';
+import { type CaptureMode, checkoutStream, checkoutTimeoutKey } from '../domain/checkout';
 import { EmptyCart, orderStream } from '../domain/order';
 import { CancelOrderHandler } from './cancel-order';
 import { CheckoutProcess } from './checkout.process';
@@ -109,6 +109,10 @@ describe('place order + checkout process (in memory)', () => {
   let carts: FakeCarts;
   let placeOrder: PlaceOrderHandler;
   let process: CheckoutProcess;
+  const processCapturing = (capture: CaptureMode) =>
+    new CheckoutProcess(events, new FakeInbox(), scheduler, clock, new ConfirmOrderHandler(events), new CancelOrderHandler(events), {
+      paymentCapture: capture,
+    } as Config);
   const clock = new ManualClock(new Date('2026-03-01T10:00:00Z'));
   const meta = (commandId = `cmd-${++n}`) => ({ commandId, correlationId: 'corr', userId: 'customer-1', now: clock.now() });
   const types = async (stream: string) => (await events.readStream(stream)).map((e) => e.type);
@@ -128,14 +132,7 @@ describe('place order + checkout process (in memory)', () => {
     placeOrder = new PlaceOrderHandler(fakeDb, events, scheduler, carts, new FakeCatalog(), new FakeShippingRates(), {
       checkoutTimeoutMs: 60_000,
     } as Config);
-    process = new CheckoutProcess(
-      events,
-      new FakeInbox(),
-      scheduler,
-      clock,
-      new ConfirmOrderHandler(events),
-      new CancelOrderHandler(events),
-    );
+    process = processCapturing('immediate');
   });
 
   it('places the order and starts its checkout with a timeout; the token stays out of the order', async () => {
@@ -164,7 +161,23 @@ describe('place order + checkout process (in memory)', () => {
     await expect(place()).rejects.toBeInstanceOf(EmptyCart);
   });
 
-  it('runs to a confirmed order and cancels its timeout', async () => {
+  it('runs to a confirmed order and cancels its timeout: the capture comes with the authorization, unasked', async () => {
+    const orderId = await place();
+    await process.onMessage(message('inventory.stock-reserved.v1', { orderId, lines: [] }));
+    await process.onMessage(message('payment.payment-authorized.v1', { orderId, amount: total }));
+    await process.onMessage(message('payment.payment-captured.v1', { orderId, amount: total }));
+    expect(await types(checkoutStream(orderId))).toEqual([
+      'CheckoutStarted',
+      'StockReservationRequested',
+      'PaymentAuthorizationRequested',
+      'CheckoutCompleted',
+    ]);
+    expect(await types(orderStream(orderId))).toEqual(['OrderPlaced', 'OrderConfirmed']);
+    expect(scheduler.cancelled).toEqual([checkoutTimeoutKey(orderId)]);
+  });
+
+  it('capturing on confirmation: asks for the capture once authorized, then confirms', async () => {
+    process = processCapturing('on_confirmation');
     const orderId = await place();
     await process.onMessage(message('inventory.stock-reserved.v1', { orderId, lines: [] }));
     await process.onMessage(message('payment.payment-authorized.v1', { orderId, amount: total }));
@@ -204,7 +217,7 @@ describe('place order + checkout process (in memory)', () => {
     ).events;
     await process.timeouts.handle(timedOut, noSql);
     await process.onMessage(message('payment.payment-captured.v1', { orderId, amount: total }));
-    expect((await types(checkoutStream(orderId))).slice(4)).toEqual([
+    expect((await types(checkoutStream(orderId))).slice(3)).toEqual([
       'CheckoutTimedOut',
       'CheckoutFailed',
       'StockReleaseRequested',
@@ -212,6 +225,24 @@ describe('place order + checkout process (in memory)', () => {
       'PaymentRefundRequested',
     ]);
     expect((await events.readStream(orderStream(orderId)))[1]).toMatchObject({ type: 'OrderCancelled', data: { reason: 'timeout' } });
+  });
+
+  it('a capture at once that failed: the order is cancelled, the authorization voided and the void acknowledged', async () => {
+    const orderId = await place();
+    await process.onMessage(message('inventory.stock-reserved.v1', { orderId }));
+    await process.onMessage(message('payment.payment-authorized.v1', { orderId, amount: total }));
+    await process.onMessage(message('payment.payment-failed.v1', { orderId, reason: 'capture_refused', operation: 'capture' }));
+    await process.onMessage(message('payment.payment-voided.v1', { orderId }));
+    expect((await types(checkoutStream(orderId))).slice(3)).toEqual([
+      'CheckoutFailed',
+      'StockReleaseRequested',
+      'PaymentVoidRequested',
+      'PaymentVoidAcknowledged',
+    ]);
+    expect((await events.readStream(orderStream(orderId)))[1]).toMatchObject({
+      type: 'OrderCancelled',
+      data: { reason: 'payment_failed' },
+    });
   });
 
   it('translates the checkout outputs into command messages; the token travels only to payment', async () => {
@@ -234,7 +265,7 @@ describe('place order + checkout process (in memory)', () => {
       total,
     });
     expect(wire[1].data).toEqual({ orderId, lines: [{ sku: 'MUG-1', quantity: 2 }] });
-    expect(wire[2].data).toEqual({ orderId, amount: total, paymentToken: 'tok_approve' });
+    expect(wire[2].data).toEqual({ orderId, amount: total, paymentToken: 'tok_approve', capture: 'immediate' });
     expect(wire.every((m) => m.id === recorded.find((e) => e.metadata.eventId === m.id)?.metadata.eventId)).toBe(true);
   });
 });

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
+import { Config } from '../../../platform/config';
 import type { LogConsumer } from '../../../platform/consumers/log-consumer';
 import { type CommandMeta, EventStore, type RecordedEvent, retryOnConflict } from '../../../platform/event-store/event-store';
 import { Inbox, type IntegrationMessage } from '../../../platform/messaging/message-bus';
@@ -15,6 +16,8 @@ import { ConfirmOrderHandler } from './confirm-order';
 export const CHECKOUT_SUBSCRIBER = 'ordering.checkout';
 
 const OrderRef = z.object({ orderId: z.string().min(1) });
+// a failure without `operation` is treated as a failed capture: voiding what is not held is harmless, the reverse is not
+const Failure = OrderRef.extend({ operation: z.enum(['authorize', 'capture']).catch('capture') });
 const WithAmount = OrderRef.extend({ amount: z.object({ amount: z.number().int(), currency: z.string().length(3) }) });
 
 /** What each message the checkout listens to means to it (consumers tolerate extra fields). */
@@ -26,7 +29,10 @@ const INPUTS: Record<string, (data: unknown) => { orderId: string; input: Checko
   }),
   [PaymentMessages.paymentAuthorized]: (d) => ({ orderId: OrderRef.parse(d).orderId, input: { type: 'PaymentAuthorized' } }),
   [PaymentMessages.paymentDeclined]: (d) => ({ orderId: OrderRef.parse(d).orderId, input: { type: 'PaymentDeclined' } }),
-  [PaymentMessages.paymentFailed]: (d) => ({ orderId: OrderRef.parse(d).orderId, input: { type: 'PaymentFailed' } }),
+  [PaymentMessages.paymentFailed]: (d) => {
+    const { orderId, operation } = Failure.parse(d);
+    return { orderId, input: { type: 'PaymentFailed', operation } };
+  },
   [PaymentMessages.paymentCaptured]: (d) => {
     const { orderId, amount } = WithAmount.parse(d);
     return { orderId, input: { type: 'PaymentCaptured', amount } };
@@ -53,6 +59,7 @@ export class CheckoutProcess {
     private readonly clock: Clock,
     private readonly confirmOrder: ConfirmOrderHandler,
     private readonly cancelOrder: CancelOrderHandler,
+    private readonly config: Config,
   ) {}
 
   /** A message from inventory or payment (bus subscriber `ordering.checkout`), applied once. */
@@ -103,7 +110,7 @@ export class CheckoutProcess {
     const { events } = await this.events.decide(
       checkoutStream(orderId),
       checkoutDecider,
-      (state) => decide(input, state),
+      (state) => decide(input, state, { capture: this.config.paymentCapture }),
       { ...meta, commandId: `${causeId}:ordering.checkout` },
       { tx },
     );

@@ -60,8 +60,13 @@ export const toIntegrationEvent: IntegrationTranslator = (recorded: RecordedEven
     case 'StockReleaseRequested':
       return messageFrom<ReleaseStockV1>(event, InventoryMessages.releaseStock, { orderId: event.data.orderId });
     case 'PaymentAuthorizationRequested': {
-      const { orderId, amount, paymentToken } = event.data;
-      return messageFrom<AuthorizePaymentV1>(event, PaymentMessages.authorizePayment, { orderId, amount, paymentToken });
+      const { orderId, amount, paymentToken, capture } = event.data;
+      return messageFrom<AuthorizePaymentV1>(event, PaymentMessages.authorizePayment, {
+        orderId,
+        amount,
+        paymentToken,
+        ...(capture !== undefined && { capture }),
+      });
     }
     case 'PaymentCaptureRequested':
       return messageFrom<CapturePaymentV1>(event, PaymentMessages.capturePayment, {

@@ -18,9 +18,15 @@ export type CheckoutStarted = {
   data: { orderId: string; customerId: string; lines: CheckoutLine[]; total: Money; paymentToken: string };
 };
 export type StockReservationRequested = { type: 'StockReservationRequested'; data: { orderId: string; lines: CheckoutLine[] } };
+/**
+ * When the money is captured: `immediate` in the authorization's provider round (payment answers authorized, then
+ * captured), `on_confirmation` once the checkout asks for it (PaymentCaptureRequested after the authorization).
+ */
+export type CaptureMode = 'immediate' | 'on_confirmation';
+/** `capture` is absent on requests made before capture at once existed: those were answered in two steps. */
 export type PaymentAuthorizationRequested = {
   type: 'PaymentAuthorizationRequested';
-  data: { orderId: string; amount: Money; paymentToken: string };
+  data: { orderId: string; amount: Money; paymentToken: string; capture?: CaptureMode };
 };
 export type PaymentCaptureRequested = { type: 'PaymentCaptureRequested'; data: { orderId: string; amount: Money } };
 export type CheckoutCompleted = { type: 'CheckoutCompleted'; data: { orderId: string } };
@@ -50,7 +56,10 @@ export type CheckoutEvent =
 export type CheckoutStatus = 'none' | 'reserving' | 'authorizing' | 'capturing' | 'completed' | 'failed';
 /** What this checkout holds at inventory: pending = asked, answer not seen yet. */
 export type StockHold = 'none' | 'pending' | 'reserved' | 'released';
-/** Where the money stands: pending = authorization asked; capturing = authorized and capture asked. */
+/**
+ * Where the money stands: pending = authorization asked (with an immediate capture: authorization and capture);
+ * capturing = authorized and capture asked.
+ */
 export type PaymentHold = 'none' | 'pending' | 'capturing' | 'captured' | 'voiding' | 'voided' | 'refunding' | 'refunded';
 
 export type Checkout = {
@@ -60,15 +69,21 @@ export type Checkout = {
   paymentToken: string;
   stock: StockHold;
   payment: PaymentHold;
+  /** How the authorization was asked: with `immediate`, the capture report completes the checkout from 'authorizing'. */
+  capture: CaptureMode;
   reason?: CancellationReason;
 };
+
+/** The merchant's settings the checkout decides with. */
+export type CheckoutSettings = { capture: CaptureMode };
 
 export type CheckoutInput =
   | { type: 'StockReserved' }
   | { type: 'StockReservationRejected' }
   | { type: 'PaymentAuthorized' }
   | { type: 'PaymentDeclined' }
-  | { type: 'PaymentFailed' }
+  /** `operation` capture while authorizing: a capture at once failed and the authorization is to be voided. */
+  | { type: 'PaymentFailed'; operation: 'authorize' | 'capture' }
   | { type: 'PaymentCaptured'; amount: Money }
   | { type: 'PaymentVoided' }
   | { type: 'PaymentRefunded'; amount: Money }
@@ -83,6 +98,7 @@ export const initialState = (): Checkout => ({
   paymentToken: '',
   stock: 'none',
   payment: 'none',
+  capture: 'on_confirmation',
 });
 
 export const evolve = (state: Checkout, event: CheckoutEvent): Checkout => {
@@ -92,7 +108,14 @@ export const evolve = (state: Checkout, event: CheckoutEvent): Checkout => {
     case 'StockReservationRequested':
       return { ...state, stock: 'pending' };
     case 'PaymentAuthorizationRequested': // only asked once the stock is held
-      return { ...state, status: 'authorizing', stock: 'reserved', payment: 'pending', paymentToken: '' };
+      return {
+        ...state,
+        status: 'authorizing',
+        stock: 'reserved',
+        payment: 'pending',
+        paymentToken: '',
+        capture: event.data.capture ?? 'on_confirmation',
+      };
     case 'PaymentCaptureRequested': // only asked once the payment is authorized
       return { ...state, status: 'capturing', payment: 'capturing' };
     case 'CheckoutCompleted':
@@ -153,17 +176,30 @@ const fail = (state: Checkout, reason: CancellationReason): CheckoutEvent[] => {
 const inProgress = (state: Checkout): boolean =>
   state.status === 'reserving' || state.status === 'authorizing' || state.status === 'capturing';
 
+/** The step a capture report completes: the capture asked for, or the authorization when it captures at once. */
+const COMPLETED_BY_CAPTURE: Record<CaptureMode, readonly CheckoutStatus[]> = {
+  immediate: ['authorizing', 'capturing'],
+  on_confirmation: ['capturing'],
+};
+
+/** What an authorization leads to: the capture asked for now, or nothing (captured at once, its report comes next). */
+const AFTER_AUTHORIZATION: Record<CaptureMode, (state: Checkout) => CheckoutEvent[]> = {
+  immediate: () => [],
+  on_confirmation: ({ orderId, total }) => [{ type: 'PaymentCaptureRequested', data: { orderId, amount: total } }],
+};
+
 /**
  * One input, one decision. Inputs arriving twice or after the checkout finished are no-ops, except those that
  * reveal something to undo: stock reserved, money authorized or captured for a failed checkout.
  */
-export const decide = (input: CheckoutInput, state: Checkout): CheckoutEvent[] => {
+export const decide = (input: CheckoutInput, state: Checkout, settings: CheckoutSettings): CheckoutEvent[] => {
   const { orderId } = state;
   if (state.status === 'none') return [];
   switch (input.type) {
     case 'StockReserved':
       if (state.status === 'reserving') {
-        return [{ type: 'PaymentAuthorizationRequested', data: { orderId, amount: state.total, paymentToken: state.paymentToken } }];
+        const { total: amount, paymentToken } = state;
+        return [{ type: 'PaymentAuthorizationRequested', data: { orderId, amount, paymentToken, capture: settings.capture } }];
       }
       // held after the checkout failed without asking for a release (an unexpected answer after a rejection): give it back
       if (state.status === 'failed' && state.stock === 'pending') return [{ type: 'StockReleaseRequested', data: { orderId } }];
@@ -171,17 +207,18 @@ export const decide = (input: CheckoutInput, state: Checkout): CheckoutEvent[] =
     case 'StockReservationRejected':
       return state.status === 'reserving' ? fail({ ...state, stock: 'none' }, 'out_of_stock') : [];
     case 'PaymentAuthorized':
-      if (state.status === 'authorizing') return [{ type: 'PaymentCaptureRequested', data: { orderId, amount: state.total } }];
+      if (state.status === 'authorizing') return AFTER_AUTHORIZATION[state.capture](state);
       // authorized after the checkout failed without asking for a void (an unexpected answer after a decline): void it
       if (state.status === 'failed' && state.payment === 'pending') return [{ type: 'PaymentVoidRequested', data: { orderId } }];
       return [];
     case 'PaymentDeclined': // nothing was authorized: only the stock is given back
       return state.status === 'authorizing' ? fail({ ...state, payment: 'none' }, 'payment_declined') : [];
     case 'PaymentFailed':
-      if (state.status === 'authorizing') return fail({ ...state, payment: 'none' }, 'payment_failed');
-      return state.status === 'capturing' ? fail(state, 'payment_failed') : [];
+      // a failed authorization was voided by payment; a failed capture (at once, or asked apart) leaves one to void
+      if (state.status === 'authorizing' && input.operation === 'authorize') return fail({ ...state, payment: 'none' }, 'payment_failed');
+      return state.status === 'authorizing' || state.status === 'capturing' ? fail(state, 'payment_failed') : [];
     case 'PaymentCaptured':
-      if (state.status === 'capturing') return [{ type: 'CheckoutCompleted', data: { orderId } }];
+      if (COMPLETED_BY_CAPTURE[state.capture].includes(state.status)) return [{ type: 'CheckoutCompleted', data: { orderId } }];
       if (state.status === 'failed' && state.payment !== 'refunding' && state.payment !== 'refunded') {
         return [{ type: 'PaymentRefundRequested', data: { orderId, amount: input.amount } }];
       }

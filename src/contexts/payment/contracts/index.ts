@@ -19,8 +19,14 @@ export const PaymentMessages = {
   refundRejected: 'payment.refund-rejected.v1',
 } as const;
 
-/** Command: authorize `amount` with a provider token (never a card number). Answered by authorized, declined or failed. */
-export type AuthorizePaymentV1 = { orderId: string; amount: Money; paymentToken: string };
+/**
+ * Command: authorize `amount` with a provider token (never a card number). Answered by authorized, declined or failed.
+ * `capture` (optional, the merchant's setting): `immediate` captures right after the authorization, in the same
+ * provider round, and answers captured as well (after authorized), or failed (operation 'capture') and voided: the
+ * authorization is released, never left held. Absent (messages sent before it existed) or `on_confirmation`: authorize
+ * only; the capture is asked apart with `payment.capture-payment.v1`.
+ */
+export type AuthorizePaymentV1 = { orderId: string; amount: Money; paymentToken: string; capture?: 'immediate' | 'on_confirmation' };
 /** Command: capture an authorized payment. Answered by captured, or failed (operation 'capture'). */
 export type CapturePaymentV1 = { orderId: string; amount: Money };
 /** Command: release the authorization; valid before the authorization's answer is known. Answered by voided. */
@@ -34,7 +40,10 @@ export type RefundPaymentV1 = { orderId: string; amount: Money; refundId?: strin
 
 export type PaymentAuthorizedV1 = { orderId: string; amount: Money };
 export type PaymentDeclinedV1 = { orderId: string; reason: string };
-/** `reason`: provider_error (retries exhausted), timeout (the provider did not answer in time; the payment was voided there), capture_refused. */
+/**
+ * `reason`: provider_error (retries exhausted), timeout (the provider did not answer in time; the payment was voided
+ * there), capture_refused. A capture at once (operation 'capture') that fails for any reason is followed by voided.
+ */
 export type PaymentFailedV1 = {
   orderId: string;
   reason: 'provider_error' | 'timeout' | 'capture_refused';

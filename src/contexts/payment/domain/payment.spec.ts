@@ -2,6 +2,8 @@ import { describe, it } from 'vitest';
 import { deciderSpec } from '../../../platform/testing/decider-spec';
 import {
   authorize,
+  type AuthorizationOutcome,
+  type ImmediateCaptureOutcome,
   capture,
   CaptureExceedsAuthorization,
   paymentDecider,
@@ -57,6 +59,35 @@ describe('payment decider', () => {
           .then([]);
       }
     });
+  });
+
+  describe('authorize with a capture at once records both answers', () => {
+    const atOnce = (capture: ImmediateCaptureOutcome, result: AuthorizationOutcome = { outcome: 'authorized', providerRef }) => ({
+      orderId,
+      amount,
+      result,
+      capture,
+    });
+    it('authorized and captured', () =>
+      given([])
+        .when((s) => authorize(s, atOnce({ outcome: 'captured' })))
+        .then([authorized, captured]));
+    it('authorized, not captured and voided at the provider: the failed capture and the void', () =>
+      given([])
+        .when((s) => authorize(s, atOnce({ outcome: 'voided', reason: 'capture_refused' })))
+        .then([authorized, captureRefused, { type: 'PaymentVoided', data: { orderId, amount } }]));
+    it('declined or failed: the capture answer is not recorded', () => {
+      given([])
+        .when((s) => authorize(s, atOnce({ outcome: 'captured' }, { outcome: 'declined', reason: 'card_declined' })))
+        .then([declined]);
+      given([])
+        .when((s) => authorize(s, atOnce({ outcome: 'captured' }, { outcome: 'failed', reason: 'timeout' })))
+        .then([failed]);
+    });
+    it('a payment voided meanwhile records nothing more', () =>
+      given([voided])
+        .when((s) => authorize(s, atOnce({ outcome: 'voided', reason: 'capture_refused' })))
+        .then([]));
   });
 
   describe('capture', () => {

@@ -14,7 +14,7 @@ export type RefundRejection = 'not_captured' | 'exceeds_captured' | 'invalid_amo
 /* `amount` on declined, failed and voided, `refundId` and `totalRefunded` on refunded: absent on older events. */
 export type PaymentAuthorized = { type: 'PaymentAuthorized'; data: { orderId: string; providerRef: string; amount: Money } };
 export type PaymentDeclined = { type: 'PaymentDeclined'; data: { orderId: string; reason: string; amount?: Money } };
-/** The provider could not be reached or answered too late (authorize), or would not capture (capture). */
+/** The provider could not be reached or answered too late, or would not capture (capture_refused); `operation` says which call. */
 export type PaymentFailed = {
   type: 'PaymentFailed';
   data: { orderId: string; reason: FailureReason; operation: 'authorize' | 'capture'; amount?: Money };
@@ -108,8 +108,30 @@ export class PaymentNotVoidable extends Conflict {
 export type AuthorizationOutcome =
   { outcome: 'authorized'; providerRef: string } | { outcome: 'declined'; reason: string } | { outcome: 'failed'; reason: FailureReason };
 
-/** Records the provider's answer; a payment already settled (answered before, or voided) ignores a late answer. */
-export const authorize = (state: Payment, cmd: { orderId: string; amount: Money; result: AuthorizationOutcome }): PaymentEvent[] => {
+/**
+ * What the provider answered to a capture asked right after the authorization (capture at once): captured, or not
+ * captured for `reason`, after which the authorization was voided there.
+ */
+export type ImmediateCaptureOutcome = { outcome: 'captured' } | { outcome: 'voided'; reason: FailureReason };
+
+/**
+ * Records the provider's answer; a payment already settled (answered before, or voided) ignores a late answer.
+ * With `capture` (captured at once, in the same provider round) it records the capture's answer too, by the same
+ * rules as a capture asked apart: PaymentCaptured, or PaymentFailed (operation capture) and PaymentVoided, so no
+ * money stays held for a checkout that will fail.
+ */
+export const authorize = (
+  state: Payment,
+  cmd: { orderId: string; amount: Money; result: AuthorizationOutcome; capture?: ImmediateCaptureOutcome },
+): PaymentEvent[] => {
+  const answered = authorizationAnswer(state, cmd);
+  const authorized = answered.reduce(evolve, state);
+  if (!cmd.capture || authorized.status !== 'authorized') return answered;
+  if (cmd.capture.outcome === 'captured') return [...answered, ...capture(authorized, cmd)];
+  return [...answered, captureFailed(cmd, cmd.capture.reason), ...voidPayment(authorized, cmd)];
+};
+
+const authorizationAnswer = (state: Payment, cmd: { orderId: string; amount: Money; result: AuthorizationOutcome }): PaymentEvent[] => {
   if (state.status !== 'none') return [];
   const { orderId, amount, result } = cmd;
   switch (result.outcome) {
@@ -134,9 +156,12 @@ export const capture = (state: Payment, cmd: { orderId: string; amount: Money })
 
 /** The provider would not capture (e.g. the authorization was voided there first, as it may have reported). */
 export const refuseCapture = (state: Payment, cmd: { orderId: string; amount: Money }): PaymentFailed[] =>
-  state.status === 'authorized' || state.status === 'voided'
-    ? [{ type: 'PaymentFailed', data: { orderId: cmd.orderId, reason: 'capture_refused', operation: 'capture', amount: cmd.amount } }]
-    : [];
+  state.status === 'authorized' || state.status === 'voided' ? [captureFailed(cmd, 'capture_refused')] : [];
+
+const captureFailed = (cmd: { orderId: string; amount: Money }, reason: FailureReason): PaymentFailed => ({
+  type: 'PaymentFailed',
+  data: { orderId: cmd.orderId, reason, operation: 'capture', amount: cmd.amount },
+});
 
 /**
  * Releases an authorization. Voiding before any answer is known is allowed: the provider remembers it and voids a

@@ -13,7 +13,11 @@ const SUBSCRIBER = 'payment.commands';
 
 const Amount = z.object({ amount: z.number().int().nonnegative(), currency: z.string().regex(/^[A-Z]{3}$/) });
 const OrderRef = z.object({ orderId: z.string().min(1).max(100) });
-const Authorize = OrderRef.extend({ amount: Amount, paymentToken: z.string().min(1).max(200) });
+const Authorize = OrderRef.extend({
+  amount: Amount,
+  paymentToken: z.string().min(1).max(200),
+  capture: z.enum(['immediate', 'on_confirmation']).optional(),
+});
 const WithAmount = OrderRef.extend({ amount: Amount });
 const Refund = WithAmount.extend({ refundId: z.string().min(1).max(200).optional() });
 
