@@ -171,15 +171,15 @@ describe.each(testServers())('PostgresEventStore on $name', (server) => {
     expect(await count(s)).toBe(2);
     expect(await store.readStream(s)).toHaveLength(3);
 
-    // inside a caller's transaction: rolled back to the savepoint, the transaction goes on
-    await db.transaction(async (tx) => {
-      await expect(store.append(s, [ev(type, { fail: true })], { expectedVersion: 3, meta: meta(), tx })).rejects.toThrow(
-        /division by zero/,
-      );
-      await store.append(s, [ev(type)], { expectedVersion: 3, meta: meta(), tx });
-    });
-    expect(await count(s)).toBe(3);
-    expect((await store.readStream(s)).map((e) => e.version)).toEqual([1, 2, 3, 4]);
+    // inside a caller's transaction: the failure fails that transaction, and none of it commits
+    await expect(
+      db.transaction(async (tx) => {
+        await store.append(s, [ev(type)], { expectedVersion: 3, meta: meta(), tx });
+        await store.append(s, [ev(type, { fail: true })], { expectedVersion: 4, meta: meta(), tx });
+      }),
+    ).rejects.toThrow(/division by zero/);
+    expect(await count(s)).toBe(2);
+    expect((await store.readStream(s)).map((e) => e.version)).toEqual([1, 2, 3]);
   });
 
   it('keeps a caller transaction usable after a version conflict', async () => {

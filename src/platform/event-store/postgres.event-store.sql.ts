@@ -66,12 +66,10 @@ export const NOTIFY_CHANNEL = 'es_events';
 export const APPEND = append('', false);
 
 /**
- * Inside a caller's transaction that cannot tell the store when it commits: NOTIFY at its commit. Avoided where
- * possible: PostgreSQL commits notifying transactions one at a time, each waiting for its own WAL flush.
+ * Inside a caller's transaction that cannot tell the store when it commits: a version conflict inserts fewer rows
+ * instead of aborting that transaction, and it notifies at its commit. Avoided where possible: PostgreSQL commits
+ * notifying transactions one at a time, each waiting for its own WAL flush.
  */
-export const APPEND_NOTIFYING = append('', true);
-
-/** Inside a caller's transaction: a version conflict inserts fewer rows instead of aborting that transaction. */
 export const APPEND_SKIPPING_CONFLICTS = append('on conflict (stream, version) do nothing', true);
 
 /** APPEND_SKIPPING_CONFLICTS in a transaction that tells the store when it committed (the store notifies then). */

@@ -26,7 +26,6 @@ import {
 } from './event-recording';
 import {
   APPEND,
-  APPEND_NOTIFYING,
   APPEND_SKIPPING_CONFLICTS,
   APPEND_SKIPPING_CONFLICTS_QUIETLY,
   CURRENT_VERSION,
@@ -113,17 +112,9 @@ export class PostgresEventStore extends EventStore {
       }));
     const projections = this.projections.filter((p) => docs.some((d) => p.handles.has(d.type)));
 
-    // in a transaction that reports its commit, notify after it: NOTIFY at commit would serialise the commits
-    const notifiesAfterCommit = tx !== undefined && afterCommit(tx, this.notifyCommitted);
-    const statement = !tx
-      ? APPEND
-      : notifiesAfterCommit
-        ? projections.length > 0
-          ? APPEND
-          : APPEND_SKIPPING_CONFLICTS_QUIETLY
-        : projections.length > 0
-          ? APPEND_NOTIFYING
-          : APPEND_SKIPPING_CONFLICTS;
+    // in a transaction that reports its commit, notify after it: NOTIFY at commit would serialise the commits.
+    // In a caller's transaction a version conflict inserts fewer rows rather than aborting it: no savepoint needed.
+    const statement = !tx ? APPEND : afterCommit(tx, this.notifyCommitted) ? APPEND_SKIPPING_CONFLICTS_QUIETLY : APPEND_SKIPPING_CONFLICTS;
     const attempt = async (sql: Sql): Promise<Attempt> => {
       let row: AppendRow;
       try {
@@ -242,25 +233,13 @@ export class PostgresEventStore extends EventStore {
       this.append(stream, events, options),
   };
 
-  /** Runs one append attempt: in the caller's transaction (inside a savepoint when projections may fail), or alone. */
+  /**
+   * Runs one append attempt in the caller's transaction, or alone: one statement is atomic, a transaction of its own is
+   * only needed to run projections with it. A projection that fails in the caller's transaction fails that transaction.
+   */
   private async inTransactionOf(tx: Sql | undefined, withProjections: boolean, attempt: (sql: Sql) => Promise<Attempt>): Promise<Attempt> {
-    if (!tx) {
-      // one statement is atomic: a transaction is only needed to run projections with it
-      return withProjections ? this.db.transaction(attempt) : attempt(this.db);
-    }
-    // without projections the statement never fails on a version conflict, so `tx` stays usable without a savepoint
-    if (!withProjections) return attempt(tx);
-    await tx.query('savepoint es_append');
-    try {
-      const outcome = await attempt(tx);
-      if (outcome.kind === 'appended') await tx.query('release savepoint es_append');
-      else await tx.query('rollback to savepoint es_append; release savepoint es_append');
-      return outcome;
-    } catch (error) {
-      // if this fails too, the connection is gone and the caller's transaction with it: report the first error
-      await tx.query('rollback to savepoint es_append; release savepoint es_append').catch(() => undefined);
-      throw error;
-    }
+    if (tx) return attempt(tx);
+    return withProjections ? this.db.transaction(attempt) : attempt(this.db);
   }
 
   private async appendNothing(stream: string, expectedVersion: ExpectedVersion, commandId: string, tx?: Sql): Promise<AppendResult> {
