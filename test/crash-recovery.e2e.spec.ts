@@ -117,7 +117,7 @@ describe('crash recovery with real processes (e2e)', () => {
     const third = await startApp(fresh.url);
     const retried = await call(third, 'POST', '/checkout', request);
     expect(retried.status).toBe(202);
-    expect(retried.body).toEqual({ orderId: lateOrderId });
+    expect(retried.body).toEqual({ orderId: lateOrderId, status: 'placed' });
     expect(retried.headers.get('idempotent-replayed')).toBe('true');
     expect(await waitTerminal(third, late.token, lateOrderId)).toMatchObject({ status: 'confirmed', total: { amount: 3 * 1000 } });
     await settle(db);

@@ -212,7 +212,7 @@ export const writeProbes = (ctx: ProbeContext): Record<string, Probe> => {
       }),
       nested: [['shippingAddress', 'customerId', newId()]],
       status: 202,
-      then: (res) => expect(res.json()).toEqual({ orderId: expect.any(String) }),
+      then: (res) => expect(res.json()).toEqual({ orderId: expect.any(String), status: 'placed' }),
     },
     'POST /api/v1/orders/{id}/cancel': {
       as: () => ctx.shop.alice,

@@ -1,9 +1,10 @@
-import { MessageBus, type IntegrationMessage, type MessageHandler } from './message-bus';
+import { MessageBus, type BatchHandler, type IntegrationMessage, type MessageHandler } from './message-bus';
 import { defaultBusLogger, waitOutOutages, type BusLogger, type DeliveryPolicy } from './delivery-policy';
 
 export type InProcessBusOptions = Partial<DeliveryPolicy> & { logger?: BusLogger };
 
-type Subscription = { subscriber: string; types: ReadonlySet<string>; handler: MessageHandler };
+/** `handler` takes one message; a subscription made with `subscribeBatch` takes them all at once in `batch`. */
+type Subscription = { subscriber: string; types: ReadonlySet<string>; handler: MessageHandler; batch?: BatchHandler };
 
 /** A handler kept failing after every retry; publish rejects so the outbox publisher tries the event again later. */
 export class DeliveryFailed extends Error {
@@ -56,6 +57,11 @@ export class InProcessMessageBus extends MessageBus {
     this.onLateSubscriber?.(subscriber);
   }
 
+  override async subscribeBatch(subscriber: string, types: readonly string[], batch: BatchHandler): Promise<void> {
+    await this.subscribe(subscriber, types, (message) => batch([message]));
+    this.subscriptions.find((s) => s.subscriber === subscriber)!.batch = batch;
+  }
+
   /**
    * The subscribers, for the outbox publisher to give each its own log consumer (see OutboxPublisher.install);
    * `onLateSubscriber` is told of every subscriber that joins afterwards, so it gets one too.
@@ -101,8 +107,14 @@ export class InProcessMessageBus extends MessageBus {
       else flows.set(message.correlationId, [message]);
     }
     await Promise.all(
-      subscriptions.flatMap((subscription) =>
-        [...flows.values()].map(async (flow) => {
+      subscriptions.flatMap((subscription) => {
+        if (subscription.batch) {
+          const mine = messages.filter((message) => subscription.types.has(message.type));
+          if (mine.length === 0) return [];
+          // the whole batch, in order: if it keeps failing, the caller (a log consumer) narrows it down to the message
+          return [this.deliver(subscription, mine).then((failure) => void (failure && failures.push(failure)))];
+        }
+        return [...flows.values()].map(async (flow) => {
           for (const message of flow) {
             if (!subscription.types.has(message.type)) continue;
             const failure = await this.deliver(subscription, message);
@@ -112,23 +124,27 @@ export class InProcessMessageBus extends MessageBus {
               break;
             }
           }
-        }),
-      ),
+        });
+      }),
     );
     if (failures.length === 1) throw failures[0];
     if (failures.length > 1) throw new AggregateError(failures, `${failures.length} deliveries failed`);
   }
 
   /** Runs the handler until it succeeds or the attempts are used up; returns the failure instead of throwing. */
-  private async deliver(subscription: Subscription, message: IntegrationMessage): Promise<DeliveryFailed | undefined> {
+  private async deliver(
+    subscription: Subscription,
+    delivered: IntegrationMessage | IntegrationMessage[],
+  ): Promise<DeliveryFailed | undefined> {
     const { maxDeliveries, retryDelayMs } = this.policy;
+    const message = Array.isArray(delivered) ? delivered[0] : delivered;
     for (let attempt = 1; ; attempt++) {
       try {
         // A copy as it would come off the wire: handlers never share or see non-JSON values.
-        const copy = JSON.parse(JSON.stringify(message)) as IntegrationMessage;
+        const copy = JSON.parse(JSON.stringify(delivered)) as IntegrationMessage | IntegrationMessage[];
         const fields = { subscriber: subscription.subscriber, messageId: message.id };
         await waitOutOutages(
-          () => subscription.handler(copy),
+          () => (Array.isArray(copy) ? subscription.batch!(copy) : subscription.handler(copy)),
           retryDelayMs,
           () => this.closed,
           this.logger,

@@ -15,6 +15,8 @@ export type IntegrationMessage<D = unknown> = {
 };
 
 export type MessageHandler = (message: IntegrationMessage) => Promise<void>;
+/** Takes several messages at once, in the order they were published (their effects may then share one transaction). */
+export type BatchHandler = (messages: IntegrationMessage[]) => Promise<void>;
 
 /**
  * At-least-once transport between contexts. `publish` resolves only once the transport has taken the
@@ -24,6 +26,15 @@ export abstract class MessageBus {
   abstract publish(messages: IntegrationMessage[]): Promise<void>;
   /** `subscriber` names a durable subscription (queue / consumer); each subscriber receives every message of `types`. */
   abstract subscribe(subscriber: string, types: readonly string[], handler: MessageHandler): Promise<void>;
+  /**
+   * Like `subscribe`, for a handler that does better with several messages at once: a transport that delivers
+   * batches (the in-process bus hands over what one read of the log brought) passes them whole, in order; the others
+   * one message at a time. A batch that fails is delivered again, and again one message at a time once retries run out
+   * where the transport can tell which message failed.
+   */
+  subscribeBatch(subscriber: string, types: readonly string[], handler: BatchHandler): Promise<void> {
+    return this.subscribe(subscriber, types, (message) => handler([message]));
+  }
   /** Stops consuming and closes connections; in-flight handlers finish first. */
   abstract close(): Promise<void>;
 }
@@ -67,4 +78,13 @@ export abstract class IntegrationEvents {
 export abstract class Inbox {
   /** Returns false (and runs nothing) when the subscriber has already handled this message id. */
   abstract handleOnce(subscriber: string, messageId: string, work: (tx: Sql) => Promise<void>): Promise<boolean>;
+  /**
+   * Several messages in one transaction: records every id not handled yet and runs `work` with those (none: nothing
+   * runs). The rows and the effect commit together, or none of them.
+   */
+  abstract handleEachOnce(
+    subscriber: string,
+    messageIds: readonly string[],
+    work: (tx: Sql, fresh: ReadonlySet<string>) => Promise<void>,
+  ): Promise<void>;
 }

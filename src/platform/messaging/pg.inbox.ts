@@ -22,4 +22,19 @@ export class PgInbox extends Inbox {
       return true;
     });
   }
+
+  handleEachOnce(
+    subscriber: string,
+    messageIds: readonly string[],
+    work: (tx: Sql, fresh: ReadonlySet<string>) => Promise<void>,
+  ): Promise<void> {
+    return this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ message_id: string }>(
+        `insert into messaging.inbox (subscriber, message_id) select $1, id from unnest($2::text[]) as id
+         on conflict do nothing returning message_id`,
+        [subscriber, messageIds],
+      );
+      if (rows.length > 0) await work(tx, new Set(rows.map((row) => row.message_id)));
+    });
+  }
 }

@@ -62,5 +62,16 @@ export const withCommitCallbacks = async <T>(tx: Sql, work: () => Promise<T>, co
   return result;
 };
 
+/**
+ * `lockUntilCommit` for several names in one statement, in the order of their hashes: transactions that take
+ * overlapping sets this way never deadlock on them.
+ */
+export const lockAllUntilCommit = async (tx: Sql, names: readonly string[]): Promise<void> => {
+  await tx.query(
+    `select pg_advisory_xact_lock(key) from (select distinct hashtextextended(name, 0) as key from unnest($1::text[]) as name order by key) keys`,
+    [names],
+  );
+};
+
 /** One migration of one schema; ids sort in the order they must run (e.g. '0001-inventory'). */
 export type Migration = { id: string; sql: string };

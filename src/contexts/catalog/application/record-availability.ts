@@ -6,20 +6,33 @@ export type RecordAvailability = { sku: string; available: number; version: numb
 /**
  * Copies inventory's published stock level into `catalog.product_availability` and refreshes the read-model row of
  * the product that has this SKU. Messages may arrive twice or out of order: a copy older than the stored one
- * changes nothing. Returns whether it changed something.
+ * changes nothing. Returns whether it changed a product.
  */
-export const recordAvailability = async (tx: Sql, { sku, available, version, at }: RecordAvailability): Promise<boolean> => {
-  const { rowCount } = await tx.query(
-    `insert into catalog.product_availability (sku, available, version, updated_at) values ($1, $2, $3, $4)
-     on conflict (sku) do update set available = excluded.available, version = excluded.version, updated_at = excluded.updated_at
-      where catalog.product_availability.version < excluded.version`,
-    [sku, Math.max(0, available), version, at],
+export const recordAvailability = async (tx: Sql, level: RecordAvailability): Promise<boolean> =>
+  (await recordAvailabilities(tx, [level])) > 0;
+
+/**
+ * `recordAvailability` for several stock levels in two statements (the newest copy per SKU wins): what a batch of
+ * `inventory.stock-level-changed.v1` costs. Returns how many products it changed.
+ */
+export const recordAvailabilities = async (tx: Sql, levels: readonly RecordAvailability[]): Promise<number> => {
+  const newest = new Map<string, RecordAvailability>();
+  for (const level of levels) if ((newest.get(level.sku)?.version ?? 0) < level.version) newest.set(level.sku, level);
+  if (newest.size === 0) return 0;
+  const rows = [...newest.values()].sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
+  const { rows: changed } = await tx.query<{ product_id: string }>(
+    `with copied as (
+       insert into catalog.product_availability (sku, available, version, updated_at)
+       select * from unnest($1::text[], $2::int[], $3::int[], $4::timestamptz[])
+       on conflict (sku) do update set available = excluded.available, version = excluded.version, updated_at = excluded.updated_at
+        where catalog.product_availability.version < excluded.version
+       returning sku)
+     select distinct v.product_id from copied c join catalog.variants v on v.sku = c.sku`,
+    [rows.map((r) => r.sku), rows.map((r) => Math.max(0, r.available)), rows.map((r) => r.version), rows.map((r) => r.at)],
   );
-  if (!rowCount) return false;
-  const { rows } = await tx.query<{ product_id: string }>(`select product_id from catalog.variants where sku = $1`, [sku]);
   await refreshProductSearch(
     tx,
-    rows.map((r) => r.product_id),
+    changed.map((r) => r.product_id),
   );
-  return true;
+  return changed.length;
 };

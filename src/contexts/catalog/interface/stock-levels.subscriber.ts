@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { Inbox, type IntegrationMessage, MessageBus } from '../../../platform/messaging/message-bus';
 import { InventoryMessages } from '../../inventory/contracts';
 import { CatalogReadCache } from '../application/catalog-read-cache';
-import { recordAvailability } from '../application/record-availability';
+import { type RecordAvailability, recordAvailabilities } from '../application/record-availability';
 
 const SUBSCRIBER = 'catalog.availability';
 
@@ -22,19 +22,25 @@ export class StockLevelsSubscriber {
   ) {}
 
   subscribe(): Promise<void> {
-    return this.bus.subscribe(SUBSCRIBER, [InventoryMessages.stockLevelChanged], (message) => this.handle(message));
+    return this.bus.subscribeBatch(SUBSCRIBER, [InventoryMessages.stockLevelChanged], (messages) => this.handle(messages));
   }
 
-  async handle(message: IntegrationMessage): Promise<void> {
-    const parsed = StockLevelChanged.safeParse(message.data);
-    if (!parsed.success) {
-      this.logger.warn(`ignoring malformed ${message.type} ${message.id}`);
-      return;
+  /** A batch in one transaction: each SKU's newest level, one refresh of the products they belong to. */
+  async handle(messages: IntegrationMessage[]): Promise<void> {
+    const levels = new Map<string, RecordAvailability>();
+    for (const message of messages) {
+      const parsed = StockLevelChanged.safeParse(message.data);
+      if (parsed.success) levels.set(message.id, { ...parsed.data, at: message.occurredAt });
+      else this.logger.warn(`ignoring malformed ${message.type} ${message.id}`);
     }
-    let changed = false;
-    await this.inbox.handleOnce(SUBSCRIBER, message.id, async (tx) => {
-      changed = await recordAvailability(tx, { ...parsed.data, at: message.occurredAt });
+    if (levels.size === 0) return;
+    let changed = 0;
+    await this.inbox.handleEachOnce(SUBSCRIBER, [...levels.keys()], async (tx, fresh) => {
+      changed = await recordAvailabilities(
+        tx,
+        [...levels].filter(([id]) => fresh.has(id)).map(([, level]) => level),
+      );
     });
-    if (changed) this.cache.invalidate();
+    if (changed > 0) this.cache.invalidate();
   }
 }

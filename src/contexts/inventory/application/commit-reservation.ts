@@ -19,8 +19,19 @@ export class CommitReservationHandler {
   ) {}
 
   execute(command: CommitReservation, meta: CommandMeta, tx?: Sql): Promise<ReservationState> {
-    const run = (tx: Sql) =>
-      this.orderStock.decide(tx, command.orderId, (reservation, stocks) => commitForOrder(reservation, stocks, command), meta);
+    const run = async (tx: Sql) => (await this.executeTogether([{ command, meta }], tx))[0];
     return tx ? run(tx) : retryOnConflict(() => this.db.transaction(run));
+  }
+
+  /** Several confirmed orders in the caller's transaction, on stock rows locked once for all of them. */
+  executeTogether(commands: readonly { command: CommitReservation; meta: CommandMeta }[], tx: Sql): Promise<ReservationState[]> {
+    return this.orderStock.decideTogether(
+      tx,
+      commands.map(({ command, meta }) => ({
+        orderId: command.orderId,
+        decision: (reservation, stocks) => commitForOrder(reservation, stocks, command),
+        meta,
+      })),
+    );
   }
 }

@@ -6,6 +6,12 @@ import { type ReservationDecision, reservationDecider, type ReservationState, sk
 import type { StockState } from '../domain/stock';
 import { expiryKey, reservationStream, StockWrites } from './stock-writes';
 
+export type OrderStockDecision = {
+  orderId: string;
+  decision: (reservation: ReservationState, stocks: ReadonlyMap<string, StockState>) => ReservationDecision;
+  meta: CommandMeta;
+};
+
 /**
  * The one way a decision about an order's stock after its reservation (release, expiry, commit, cancellation) is
  * made: `StockWrites.decideOnStock` on the order's reservation stream and the stock rows of its lines. A hold that
@@ -24,12 +30,21 @@ export class OrderStock {
     decision: (reservation: ReservationState, stocks: ReadonlyMap<string, StockState>) => ReservationDecision,
     meta: CommandMeta,
   ): Promise<ReservationState> {
-    const { before, after } = await this.writes.decideOnStock(
+    return (await this.decideTogether(tx, [{ orderId, decision, meta }]))[0];
+  }
+
+  /** `decide` for several orders at once, on stock rows locked once for all of them (`StockWrites.decideOnStockTogether`). */
+  async decideTogether(tx: Sql, orders: readonly OrderStockDecision[]): Promise<ReservationState[]> {
+    const outcomes = await this.writes.decideOnStockTogether(
       tx,
-      { stream: reservationStream(orderId), decider: reservationDecider, skus: skusOf, orderId, decide: decision },
-      meta,
+      orders.map(({ orderId, decision, meta }) => ({
+        on: { stream: reservationStream(orderId), decider: reservationDecider, skus: skusOf, orderId, decide: decision },
+        meta,
+      })),
     );
-    if (before.status === 'confirmed' && after.status !== 'confirmed') await this.scheduler.cancel(expiryKey(orderId), tx);
-    return after;
+    for (const [i, { before, after }] of outcomes.entries()) {
+      if (before.status === 'confirmed' && after.status !== 'confirmed') await this.scheduler.cancel(expiryKey(orders[i].orderId), tx);
+    }
+    return outcomes.map(({ after }) => after);
   }
 }

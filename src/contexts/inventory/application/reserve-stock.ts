@@ -6,12 +6,13 @@ import { Scheduler } from '../../../platform/scheduling/scheduler';
 import {
   normalizeLines,
   reservationDecider,
+  type ReservationEvent,
   type ReservationExpiryDue,
   type ReservationLine,
   type ReservationState,
   reserveForOrder,
 } from '../domain/reservation';
-import { expiryKey, expiryStream, reservationStream, StockWrites } from './stock-writes';
+import { expiryKey, expiryStream, reservationStream, type StockDecisionOn, StockWrites } from './stock-writes';
 
 export type ReserveStock = { orderId: string; lines: ReservationLine[] };
 
@@ -32,25 +33,33 @@ export class ReserveStockHandler {
   ) {}
 
   /** With `tx` (e.g. an inbox transaction) it joins it and the caller retries; otherwise it retries lost races itself. */
-  execute(command: ReserveStock, meta: CommandMeta, tx?: Sql): Promise<ReservationState> {
-    const lines = normalizeLines(command.lines);
-    const skus = lines.map((line) => line.sku);
-    const run = async (tx: Sql): Promise<ReservationState> => {
-      const { before, after } = await this.writes.decideOnStock(
-        tx,
-        {
-          stream: reservationStream(command.orderId),
-          decider: reservationDecider,
-          skus: () => skus,
-          orderId: command.orderId,
-          decide: (reservation, stocks) => reserveForOrder(reservation, stocks, { orderId: command.orderId, lines }),
-        },
-        meta,
-      );
-      if (before.status === 'none' && after.status === 'confirmed') await this.scheduleExpiry(command.orderId, meta, tx);
-      return after;
-    };
+  async execute(command: ReserveStock, meta: CommandMeta, tx?: Sql): Promise<ReservationState> {
+    const run = async (tx: Sql) => (await this.executeTogether([{ command, meta }], tx))[0];
     return tx ? run(tx) : retryOnConflict(() => this.db.transaction(run));
+  }
+
+  /**
+   * Several orders' reservations in the caller's transaction (one per order), decided one after the other on stock
+   * rows locked once for all of them: what a batch of `inventory.reserve-stock.v1` costs under load.
+   */
+  async executeTogether(commands: readonly { command: ReserveStock; meta: CommandMeta }[], tx: Sql): Promise<ReservationState[]> {
+    const decisions = commands.map(({ command, meta }) => {
+      const lines = normalizeLines(command.lines);
+      const on: StockDecisionOn<ReservationState, ReservationEvent> = {
+        stream: reservationStream(command.orderId),
+        decider: reservationDecider,
+        skus: () => lines.map((line) => line.sku),
+        orderId: command.orderId,
+        decide: (reservation, stocks) => reserveForOrder(reservation, stocks, { orderId: command.orderId, lines }),
+      };
+      return { on, meta };
+    });
+    const outcomes = await this.writes.decideOnStockTogether(tx, decisions);
+    for (const [i, { before, after }] of outcomes.entries()) {
+      const { command, meta } = commands[i];
+      if (before.status === 'none' && after.status === 'confirmed') await this.scheduleExpiry(command.orderId, meta, tx);
+    }
+    return outcomes.map(({ after }) => after);
   }
 
   private scheduleExpiry(orderId: string, meta: CommandMeta, tx: Sql): Promise<void> {

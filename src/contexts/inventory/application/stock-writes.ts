@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Config } from '../../../platform/config';
 import { type AnyEvent, type CommandMeta, type Decider, EventStore, metaForStream } from '../../../platform/event-store/event-store';
-import { lockUntilCommit, type Sql } from '../../../platform/persistence/database';
+import { lockAllUntilCommit, lockUntilCommit, type Sql } from '../../../platform/persistence/database';
 import type { StockDecision } from '../domain/reservation';
 import { available, evolve, flagLowStock, type HoldStatus, initialStockState, type StockEvent, type StockState } from '../domain/stock';
 import type { StockLevelView } from './stock-levels.projection';
@@ -27,30 +27,40 @@ export type LockedStock = { state: StockState; version: number };
  * deadlock), and returns each SKU's state, restricted to the one order a decision concerns. SKUs never stocked are
  * absent. The rows are the stock-levels projection's, written in each append's transaction: a snapshot of the streams.
  */
-export const lockStocks = async (tx: Sql, skus: readonly string[], orderId?: string): Promise<Map<string, LockedStock>> => {
+export const lockStocks = async (
+  tx: Sql,
+  skus: readonly string[],
+  orderIds: string | readonly string[] = [],
+): Promise<Map<string, LockedStock>> => {
   const { rows } = await tx.query<{
     sku: string;
     on_hand: number;
     reserved: number;
     version: number;
+    order_id: string | null;
     quantity: number | null;
     status: HoldStatus | null;
   }>(
-    `select s.sku, s.on_hand, s.reserved, s.version, r.quantity, r.status
+    `select s.sku, s.on_hand, s.reserved, s.version, r.order_id, r.quantity, r.status
        from inventory.stock_levels s
-       left join inventory.stock_reservations r on r.sku = s.sku and r.order_id = $2
+       left join inventory.stock_reservations r on r.sku = s.sku and r.order_id = any($2::text[])
       where s.sku = any($1::text[])
       order by s.sku collate "C"
         for update of s`,
-    [skus, orderId ?? null],
+    [skus, typeof orderIds === 'string' ? [orderIds] : orderIds],
   );
-  return new Map(
-    rows.map((row) => {
-      const reservations =
-        orderId && row.quantity !== null && row.status ? { [orderId]: { quantity: row.quantity, status: row.status } } : {};
-      return [row.sku, { state: { stocked: true, onHand: row.on_hand, reserved: row.reserved, reservations }, version: row.version }];
-    }),
-  );
+  const locked = new Map<string, LockedStock>();
+  for (const row of rows) {
+    const stock = locked.get(row.sku) ?? {
+      state: { stocked: true, onHand: row.on_hand, reserved: row.reserved, reservations: {} },
+      version: row.version,
+    };
+    if (row.order_id !== null && row.quantity !== null && row.status) {
+      stock.state.reservations[row.order_id] = { quantity: row.quantity, status: row.status };
+    }
+    locked.set(row.sku, stock);
+  }
+  return locked;
 };
 
 const statesOf = (locked: ReadonlyMap<string, LockedStock>): Map<string, StockState> =>
@@ -97,29 +107,68 @@ export class StockWrites {
    * the decision; a lost race throws for the caller's retry. Returns the stream's state before and after.
    */
   async decideOnStock<S, O extends AnyEvent>(tx: Sql, on: StockDecisionOn<S, O>, meta: CommandMeta): Promise<{ before: S; after: S }> {
-    await lockStream(tx, on.stream);
-    const { state, version } = await this.eventStore.aggregate(on.stream, on.decider, { tx });
-    const locked = await lockStocks(tx, on.skus(state), on.orderId);
-    const decision = on.decide(state, statesOf(locked));
-    for (const { sku, events } of decision.stock) await this.appendStock(tx, sku, locked.get(sku), events, meta);
-    if (decision.outcome.length > 0) {
-      await this.eventStore.append(on.stream, decision.outcome, {
-        expectedVersion: expected(version),
-        meta: metaForStream(meta, on.stream),
-        tx,
-      });
+    return (await this.decideOnStockTogether(tx, [{ on, meta }]))[0];
+  }
+
+  /**
+   * `decideOnStock` for several orders (or returns) at once, e.g. the reservations one read of the log brought: the
+   * streams are locked and folded, the stock rows of all their SKUs locked once (one statement, SKU order, so batches
+   * never deadlock), and the decisions run one after the other, each on the stock as the ones before it left it. A hot
+   * SKU's row is then locked once per batch instead of once per order, and held for no other batch's round trips.
+   * Each order's events keep their own metadata: one append per SKU and order.
+   */
+  async decideOnStockTogether<S, O extends AnyEvent>(
+    tx: Sql,
+    decisions: readonly { on: StockDecisionOn<S, O>; meta: CommandMeta }[],
+  ): Promise<{ before: S; after: S }[]> {
+    const streams = new Set(decisions.map(({ on }) => on.stream));
+    if (streams.size < decisions.length) throw new Error('decisions on one stream are made one after the other, not together');
+    await lockAllUntilCommit(
+      tx,
+      decisions.map(({ on }) => on.stream),
+    );
+    const folded: { state: S; version: number }[] = [];
+    for (const { on } of decisions) folded.push(await this.eventStore.aggregate(on.stream, on.decider, { tx }));
+    const skus = [...new Set(decisions.flatMap(({ on }, i) => on.skus(folded[i].state)))];
+    const orderIds = decisions.flatMap(({ on }) => (on.orderId === undefined ? [] : [on.orderId]));
+    const stocks = await lockStocks(tx, skus, orderIds);
+    const results: { before: S; after: S }[] = [];
+    for (const [i, { on, meta }] of decisions.entries()) {
+      const { state, version } = folded[i];
+      const decision = on.decide(state, statesOf(stocks));
+      for (const { sku, events } of decision.stock) {
+        const locked = stocks.get(sku);
+        const appended = await this.appendStock(tx, sku, locked, events, meta);
+        const before = locked?.state ?? initialStockState();
+        stocks.set(sku, { state: appended.reduce(evolve, before), version: (locked?.version ?? 0) + appended.length });
+      }
+      if (decision.outcome.length > 0) {
+        await this.eventStore.append(on.stream, decision.outcome, {
+          expectedVersion: expected(version),
+          meta: metaForStream(meta, on.stream),
+          tx,
+        });
+      }
+      results.push({ before: state, after: decision.outcome.reduce(on.decider.evolve, state) });
     }
-    return { before: state, after: decision.outcome.reduce(on.decider.evolve, state) };
+    return results;
   }
 
   /**
    * One SKU's events at the version its row was locked at (no row: a new stream). The event store appends one
    * stream per statement, so an order of n SKUs costs n appends (each with its projections).
    */
-  private async appendStock(tx: Sql, sku: string, locked: LockedStock | undefined, events: StockEvent[], meta: CommandMeta): Promise<void> {
+  private async appendStock(
+    tx: Sql,
+    sku: string,
+    locked: LockedStock | undefined,
+    events: StockEvent[],
+    meta: CommandMeta,
+  ): Promise<StockEvent[]> {
     const flagged = flagLowStock(locked?.state ?? initialStockState(), events, { sku, threshold: this.config.lowStockThreshold });
-    if (flagged.length === 0) return;
+    if (flagged.length === 0) return flagged;
     const stream = stockStream(sku);
     await this.eventStore.append(stream, flagged, { expectedVersion: expected(locked?.version), meta: metaForStream(meta, stream), tx });
+    return flagged;
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { retryOnConflict } from '../../../platform/event-store/event-store';
+import { handleByKey, orderIdOf, splitBatch } from '../../../platform/messaging/batches';
 import { Inbox, type IntegrationMessage, MessageBus, metaForMessage } from '../../../platform/messaging/message-bus';
 import { Clock } from '../../../shared-kernel/clock';
 import { InvalidInput } from '../../../shared-kernel/errors';
@@ -42,9 +43,39 @@ export class InventoryCommandsSubscriber {
   ) {}
 
   subscribe(): Promise<void> {
-    return this.bus.subscribe(SUBSCRIBER, [InventoryMessages.reserveStock, InventoryMessages.releaseStock], (message) =>
-      this.handle(message),
+    return this.bus.subscribeBatch(SUBSCRIBER, [InventoryMessages.reserveStock, InventoryMessages.releaseStock], (messages) =>
+      this.handleBatch(messages),
     );
+  }
+
+  /**
+   * A batch (the in-process bus hands over what one read of the log brought): the reservations of different orders
+   * in one transaction, on stock rows locked once for all of them; everything else message by message.
+   */
+  async handleBatch(messages: IntegrationMessage[]): Promise<void> {
+    const { together, alone } = splitBatch(messages, orderIdOf, (message) => message.type === InventoryMessages.reserveStock);
+    if (together.length > 0) {
+      const now = this.clock.now();
+      const commands = together.map((message) => ({
+        id: message.id,
+        command: parse(ReserveStockV1, message),
+        meta: metaForMessage(message, SUBSCRIBER, now),
+      }));
+      await retryOnConflict(() =>
+        this.inbox.handleEachOnce(
+          SUBSCRIBER,
+          commands.map(({ id }) => id),
+          (tx, fresh) =>
+            this.reserveStock
+              .executeTogether(
+                commands.filter(({ id }) => fresh.has(id)),
+                tx,
+              )
+              .then(() => undefined),
+        ),
+      );
+    }
+    await handleByKey(alone, orderIdOf, (message) => this.handle(message));
   }
 
   async handle(message: IntegrationMessage): Promise<void> {

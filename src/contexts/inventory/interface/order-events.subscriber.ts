@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { z } from 'zod';
 import { type CommandMeta, retryOnConflict } from '../../../platform/event-store/event-store';
+import { handleByKey, orderIdOf, splitBatch } from '../../../platform/messaging/batches';
 import { Inbox, type IntegrationMessage, MessageBus, metaForMessage } from '../../../platform/messaging/message-bus';
 import type { Sql } from '../../../platform/persistence/database';
 import { Clock } from '../../../shared-kernel/clock';
@@ -57,7 +58,39 @@ export class OrderEventsSubscriber {
       OrderingMessages.orderParcelReturned,
       OrderingMessages.returnApproved,
     ];
-    return this.bus.subscribe(SUBSCRIBER, types, (message) => this.handle(message));
+    return this.bus.subscribeBatch(SUBSCRIBER, types, (messages) => this.handleBatch(messages));
+  }
+
+  /**
+   * A batch (the in-process bus hands over what one read of the log brought): the confirmations of different orders
+   * commit their holds in one transaction, on stock rows locked once for all of them; everything else message by message.
+   */
+  async handleBatch(messages: IntegrationMessage[]): Promise<void> {
+    const confirmed = (message: IntegrationMessage) =>
+      message.type === OrderingMessages.orderConfirmed && OrderRef.safeParse(message.data).success;
+    const { together, alone } = splitBatch(messages, orderIdOf, confirmed);
+    if (together.length > 0) {
+      const now = this.clock.now();
+      const commands = together.map((message) => ({
+        id: message.id,
+        command: OrderRef.parse(message.data),
+        meta: metaForMessage(message, SUBSCRIBER, now),
+      }));
+      await retryOnConflict(() =>
+        this.inbox.handleEachOnce(
+          SUBSCRIBER,
+          commands.map(({ id }) => id),
+          (tx, fresh) =>
+            this.commit
+              .executeTogether(
+                commands.filter(({ id }) => fresh.has(id)),
+                tx,
+              )
+              .then(() => undefined),
+        ),
+      );
+    }
+    await handleByKey(alone, orderIdOf, (message) => this.handle(message));
   }
 
   async handle(message: IntegrationMessage): Promise<void> {

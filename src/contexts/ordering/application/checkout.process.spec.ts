@@ -55,6 +55,11 @@ class FakeInbox extends Inbox {
     this.seen.add(`${subscriber}/${id}`);
     return true;
   }
+  async handleEachOnce(subscriber: string, ids: readonly string[], work: (tx: Sql, fresh: ReadonlySet<string>) => Promise<void>) {
+    const fresh = new Set(ids.filter((id) => !this.seen.has(`${subscriber}/${id}`)));
+    if (fresh.size > 0) await work(noSql, fresh);
+    for (const id of fresh) this.seen.add(`${subscriber}/${id}`);
+  }
 }
 class FakeCarts extends CartContents {
   cart: CartSnapshot = {

@@ -65,6 +65,9 @@ class FakeInbox extends Inbox {
   async handleOnce(subscriber: string, messageId: string, work: (tx: Sql) => Promise<void>): Promise<boolean> {
     return once(`${subscriber} ${messageId}`)(work) as Promise<boolean>;
   }
+  handleEachOnce(): Promise<void> {
+    return Promise.reject(new Error('payment handles one message at a time'));
+  }
 }
 
 describe('payment command handlers', () => {

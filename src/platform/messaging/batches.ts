@@ -1,0 +1,52 @@
+import type { IntegrationMessage } from './message-bus';
+
+type KeyOf = (message: IntegrationMessage) => string | undefined;
+
+/**
+ * Splits a batch for a handler that can apply some messages together (one transaction for all of them): `together`
+ * holds those `canJoin` accepts whose key (e.g. the order) no other message of the batch shares, so their order does
+ * not matter; `alone` holds the rest, in their order. Messages without a key stay alone.
+ */
+export const splitBatch = (
+  messages: readonly IntegrationMessage[],
+  keyOf: KeyOf,
+  canJoin: (message: IntegrationMessage) => boolean,
+): { together: IntegrationMessage[]; alone: IntegrationMessage[] } => {
+  const counts = new Map<string, number>();
+  for (const message of messages) {
+    const key = keyOf(message);
+    if (key !== undefined) counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  const together: IntegrationMessage[] = [];
+  const alone: IntegrationMessage[] = [];
+  for (const message of messages) {
+    const key = keyOf(message);
+    (key !== undefined && counts.get(key) === 1 && canJoin(message) ? together : alone).push(message);
+  }
+  // one message gains nothing from going with others
+  return together.length > 1 ? { together, alone } : { together: [], alone: [...messages] };
+};
+
+/** Handles messages one after the other per key, in their order, and different keys concurrently. */
+export const handleByKey = async (
+  messages: readonly IntegrationMessage[],
+  keyOf: KeyOf,
+  handle: (message: IntegrationMessage) => Promise<void>,
+): Promise<void> => {
+  const runs = new Map<string, IntegrationMessage[]>();
+  for (const message of messages) {
+    const key = keyOf(message) ?? message.correlationId;
+    runs.set(key, [...(runs.get(key) ?? []), message]);
+  }
+  await Promise.all(
+    [...runs.values()].map(async (run) => {
+      for (const message of run) await handle(message);
+    }),
+  );
+};
+
+/** The `orderId` a message's data names, if any: the key of most commands and facts about one order. */
+export const orderIdOf: KeyOf = (message) => {
+  const orderId = (message.data as { orderId?: unknown } | null)?.orderId;
+  return typeof orderId === 'string' ? orderId : undefined;
+};
