@@ -87,4 +87,44 @@ describe.each(testServers())('stock reservations on $name PostgreSQL', (server) 
       code: '23514',
     });
   });
+
+  it('decides a batch of orders one after the other on rows locked once: the last units go to exactly as many as fit', async () => {
+    for (const sku of ['BATCH-A', 'BATCH-B']) await setLevel.execute({ sku, onHand: 3 }, meta());
+    const orders = Array.from({ length: 8 }, (_, i) => ({
+      command: {
+        orderId: newId(),
+        lines: [
+          { sku: i % 2 ? 'BATCH-A' : 'BATCH-B', quantity: 1 },
+          { sku: 'BATCH-A', quantity: 1 },
+        ],
+      },
+      meta: meta(),
+    }));
+    // two batches racing for the same rows, as two instances would: one waits for the other's rows
+    const [first, second] = await Promise.all([
+      db.transaction((tx) => reserve.executeTogether(orders.slice(0, 4), tx)),
+      db.transaction((tx) => reserve.executeTogether(orders.slice(4), tx)),
+    ]);
+    const outcomes = [...first, ...second];
+    const held = outcomes.filter((o) => o.status === 'confirmed').length;
+    const a = await getStockLevel(db, 'BATCH-A');
+    const b = await getStockLevel(db, 'BATCH-B');
+    expect(a?.available).toBeGreaterThanOrEqual(0);
+    expect(b?.available).toBeGreaterThanOrEqual(0);
+    // every confirmed order holds one BATCH-A for itself: never more than the 3 on hand
+    expect(a?.reserved).toBe(
+      held + outcomes.filter((o, i) => o.status === 'confirmed' && orders[i].command.lines[0].sku === 'BATCH-A').length,
+    );
+    expect(held).toBeGreaterThan(0);
+    expect(outcomes.filter((o) => o.status === 'rejected')).toHaveLength(outcomes.length - held);
+    // a batch of one order decided again changes nothing (idempotent per order)
+    const again = await db.transaction((tx) => reserve.executeTogether([orders[0]], tx));
+    expect(again[0].status).toBe(outcomes[0].status);
+    expect(await getStockLevel(db, 'BATCH-A')).toEqual(a);
+  });
+
+  it('refuses two decisions on one order in one batch (they are made one after the other)', async () => {
+    const order = { command: { orderId: newId(), lines: [{ sku: 'IDEM-1', quantity: 1 }] }, meta: meta() };
+    await expect(db.transaction((tx) => reserve.executeTogether([order, order], tx))).rejects.toThrow(/one after the other/);
+  });
 });
