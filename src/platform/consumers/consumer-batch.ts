@@ -1,7 +1,7 @@
 import type { Clock } from '../../shared-kernel/clock';
 import { LOG_START, type EventStore, type LogCheckpoint, type RecordedEvent } from '../event-store/event-store';
 import { compareCheckpoints } from '../event-store/event-recording';
-import type { Database, Sql } from '../persistence/database';
+import { type Database, markAppliedOnce, type Sql } from '../persistence/database';
 import { isOutage } from '../outage';
 import type { LogConsumer } from './log-consumer';
 
@@ -102,6 +102,19 @@ const saveCheckpoint = async (tx: Sql, consumer: string, checkpoint: LogCheckpoi
   ).rows[0].behind;
 
 /**
+ * Saves the position a consumer has passed over unwanted events to (the log tail showed it nothing it wants there),
+ * without reading them again: under the consumer's lease, and only forward from the saved checkpoint and with no
+ * retry pending. Returns false when another instance holds the consumer or its checkpoint is elsewhere.
+ */
+export const saveSkipped = async (ctx: BatchContext, consumer: LogConsumer, skippedTo: LogCheckpoint): Promise<boolean> =>
+  ctx.db.transaction(async (tx) => {
+    const held = await lease(tx, consumer.name);
+    if (!held || held.failure || compareCheckpoints(held.checkpoint, skippedTo) >= 0) return false;
+    await saveCheckpoint(tx, consumer.name, skippedTo);
+    return true;
+  });
+
+/**
  * One batch of one consumer in one transaction: lease, read after the checkpoint, handle each event, advance the
  * checkpoint. Handlers run without savepoints (no extra round trips); when one throws, the batch is rolled back and
  * `recordFailure` commits the events before the failing one, then schedules its retry or dead-letters it.
@@ -113,6 +126,8 @@ export const runBatch = async (ctx: BatchContext, consumer: LogConsumer, eventBy
     return await ctx.db.transaction(async (tx): Promise<BatchOutcome> => {
       const held = await lease(tx, consumer.name);
       if (!held) return { kind: 'busy' };
+      // the checkpoint moves in this transaction: what the handlers append here commits once per event
+      markAppliedOnce(tx);
       const { events, checkpoint } = await ctx.store.readAll(held.checkpoint, ctx.batchSize, { types: consumer.types, tx });
       const pending = held.failure;
       if (pending && events[0]?.globalPosition === pending.position && pending.nextAttemptAt > ctx.clock.now()) {
@@ -159,6 +174,7 @@ const recordFailure = async (ctx: BatchContext, consumer: LogConsumer, first: Fa
       return await ctx.db.transaction(async (tx): Promise<BatchOutcome> => {
         const held = await lease(tx, consumer.name);
         if (!held) return { kind: 'busy' };
+        markAppliedOnce(tx);
         // the same read as the failed batch (a read of some types looks at a part of the log sized by the limit)
         const { events } = await ctx.store.readAll(held.checkpoint, ctx.batchSize, { types: consumer.types, tx });
         if (events[failed.index]?.globalPosition !== failed.event.globalPosition) {

@@ -16,6 +16,9 @@ export const eventsAfter = (range: TailRange, checkpoint: LogCheckpoint): readon
     ? range.events
     : range.events.filter((e) => compareCheckpoints(positionOf(e), checkpoint) > 0);
 
+/** How many of the latest events the tail keeps, so a consumer a little behind it can skip them without a read. */
+const RECENT_EVENTS = 5_000;
+
 /** The newest readable event: older transactions still running may yet commit events ordered before the newest committed one. */
 const READABLE_END = `
   select e.transaction_id::text as transaction_id, e.global_position::text as position
@@ -33,6 +36,9 @@ const READABLE_END = `
 export class LogTail {
   private head?: LogCheckpoint;
   private readonly listeners = new Set<(range: TailRange) => void>();
+  /** the last ranges read, newest last, at most RECENT_EVENTS events: what a consumer just behind the tail skips over */
+  private readonly recent: TailRange[] = [];
+  private recentCount = 0;
 
   constructor(
     private readonly db: Sql,
@@ -62,7 +68,31 @@ export class LogTail {
     if (events.length === 0) return { more: false, behind: await committedAfter(this.db, from) };
     this.head = checkpoint;
     const range: TailRange = { from, to: checkpoint, events };
+    this.remember(range);
     for (const listener of this.listeners) listener(range);
     return { more: events.length >= this.batchSize, behind: false };
+  }
+
+  /**
+   * The events after `after` up to `upTo` (a range's end), when the tail still holds all of them; undefined when
+   * `after` is older than what it holds.
+   */
+  eventsBetween(after: LogCheckpoint, upTo: LogCheckpoint): readonly LoggedEvent[] | undefined {
+    const first = this.recent.findIndex((range) => compareCheckpoints(range.to, after) > 0);
+    if (first < 0 || compareCheckpoints(this.recent[first].from, after) > 0) return undefined;
+    const events: LoggedEvent[] = [];
+    for (const range of this.recent.slice(first)) {
+      if (compareCheckpoints(range.from, upTo) >= 0) break;
+      for (const event of eventsAfter(range, after)) if (compareCheckpoints(positionOf(event), upTo) <= 0) events.push(event);
+    }
+    return events;
+  }
+
+  private remember(range: TailRange): void {
+    this.recent.push(range);
+    this.recentCount += range.events.length;
+    while (this.recent.length > 1 && this.recentCount - this.recent[0].events.length >= RECENT_EVENTS) {
+      this.recentCount -= this.recent.shift()!.events.length;
+    }
   }
 }

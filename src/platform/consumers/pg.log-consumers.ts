@@ -4,14 +4,14 @@ import { LOG_START, type EventStore, type LogCheckpoint, type RecordedEvent } fr
 import { NOTIFY_CHANNEL } from '../event-store/postgres.event-store.sql';
 import type { Database } from '../persistence/database';
 import { PgDatabase, type Listener } from '../persistence/pg.database';
-import { CONSUMER_LOCK_NAMESPACE, runBatch, type BatchContext, type BatchOutcome, type LogFn } from './consumer-batch';
+import { CONSUMER_LOCK_NAMESPACE, runBatch, saveSkipped, type BatchContext, type BatchOutcome, type LogFn } from './consumer-batch';
 import { eventsAfter, LogTail, type TailRange } from './log-tail';
 import { LogConsumers, type ConsumerStatus, type LogConsumer } from './log-consumer';
 
 export type PgLogConsumersOptions = {
   /** fallback poll when no notification arrives (default 250 ms) */
   pollIntervalMs?: number;
-  /** events read per transaction (default 100) */
+  /** events read per transaction (default 500: under load most of them concern a consumer not at all, and each batch costs a transaction) */
   batchSize?: number;
   log?: LogFn;
   /** how long `drain()` waits for transactions older than the log's end to finish (default 60 s) */
@@ -72,7 +72,7 @@ export class PgLogConsumers extends LogConsumers {
     options: PgLogConsumersOptions = {},
   ) {
     super();
-    this.context = { db, store, clock, log: options.log ?? defaultLog, batchSize: options.batchSize ?? 100 };
+    this.context = { db, store, clock, log: options.log ?? defaultLog, batchSize: options.batchSize ?? 500 };
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.drainTimeoutMs = options.drainTimeoutMs ?? 60_000;
     this.tail = new LogTail(db, store, this.context.batchSize);
@@ -178,11 +178,15 @@ export class PgLogConsumers extends LogConsumers {
       if (!running.hasWork) running.deferred.push(range); // a batch is running: look again once it is done
       return;
     }
-    if (compareCheckpoints(at, range.from) < 0) return this.signal(running);
     if (compareCheckpoints(at, range.to) >= 0) return;
-    if (eventsAfter(range, at).some(running.wants)) return this.signal(running);
+    // a consumer a little behind the tail (its batch ended before the tail's last reads) skips what the tail still holds
+    const unseen = compareCheckpoints(at, range.from) >= 0 ? eventsAfter(range, at) : this.tail.eventsBetween(at, range.to);
+    if (!unseen || unseen.some(running.wants)) return this.signal(running);
     running.caughtUp = range.to;
-    running.skippedSince ??= Date.now();
+    if (running.skippedSince === undefined) {
+      running.skippedSince = Date.now();
+      running.wake?.(); // to sleep again with the timer of the checkpoint's save
+    }
   }
 
   private signal(running: Running): void {
@@ -196,6 +200,18 @@ export class PgLogConsumers extends LogConsumers {
       const saveIn = running.skippedSince === undefined ? undefined : running.skippedSince + SKIPPED_CHECKPOINT_SAVE_MS - Date.now();
       if (!running.hasWork && running.caughtUp && (saveIn === undefined || saveIn > 0)) {
         await this.sleep(running, saveIn);
+        continue;
+      }
+      if (!running.hasWork && running.caughtUp) {
+        // passed over unwanted events a while ago: save where to without reading them again
+        const skippedTo = running.caughtUp;
+        running.skippedSince = undefined;
+        const saved = await this.exclusiveSave(running, skippedTo).catch((error: unknown) => {
+          this.context.log('warn', 'saving a log consumer checkpoint failed', { consumer: running.consumer.name, err: error });
+          return false;
+        });
+        // not saved: another instance holds the consumer, or the checkpoint moved; a batch finds out where it stands
+        if (!saved) running.hasWork = true;
         continue;
       }
       running.hasWork = false;
@@ -232,6 +248,12 @@ export class PgLogConsumers extends LogConsumers {
     const batch = running.queue.then(() => runBatch(this.context, running.consumer));
     running.queue = batch.catch(() => undefined);
     return batch;
+  }
+
+  private exclusiveSave(running: Running, skippedTo: LogCheckpoint): Promise<boolean> {
+    const save = running.queue.then(() => saveSkipped(this.context, running.consumer, skippedTo));
+    running.queue = save.catch(() => undefined);
+    return save;
   }
 
   /** Waits for a wake-up, `stop()`, or `ms` (none: no timer). */

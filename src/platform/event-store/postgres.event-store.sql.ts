@@ -59,6 +59,27 @@ const append = (onVersionConflict: string, notify: boolean) => `
          (select last_version from dup) as dup_last,
          ${notify ? `(select pg_notify('${NOTIFY_CHANNEL}', '') where exists (select 1 from ins))` : 'null'} as notified`;
 
+/**
+ * APPEND without recording the command: for a transaction that commits at most once per command anyway (an inbox row
+ * in it), where the record would only cost a row. Same parameters and result shape ($1 unused); a version conflict
+ * inserts fewer rows (or none) instead of aborting the transaction.
+ */
+export const APPEND_UNRECORDED = `
+  with cur as (
+    select coalesce(max(version), 0) as v from es.events where stream = $2
+  ), ins as (
+    insert into es.events (stream, version, event_id, type, schema_version, data, metadata)
+    select $2, cur.v + e.ord::int, (e.doc->>'id')::uuid, e.doc->>'type', (e.doc->>'schemaVersion')::int, e.doc->'data', e.doc->'metadata'
+    from cur, jsonb_array_elements($5::jsonb) with ordinality as e(doc, ord)
+    where ($3::int is null or cur.v = $3::int) and $1::text is not null and $4::int > 0
+    on conflict (stream, version) do nothing
+    returning global_position, version
+  )
+  select (select v from cur) as current_version,
+         (select min(i.version) from ins i) as first_version,
+         array(select i.global_position::text from ins i order by i.version) as positions,
+         null as dup_stream, null::int as dup_first, null::int as dup_last, null as notified`;
+
 /** Consumers LISTEN here. */
 export const NOTIFY_CHANNEL = 'es_events';
 

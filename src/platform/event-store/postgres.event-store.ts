@@ -1,4 +1,4 @@
-import { afterCommit, type Database, type Sql } from '../persistence/database';
+import { afterCommit, type Database, isAppliedOnce, type Sql } from '../persistence/database';
 import {
   EventStore,
   WrongExpectedVersion,
@@ -28,6 +28,7 @@ import {
   APPEND,
   APPEND_SKIPPING_CONFLICTS,
   APPEND_SKIPPING_CONFLICTS_QUIETLY,
+  APPEND_UNRECORDED,
   CURRENT_VERSION,
   DECISION_READ,
   EMPTY_APPEND_CHECK,
@@ -114,7 +115,13 @@ export class PostgresEventStore extends EventStore {
 
     // in a transaction that reports its commit, notify after it: NOTIFY at commit would serialise the commits.
     // In a caller's transaction a version conflict inserts fewer rows rather than aborting it: no savepoint needed.
-    const statement = !tx ? APPEND : afterCommit(tx, this.notifyCommitted) ? APPEND_SKIPPING_CONFLICTS_QUIETLY : APPEND_SKIPPING_CONFLICTS;
+    const statement = !tx
+      ? APPEND
+      : !afterCommit(tx, this.notifyCommitted)
+        ? APPEND_SKIPPING_CONFLICTS
+        : isAppliedOnce(tx)
+          ? APPEND_UNRECORDED
+          : APPEND_SKIPPING_CONFLICTS_QUIETLY;
     const attempt = async (sql: Sql): Promise<Attempt> => {
       let row: AppendRow;
       try {

@@ -1,4 +1,4 @@
-import type { Database, Sql } from '../persistence/database';
+import { type Database, markAppliedOnce, type Sql } from '../persistence/database';
 import { Inbox } from './message-bus';
 
 /**
@@ -18,6 +18,7 @@ export class PgInbox extends Inbox {
         messageId,
       ]);
       if (rowCount === 0) return false;
+      markAppliedOnce(tx);
       await work(tx);
       return true;
     });
@@ -34,7 +35,9 @@ export class PgInbox extends Inbox {
          on conflict do nothing returning message_id`,
         [subscriber, messageIds],
       );
-      if (rows.length > 0) await work(tx, new Set(rows.map((row) => row.message_id)));
+      if (rows.length === 0) return;
+      markAppliedOnce(tx);
+      await work(tx, new Set(rows.map((row) => row.message_id)));
     });
   }
 }

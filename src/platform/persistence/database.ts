@@ -28,31 +28,44 @@ export const lockUntilCommit = async (tx: Sql, name: string): Promise<void> => {
   await tx.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [name]);
 };
 
-const commitCallbacks = new WeakMap<Sql, (() => void)[]>();
+/** What a running transaction knows about itself: work to run after its commit, and whether it runs once per command. */
+type TransactionContext = { callbacks: (() => void)[]; appliedOnce: boolean };
+const transactions = new WeakMap<Sql, TransactionContext>();
 
 /**
  * Runs `callback` once the transaction `tx` has committed (never when it rolls back). Returns false, running nothing,
  * when `tx` is not a transaction the Database opened (e.g. the pool itself): the caller then does its work another way.
  */
 export const afterCommit = (tx: Sql, callback: () => void): boolean => {
-  const callbacks = commitCallbacks.get(tx);
-  if (!callbacks) return false;
-  callbacks.push(callback);
-  return true;
+  const context = transactions.get(tx);
+  context?.callbacks.push(callback);
+  return context !== undefined;
 };
+
+/**
+ * Marks `tx` as a transaction whose effects commit at most once per command, whatever runs it again (an inbox row of
+ * the message it handles is written in it): what it appends needs no record of its command id.
+ */
+export const markAppliedOnce = (tx: Sql): void => {
+  const context = transactions.get(tx);
+  if (context) context.appliedOnce = true;
+};
+
+/** Whether `markAppliedOnce` marked this running transaction. */
+export const isAppliedOnce = (tx: Sql): boolean => transactions.get(tx)?.appliedOnce ?? false;
 
 /** For Database implementations: runs `work` with `tx` registered for `afterCommit`, then the callbacks if `commit` succeeds. */
 export const withCommitCallbacks = async <T>(tx: Sql, work: () => Promise<T>, commit: () => Promise<unknown>): Promise<T> => {
-  const callbacks: (() => void)[] = [];
-  commitCallbacks.set(tx, callbacks);
+  const context: TransactionContext = { callbacks: [], appliedOnce: false };
+  transactions.set(tx, context);
   let result: T;
   try {
     result = await work();
     await commit();
   } finally {
-    commitCallbacks.delete(tx);
+    transactions.delete(tx);
   }
-  for (const callback of callbacks) {
+  for (const callback of context.callbacks) {
     try {
       callback();
     } catch {
