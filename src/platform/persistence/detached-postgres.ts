@@ -19,10 +19,18 @@ const runAs = (): { uid: number; gid: number } | undefined => {
  * the server keeps serving while requests in flight finish and consumers stop, and is stopped last. (The package's
  * own start shares our process group, so the terminal's SIGINT would shut the database down first.)
  * Resolves once the server accepts connections; its log lines go to `onLog` (the pipe is always drained).
+ * `settings` are server parameters for this run only (`-c name=value`), over those of postgresql.conf.
  */
-export const startDetached = (binary: string, dataDir: string, port: number, onLog: (text: string) => void): Promise<ChildProcess> =>
+export const startDetached = (
+  binary: string,
+  dataDir: string,
+  port: number,
+  onLog: (text: string) => void,
+  settings: Record<string, string> = {},
+): Promise<ChildProcess> =>
   new Promise((resolve, reject) => {
-    const child = spawn(binary, ['-D', dataDir, '-p', String(port)], {
+    const parameters = Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]);
+    const child = spawn(binary, ['-D', dataDir, '-p', String(port), ...parameters], {
       ...runAs(),
       detached: true,
       stdio: ['ignore', 'ignore', 'pipe'],

@@ -15,6 +15,8 @@ export type EmbeddedPostgresOptions = {
   password?: string;
   /** the server's own log lines (default: kept only for error messages) */
   onLog?: (line: string) => void;
+  /** server parameters for this run only, over postgresql.conf (e.g. `{ wal_level: 'minimal' }` for a test's own cluster) */
+  settings?: Record<string, string>;
 };
 
 export type RunningPostgres = {
@@ -162,7 +164,7 @@ export const startEmbeddedPostgres = async (options: EmbeddedPostgresOptions): P
   }
   let pid: number | undefined;
   try {
-    pid = (await startDetached(await postgresBinary(), dataDir, options.port, onLog)).pid;
+    pid = (await startDetached(await postgresBinary(), dataDir, options.port, onLog, options.settings)).pid;
   } catch (error) {
     const detail = `${error instanceof Error ? error.message : String(error)} ${recent.join('').trim()}`.trim();
     throw new Error(`the embedded PostgreSQL did not start on port ${options.port}: ${detail}`, { cause: error });
