@@ -28,7 +28,8 @@ export class OrderOutcomes implements OnModuleInit, OnModuleDestroy {
   onModuleInit(): void {
     this.stopWatching = this.consumers.watch((events) => {
       for (const event of events) {
-        if (!event.stream.startsWith(STREAM_PREFIX)) continue;
+        // the order's placement never ends its checkout (waiters start after it, but the tail may show it later)
+        if (!event.stream.startsWith(STREAM_PREFIX) || event.type === 'OrderPlaced') continue;
         for (const wake of this.waiters.get(event.stream.slice(STREAM_PREFIX.length)) ?? []) wake();
       }
     });
