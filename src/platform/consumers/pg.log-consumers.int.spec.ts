@@ -189,4 +189,42 @@ describe.each(testServers())('PgLogConsumers on $name', (server) => {
     );
     expect(status.checkpoint).toBe(rows[0].checkpoint);
   });
+
+  it('passes over events it does not want without a batch, and saves that position later without reading them again', async () => {
+    const name = `test.skips-${newId()}`;
+    const wanted = `Wanted-${newId()}`;
+    const handled: string[] = [];
+    let batches = 0;
+    const consumers = new PgLogConsumers(db, store, clock, { log: quiet, skippedCheckpointSaveMs: 200 });
+    const handle = async (event: RecordedEvent) => void (event.type === wanted && handled.push(event.type));
+    consumers.register({
+      name,
+      wants: (event) => event.type === wanted,
+      handle,
+      handleBatch: async (events) => {
+        batches += 1;
+        for (const event of events) await handle(event);
+      },
+    });
+    const watched: string[] = [];
+    const stopWatching = consumers.watch((events) => watched.push(...events.map((e) => e.stream)));
+    await consumers.start();
+    await appendMany(wanted, 1);
+    await eventually(() => handled.length === 1, 'the wanted event handled');
+    const checkpoint = async () =>
+      (
+        await db.query<{ c: string }>(`select transaction_id::text || '/' || position::text as c from es.checkpoints where consumer = $1`, [
+          name,
+        ])
+      ).rows[0]?.c;
+    const before = await checkpoint();
+    const batchesBefore = batches;
+    const others = await appendMany(`Other-${newId()}`, 20);
+    // the tail showed the consumer nothing it wants: no batch ran, and its position is saved after a while all the same
+    await eventually(async () => (await checkpoint()) !== before, 'the skipped position saved');
+    expect(batches).toBe(batchesBefore);
+    expect(watched).toContain(others);
+    stopWatching();
+    await consumers.stop();
+  });
 });

@@ -5,42 +5,25 @@ import { NOTIFY_CHANNEL } from '../event-store/postgres.event-store.sql';
 import type { Database } from '../persistence/database';
 import { PgDatabase, type Listener } from '../persistence/pg.database';
 import { CONSUMER_LOCK_NAMESPACE, runBatch, saveSkipped, type BatchContext, type BatchOutcome, type LogFn } from './consumer-batch';
-import { eventsAfter, LogTail, type TailRange } from './log-tail';
+import { offerRange, type Running, skippedSaveDueIn } from './consumer-position';
+import { LogTail, type TailRange } from './log-tail';
 import { LogConsumers, type ConsumerStatus, type LogConsumer } from './log-consumer';
 
 export type PgLogConsumersOptions = {
-  /** fallback poll when no notification arrives (default 250 ms) */
+  /** fallback poll when no notification arrives (default 1 s) */
   pollIntervalMs?: number;
   /** events read per transaction (default 500: under load most of them concern a consumer not at all, and each batch costs a transaction) */
   batchSize?: number;
   log?: LogFn;
   /** how long `drain()` waits for transactions older than the log's end to finish (default 60 s) */
   drainTimeoutMs?: number;
-};
-
-type Running = {
-  consumer: LogConsumer;
-  /** whether an event concerns the consumer (a typed read returns only wanted events) */
-  wants: (event: RecordedEvent) => boolean;
-  /** batches of one consumer in this process run one after the other (loop and drain) */
-  queue: Promise<unknown>;
-  /** where the consumer has read the log to, as far as this process knows (undefined while a batch runs, or unknown) */
-  caughtUp?: LogCheckpoint;
-  /** the tail saw events the consumer wants, or it must look itself (unknown position, busy, behind) */
-  hasWork: boolean;
-  /** ranges the tail read while a batch ran: offered again once the batch is done */
-  deferred: TailRange[];
-  /** passed over unwanted events whose checkpoint is not saved yet, since `skippedSince` */
-  skippedSince?: number;
-  wake?: () => void;
+  /** how long a consumer passes over unwanted events before it saves its position (default 5 s) */
+  skippedCheckpointSaveMs?: number;
 };
 
 const defaultLog: LogFn = (level, msg, fields) => {
   if (level === 'warn' || level === 'error') console.error(JSON.stringify({ level, msg, ...fields, err: String(fields.err ?? '') }));
 };
-
-/** How long a consumer may pass over unwanted events before it saves its checkpoint anyway. */
-const SKIPPED_CHECKPOINT_SAVE_MS = 5_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -59,6 +42,7 @@ export class PgLogConsumers extends LogConsumers {
   private readonly context: BatchContext;
   private readonly pollIntervalMs: number;
   private readonly drainTimeoutMs: number;
+  private readonly skippedCheckpointSaveMs: number;
   private readonly tail: LogTail;
   private readonly tailWake = { dirty: false, wake: undefined as (() => void) | undefined };
   private running = false;
@@ -75,6 +59,7 @@ export class PgLogConsumers extends LogConsumers {
     this.context = { db, store, clock, log: options.log ?? defaultLog, batchSize: options.batchSize ?? 500 };
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.drainTimeoutMs = options.drainTimeoutMs ?? 60_000;
+    this.skippedCheckpointSaveMs = options.skippedCheckpointSaveMs ?? 5_000;
     this.tail = new LogTail(db, store, this.context.batchSize);
   }
 
@@ -171,33 +156,18 @@ export class PgLogConsumers extends LogConsumers {
     }
   }
 
-  /** What the tail read, as it concerns one consumer: work to do, or a position to move to without a transaction. */
+  /** What the tail read, as it concerns one consumer: a batch to run, or a position to move to without one. */
   private offer(running: Running, range: TailRange): void {
-    const at = running.caughtUp;
-    if (!at) {
-      if (!running.hasWork) running.deferred.push(range); // a batch is running: look again once it is done
-      return;
+    if (offerRange(running, range, this.tail) === 'work') {
+      running.hasWork = true;
+      running.wake?.();
     }
-    if (compareCheckpoints(at, range.to) >= 0) return;
-    // a consumer a little behind the tail (its batch ended before the tail's last reads) skips what the tail still holds
-    const unseen = compareCheckpoints(at, range.from) >= 0 ? eventsAfter(range, at) : this.tail.eventsBetween(at, range.to);
-    if (!unseen || unseen.some(running.wants)) return this.signal(running);
-    running.caughtUp = range.to;
-    if (running.skippedSince === undefined) {
-      running.skippedSince = Date.now();
-      running.wake?.(); // to sleep again with the timer of the checkpoint's save
-    }
-  }
-
-  private signal(running: Running): void {
-    running.hasWork = true;
-    running.wake?.();
   }
 
   private async loop(running: Running): Promise<void> {
     let errors = 0;
     while (this.running) {
-      const saveIn = running.skippedSince === undefined ? undefined : running.skippedSince + SKIPPED_CHECKPOINT_SAVE_MS - Date.now();
+      const saveIn = skippedSaveDueIn(running, this.skippedCheckpointSaveMs);
       if (!running.hasWork && running.caughtUp && (saveIn === undefined || saveIn > 0)) {
         await this.sleep(running, saveIn);
         continue;
