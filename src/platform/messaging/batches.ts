@@ -1,4 +1,6 @@
-import type { IntegrationMessage } from './message-bus';
+import { retryOnConflict } from '../event-store/event-store';
+import type { Sql } from '../persistence/database';
+import type { Inbox, IntegrationMessage } from './message-bus';
 
 type KeyOf = (message: IntegrationMessage) => string | undefined;
 
@@ -50,3 +52,26 @@ export const orderIdOf: KeyOf = (message) => {
   const orderId = (message.data as { orderId?: unknown } | null)?.orderId;
   return typeof orderId === 'string' ? orderId : undefined;
 };
+
+/**
+ * Applies the commands of a batch together: one inbox transaction records the ids not handled before and runs
+ * `work` with their commands; the whole transaction runs again when it loses a race.
+ */
+export const handleTogether = <C extends { id: string }>(
+  inbox: Inbox,
+  subscriber: string,
+  commands: readonly C[],
+  work: (tx: Sql, fresh: C[]) => Promise<unknown>,
+): Promise<void> =>
+  retryOnConflict(() =>
+    inbox.handleEachOnce(
+      subscriber,
+      commands.map(({ id }) => id),
+      async (tx, fresh) => {
+        await work(
+          tx,
+          commands.filter(({ id }) => fresh.has(id)),
+        );
+      },
+    ),
+  );

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { retryOnConflict } from '../../../platform/event-store/event-store';
-import { handleByKey, orderIdOf, splitBatch } from '../../../platform/messaging/batches';
+import { handleByKey, handleTogether, orderIdOf, splitBatch } from '../../../platform/messaging/batches';
 import { Inbox, type IntegrationMessage, MessageBus, metaForMessage } from '../../../platform/messaging/message-bus';
 import { Clock } from '../../../shared-kernel/clock';
 import { InvalidInput } from '../../../shared-kernel/errors';
@@ -61,19 +61,7 @@ export class InventoryCommandsSubscriber {
         command: parse(ReserveStockV1, message),
         meta: metaForMessage(message, SUBSCRIBER, now),
       }));
-      await retryOnConflict(() =>
-        this.inbox.handleEachOnce(
-          SUBSCRIBER,
-          commands.map(({ id }) => id),
-          (tx, fresh) =>
-            this.reserveStock
-              .executeTogether(
-                commands.filter(({ id }) => fresh.has(id)),
-                tx,
-              )
-              .then(() => undefined),
-        ),
-      );
+      await handleTogether(this.inbox, SUBSCRIBER, commands, (tx, fresh) => this.reserveStock.executeTogether(fresh, tx));
     }
     await handleByKey(alone, orderIdOf, (message) => this.handle(message));
   }

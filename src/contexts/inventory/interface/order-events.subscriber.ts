@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { z } from 'zod';
 import { type CommandMeta, retryOnConflict } from '../../../platform/event-store/event-store';
-import { handleByKey, orderIdOf, splitBatch } from '../../../platform/messaging/batches';
+import { handleByKey, handleTogether, orderIdOf, splitBatch } from '../../../platform/messaging/batches';
 import { Inbox, type IntegrationMessage, MessageBus, metaForMessage } from '../../../platform/messaging/message-bus';
 import type { Sql } from '../../../platform/persistence/database';
 import { Clock } from '../../../shared-kernel/clock';
@@ -76,19 +76,7 @@ export class OrderEventsSubscriber {
         command: OrderRef.parse(message.data),
         meta: metaForMessage(message, SUBSCRIBER, now),
       }));
-      await retryOnConflict(() =>
-        this.inbox.handleEachOnce(
-          SUBSCRIBER,
-          commands.map(({ id }) => id),
-          (tx, fresh) =>
-            this.commit
-              .executeTogether(
-                commands.filter(({ id }) => fresh.has(id)),
-                tx,
-              )
-              .then(() => undefined),
-        ),
-      );
+      await handleTogether(this.inbox, SUBSCRIBER, commands, (tx, fresh) => this.commit.executeTogether(fresh, tx));
     }
     await handleByKey(alone, orderIdOf, (message) => this.handle(message));
   }
