@@ -11,8 +11,11 @@ type MailRow = { id: string; to_address: string; subject: string; text_body: str
 
 /**
  * Sends queued mails: a checkpointed consumer of MailQueued events, so a mailer outage is retried with backoff and
- * nothing queued is forgotten. The row is marked sent in the consumer's transaction; a crash between the SMTP
- * server's acceptance and that commit resends the mail with the same Message-ID.
+ * nothing queued is forgotten. The rows are marked sent in the consumer's transaction; a crash between the SMTP
+ * server's acceptance and that commit resends the mail with the same Message-ID. The consumer's lease keeps other
+ * instances off these mails, so they are read without a row lock, and written only once every mail of the batch
+ * went out: a transaction that has written holds back every reader of the log until it ends, and the SMTP server's
+ * answers can take long.
  */
 @Injectable()
 export class MailSender implements LogConsumer {
@@ -25,21 +28,31 @@ export class MailSender implements LogConsumer {
     private readonly clock: Clock,
   ) {}
 
-  async handle(event: RecordedEvent, tx: Sql): Promise<void> {
-    const { mailId } = (event as RecordedEvent<MailQueued>).data;
+  handle(event: RecordedEvent, tx: Sql): Promise<void> {
+    return this.handleBatch([event], tx);
+  }
+
+  async handleBatch(events: RecordedEvent[], tx: Sql): Promise<void> {
+    const ids = events.map((event) => (event as RecordedEvent<MailQueued>).data.mailId);
     const { rows } = await tx.query<MailRow>(
-      'select id, to_address, subject, text_body, sent_at from notifications.mails where id = $1 for update',
-      [mailId],
+      'select id, to_address, subject, text_body, sent_at from notifications.mails where id = any($1::uuid[]) and sent_at is null',
+      [ids],
     );
-    const mail = rows[0];
-    if (!mail || mail.sent_at) return;
-    await this.mailer.send({
-      messageId: `<${mail.id}@orderly.mail>`,
-      from: this.config.mailFrom,
-      to: mail.to_address,
-      subject: mail.subject,
-      text: mail.text_body,
-    });
-    await tx.query('update notifications.mails set sent_at = $2 where id = $1', [mail.id, this.clock.now()]);
+    const unsent = new Map(rows.map((row) => [row.id, row]));
+    const sent: string[] = [];
+    for (const id of ids) {
+      const mail = unsent.get(id);
+      if (!mail) continue;
+      unsent.delete(id);
+      await this.mailer.send({
+        messageId: `<${mail.id}@orderly.mail>`,
+        from: this.config.mailFrom,
+        to: mail.to_address,
+        subject: mail.subject,
+        text: mail.text_body,
+      });
+      sent.push(mail.id);
+    }
+    if (sent.length > 0) await tx.query('update notifications.mails set sent_at = $2 where id = any($1::uuid[])', [sent, this.clock.now()]);
   }
 }
