@@ -1,86 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bootTestApp, type LoggedIn } from '../../../test/support/app';
+import type { LoggedIn } from '../../../test/support/app';
 import { deliveryViolations, invariantViolations, until } from '../../../test/support/invariants';
-import type { ConfigValues } from '../../platform/config';
 import { signWebhook } from '../../platform/http/webhook-signature';
-import { type IntegrationMessage, MessageBus } from '../../platform/messaging/message-bus';
-import { Database } from '../../platform/persistence/database';
 import { newId } from '../../shared-kernel/ids';
-import { PaymentGateway } from './application/ports';
 import { PaymentMessages } from './contracts';
-import { SandboxPaymentGateway } from './infrastructure/sandbox.payment-gateway';
-import { sandboxEventId, type SandboxWebhookEvent, sandboxWebhookFor } from './infrastructure/sandbox.webhooks';
+import { sandboxWebhookFor } from './infrastructure/sandbox.webhooks';
+import { type SandboxShop, shop, WEBHOOK } from './sandbox-webhooks.fixtures';
 
-const WEBHOOK = '/api/v1/payments/webhooks/sandbox';
-const address = { name: 'Ada Lovelace', line1: '12 Analytical Street', city: 'London', postalCode: 'N1 9GU', country: 'GB' };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-type Entry = { kind: string; amount: number | null; refundId: string | null };
-type Payment = { status: string; captured: number; refunded: number; entries: Entry[] };
-
-/** An app with a catalog, free shipping and a staff member; checks out orders and delivers the sandbox's webhooks. */
-const shop = async (configOverrides: Partial<ConfigValues>) => {
-  const t = await bootTestApp({ configOverrides });
-  const admin = await t.registerAndLogin('admin');
-  const staff = await t.registerAndLogin('staff');
-  const db = t.get(Database);
-  const sandbox = t.get(PaymentGateway) as SandboxPaymentGateway;
-  expect((await t.inject('POST', '/api/v1/categories', { token: admin.token, body: { slug: 'mugs', name: 'Mugs' } })).statusCode).toBe(201);
-  const standard = { code: 'standard', name: 'Standard', countries: 'all', currency: 'EUR', rate: { type: 'flat', amount: 0 } };
-  expect((await t.inject('POST', '/api/v1/shipping-methods', { token: admin.token, body: standard })).statusCode).toBe(201);
-
-  /** Every payment message published, as a subscriber of the bus receives it. */
-  const published: IntegrationMessage[] = [];
-  await t.get(MessageBus).subscribe('test.payment-messages', Object.values(PaymentMessages), async (m) => void published.push(m));
-
-  const stockedSku = async (onHand: number, price = 1250): Promise<string> => {
-    const sku = `MUG-${newId().slice(-12)}`;
-    const body = { sku, name: 'Mug', category: 'mugs', price: { amount: price, currency: 'EUR' } };
-    expect((await t.inject('POST', '/api/v1/products', { token: admin.token, body })).statusCode).toBe(201);
-    expect((await t.inject('PUT', `/api/v1/inventory/${sku}`, { token: admin.token, body: { onHand } })).statusCode).toBe(200);
-    await t.drain();
-    return sku;
-  };
-  const checkout = async (sku: string, quantity: number): Promise<{ orderId: string; customer: LoggedIn }> => {
-    const customer = await t.registerAndLogin('customer');
-    expect((await t.inject('POST', '/api/v1/cart/items', { token: customer.token, body: { sku, quantity } })).statusCode).toBe(200);
-    const res = await t.inject('POST', '/api/v1/checkout', {
-      token: customer.token,
-      headers: { 'idempotency-key': newId() },
-      body: { paymentToken: 'tok_approve', shippingAddress: address, shippingMethod: 'standard' },
-    });
-    expect(res.statusCode, res.body).toBe(202);
-    return { orderId: res.json<{ orderId: string }>().orderId, customer };
-  };
-  const order = async (orderId: string, customer: LoggedIn) =>
-    (await t.inject('GET', `/api/v1/orders/${orderId}`, { token: customer.token })).json<{
-      status: string;
-      cancellationReason?: string;
-      total: { amount: number };
-    }>();
-  const payment = async (orderId: string) => (await t.inject('GET', `/api/v1/payments/${orderId}`, { token: staff.token })).json<Payment>();
-  const deliver = (event: SandboxWebhookEvent, now = t.clock.now()) =>
-    t.inject('POST', WEBHOOK, sandboxWebhookFor(event, { secret: t.config.paymentWebhookSecret, now }));
-  /** An event the test makes up (the sandbox reports only what it did). */
-  const craft = (type: string, paymentId: string, data: object, refundId?: string) =>
-    ({
-      id: sandboxEventId(paymentId, type as SandboxWebhookEvent['type'], refundId),
-      type,
-      created: Math.floor(Date.now() / 1000),
-      data: { paymentId, ...data },
-    }) as SandboxWebhookEvent;
-  const sandboxEvent = async (orderId: string, type: SandboxWebhookEvent['type']) => {
-    const event = (await sandbox.webhookEvents(orderId)).find((e) => e.type === type);
-    if (!event) throw new Error(`the sandbox reports no ${type} for ${orderId}`);
-    return event;
-  };
-  const types = async (stream: string) =>
-    (await db.query<{ type: string }>('select type from es.events where stream = $1 order by version', [stream])).rows.map((r) => r.type);
-  return { t, admin, staff, db, sandbox, published, stockedSku, checkout, order, payment, deliver, craft, sandboxEvent, types };
-};
-
 describe('sandbox payment webhooks (e2e)', () => {
-  let s: Awaited<ReturnType<typeof shop>>;
+  let s: SandboxShop;
   let captured: { orderId: string; customer: LoggedIn };
 
   // captures are recorded at the provider first and answered 100 ms later: the webhook lands before, during or after;
@@ -244,82 +173,5 @@ describe('sandbox payment webhooks (e2e)', () => {
     const res = await s.deliver(s.craft('payment.dispute_created', unknown, { reason: 'fraudulent' }));
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ received: true });
-  });
-});
-
-describe('a captured webhook racing a capture at once (e2e)', () => {
-  let s: Awaited<ReturnType<typeof shop>>;
-
-  // the provider answers the authorization and the capture 300 ms each after recording them
-  beforeAll(async () => {
-    s = await shop({ paymentSandboxLatencyMs: 300, paymentCapture: 'immediate' });
-  });
-  afterAll(async () => {
-    await s?.t.close();
-  });
-
-  it('is unknown until the provider round is recorded (404: the provider delivers it again), then a known fact', async () => {
-    const { orderId, customer } = await s.checkout(await s.stockedSku(3), 1);
-    const round = s.t.drain();
-    const event = await until(
-      `the capture of ${orderId} at the provider`,
-      () => s.sandbox.webhookEvents(orderId).then((events) => events.find((e) => e.type === 'payment.captured')),
-      30_000,
-      5,
-    );
-    const early = await s.deliver(event);
-    await round;
-    await s.t.drain();
-    expect(early.statusCode).toBe(404);
-    expect((await s.deliver(event)).statusCode).toBe(200);
-    await s.t.drain();
-    expect(await s.order(orderId, customer)).toMatchObject({ status: 'confirmed' });
-    expect(await s.types(`payment.payment-${orderId}`)).toEqual(['PaymentAuthorized', 'PaymentCaptured']);
-    expect((await s.payment(orderId)).entries.map((e) => e.kind)).toEqual(['authorized', 'captured']);
-    expect(await invariantViolations(s.db)).toEqual([]);
-    expect(await deliveryViolations(s.db)).toEqual([]);
-  });
-});
-
-describe('an authorization reported after the checkout gave up on it (e2e)', () => {
-  let s: Awaited<ReturnType<typeof shop>>;
-
-  // the provider records each authorization and answers 400 ms later; payment stops waiting after 150 ms
-  beforeAll(async () => {
-    s = await shop({ paymentSandboxLatencyMs: 400, paymentProviderTimeoutMs: 150 });
-  });
-  afterAll(async () => {
-    await s?.t.close();
-  });
-
-  it('is recorded, and the checkout voids it as the compensation it already has', async () => {
-    const sku = await s.stockedSku(3);
-    const { orderId, customer } = await s.checkout(sku, 2);
-    await s.t.drain();
-    expect(await s.order(orderId, customer)).toMatchObject({ status: 'cancelled', cancellationReason: 'payment_failed' });
-    expect((await s.payment(orderId)).entries.map((e) => e.kind)).toEqual(['failed']);
-
-    // the provider had authorized before it was told to void: it reports both
-    const authorized = await s.sandboxEvent(orderId, 'payment.authorized');
-    expect((await s.deliver(authorized)).statusCode).toBe(200);
-    await s.t.drain();
-    expect((await s.payment(orderId)).entries.map((e) => e.kind)).toEqual(['failed', 'authorized', 'voided']);
-    expect(await s.types(`ordering.checkout-${orderId}`)).toEqual(
-      expect.arrayContaining(['PaymentVoidRequested', 'PaymentVoidAcknowledged']),
-    );
-    expect((await s.deliver(await s.sandboxEvent(orderId, 'payment.voided'))).statusCode).toBe(200);
-    expect((await s.deliver(authorized)).statusCode).toBe(200);
-    await s.t.drain();
-
-    const payment = await s.payment(orderId);
-    expect(payment).toMatchObject({ status: 'voided', captured: 0 });
-    expect(payment.entries.map((e) => e.kind)).toEqual(['failed', 'authorized', 'voided']);
-    expect(await s.order(orderId, customer)).toMatchObject({ status: 'cancelled', cancellationReason: 'payment_failed' });
-    expect((await s.t.inject('GET', `/api/v1/inventory/${sku}`, { token: s.admin.token })).json()).toMatchObject({
-      reserved: 0,
-      available: 3,
-    });
-    expect(await invariantViolations(s.db)).toEqual([]);
-    expect(await deliveryViolations(s.db)).toEqual([]);
   });
 });

@@ -1,68 +1,30 @@
 import { describe, it } from 'vitest';
-import { deciderSpec } from '../../../platform/testing/decider-spec';
+import { CheckoutAlreadyStarted, decide, start } from './checkout';
 import {
-  CheckoutAlreadyStarted,
-  checkoutDecider,
-  decide,
-  start,
-  type CancellationReason,
-  type CheckoutEvent,
-  type CheckoutInput,
-  type CheckoutSettings,
-} from './checkout';
-
-const given = deciderSpec(checkoutDecider);
-const orderId = '0190f000-0000-7000-8000-000000000001';
-const total = { amount: 4499, currency: 'EUR' };
-const lines = [{ sku: 'MUG-1', quantity: 2 }];
-const paymentToken = 'tok_approve';
-
-const started: CheckoutEvent = { type: 'CheckoutStarted', data: { orderId, customerId: 'c-1', lines, total, paymentToken } };
-const reservationRequested: CheckoutEvent = { type: 'StockReservationRequested', data: { orderId, lines } };
-const onConfirmation: CheckoutSettings = { capture: 'on_confirmation' };
-const atOnce: CheckoutSettings = { capture: 'immediate' };
-const authorizationRequested: CheckoutEvent = {
-  type: 'PaymentAuthorizationRequested',
-  data: { orderId, amount: total, paymentToken, capture: 'on_confirmation' },
-};
-const authorizationAndCaptureRequested: CheckoutEvent = {
-  type: 'PaymentAuthorizationRequested',
-  data: { orderId, amount: total, paymentToken, capture: 'immediate' },
-};
-const captureRequested: CheckoutEvent = { type: 'PaymentCaptureRequested', data: { orderId, amount: total } };
-const completed: CheckoutEvent = { type: 'CheckoutCompleted', data: { orderId } };
-const failed = (reason: CancellationReason): CheckoutEvent => ({
-  type: 'CheckoutFailed',
-  data: { orderId, reason },
-});
-const releaseRequested: CheckoutEvent = { type: 'StockReleaseRequested', data: { orderId } };
-const voidRequested: CheckoutEvent = { type: 'PaymentVoidRequested', data: { orderId } };
-const refundRequested: CheckoutEvent = { type: 'PaymentRefundRequested', data: { orderId, amount: total } };
-const voidAcknowledged: CheckoutEvent = { type: 'PaymentVoidAcknowledged', data: { orderId } };
-const refundAcknowledged: CheckoutEvent = { type: 'PaymentRefundAcknowledged', data: { orderId, amount: total } };
-const timedOut: CheckoutEvent = { type: 'CheckoutTimedOut', data: { orderId } };
-
-const reserving = [started, reservationRequested];
-const authorizing = [...reserving, authorizationRequested];
-const capturing = [...authorizing, captureRequested];
-const done = [...capturing, completed];
-const authorizingAtOnce = [...reserving, authorizationAndCaptureRequested];
-
-const input = {
-  stockReserved: { type: 'StockReserved' },
-  stockRejected: { type: 'StockReservationRejected' },
-  authorized: { type: 'PaymentAuthorized' },
-  declined: { type: 'PaymentDeclined' },
-  paymentFailed: { type: 'PaymentFailed', operation: 'authorize' },
-  captureFailed: { type: 'PaymentFailed', operation: 'capture' },
-  captured: { type: 'PaymentCaptured', amount: total },
-  voided: { type: 'PaymentVoided' },
-  refunded: { type: 'PaymentRefunded', amount: total },
-  timedOut: { type: 'TimedOut' },
-  cancelledByCustomer: { type: 'CancelRequested', by: 'customer' },
-  cancelledByStaff: { type: 'CancelRequested', by: 'staff' },
-} satisfies Record<string, CheckoutInput>;
-const every = Object.values(input) as CheckoutInput[];
+  atOnce,
+  authorizationRequested,
+  authorizing,
+  captureRequested,
+  capturing,
+  completed,
+  done,
+  every,
+  failed,
+  given,
+  input,
+  lines,
+  onConfirmation,
+  orderId,
+  paymentToken,
+  refundAcknowledged,
+  refundRequested,
+  releaseRequested,
+  reserving,
+  timedOut,
+  total,
+  voidAcknowledged,
+  voidRequested,
+} from './checkout.fixtures';
 
 describe('checkout process decider', () => {
   describe('start', () => {
@@ -75,75 +37,6 @@ describe('checkout process decider', () => {
       given(reserving)
         .when((s) => start(s, cmd))
         .thenThrows(CheckoutAlreadyStarted, 'ordering.checkout_already_started'));
-  });
-
-  describe('capture at once (immediate): the authorization is asked with its capture', () => {
-    it('asks for the authorization and its capture once the stock is reserved', () =>
-      given(reserving)
-        .when((s) => decide(input.stockReserved, s, atOnce))
-        .then([authorizationAndCaptureRequested]));
-    it('waits for the capture once authorized: nothing to ask', () =>
-      given(authorizingAtOnce)
-        .when((s) => decide(input.authorized, s, atOnce))
-        .then([]));
-    it('completes once the payment is captured, from authorizing', () =>
-      given(authorizingAtOnce)
-        .when((s) => decide(input.captured, s, atOnce))
-        .then([completed]));
-    it('decides by how the authorization was asked, not by the setting now', () => {
-      given(authorizingAtOnce)
-        .when((s) => decide(input.authorized, s, onConfirmation))
-        .then([]);
-      given(authorizing)
-        .when((s) => decide(input.authorized, s, atOnce))
-        .then([captureRequested]);
-      given(authorizing)
-        .when((s) => decide(input.captured, s, atOnce))
-        .then([]);
-    });
-    it('a failed capture releases the stock and voids the authorization (payment voided it; the void is acknowledged)', () => {
-      given(authorizingAtOnce)
-        .when((s) => decide(input.captureFailed, s, atOnce))
-        .then([failed('payment_failed'), releaseRequested, voidRequested]);
-      given([...authorizingAtOnce, failed('payment_failed'), releaseRequested, voidRequested])
-        .when((s) => decide(input.voided, s, atOnce))
-        .then([voidAcknowledged]);
-    });
-    it('a decline or a failed authorization releases the stock only, as in two steps', () => {
-      given(authorizingAtOnce)
-        .when((s) => decide(input.declined, s, atOnce))
-        .then([failed('payment_declined'), releaseRequested]);
-      given(authorizingAtOnce)
-        .when((s) => decide(input.paymentFailed, s, atOnce))
-        .then([failed('payment_failed'), releaseRequested]);
-    });
-    it('timeout or cancellation: releases the stock and voids; a capture that still lands is refunded', () => {
-      given([...authorizingAtOnce, timedOut])
-        .when((s) => decide(input.timedOut, s, atOnce))
-        .then([failed('timeout'), releaseRequested, voidRequested]);
-      given(authorizingAtOnce)
-        .when((s) => decide(input.cancelledByCustomer, s, atOnce))
-        .then([failed('cancelled_by_customer'), releaseRequested, voidRequested]);
-      given([...authorizingAtOnce, failed('timeout'), releaseRequested, voidRequested])
-        .when((s) => decide(input.captured, s, atOnce))
-        .then([refundRequested]);
-    });
-    it('after completion every input is a no-op', () => {
-      for (const i of every)
-        given([...authorizingAtOnce, completed])
-          .when((s) => decide(i, s, atOnce))
-          .then([]);
-    });
-    it('remembers that the capture comes with the authorization', () =>
-      given(authorizingAtOnce).thenState({
-        status: 'authorizing',
-        orderId,
-        total,
-        paymentToken: '',
-        stock: 'reserved',
-        payment: 'pending',
-        capture: 'immediate',
-      }));
   });
 
   describe('capture on confirmation: happy path', () => {
