@@ -4,10 +4,10 @@ import { Database } from '../../../platform/persistence/database';
 import { orderStream } from '../domain/order';
 import { getOrder, type OrderView } from './orders.projection';
 
-type FoundOrder = { customerId: string; order: OrderView };
+export type FoundOrder = { customerId: string; order: OrderView };
 
 /** Whether the order's checkout has ended: confirmed or cancelled, or anything that came after. */
-export const checkoutEnded = (order: OrderView): boolean => order.status !== 'placed';
+const checkoutEnded = (order: OrderView): boolean => order.status !== 'placed';
 
 const STREAM_PREFIX = orderStream('');
 
@@ -44,9 +44,14 @@ export class OrderOutcomes implements OnModuleInit, OnModuleDestroy {
 
   /**
    * The order once its checkout has ended, or as it stands after `waitMs` (undefined: there is no such order). The
-   * waiter is registered before each read, so an event committed between the read and the wait is not missed.
+   * waiter is registered before each read, so an event committed between the read and the wait is not missed. An
+   * order the caller may not see (`visible` false) is answered at once, from the first read.
    */
-  async afterCheckout(orderId: string, waitMs: number): Promise<FoundOrder | undefined> {
+  async afterCheckout(
+    orderId: string,
+    waitMs: number,
+    visible: (found: FoundOrder) => boolean = () => true,
+  ): Promise<FoundOrder | undefined> {
     const deadline = Date.now() + waitMs;
     for (;;) {
       let wake!: () => void;
@@ -58,7 +63,7 @@ export class OrderOutcomes implements OnModuleInit, OnModuleDestroy {
       try {
         const found = await getOrder(this.db, orderId);
         const left = deadline - Date.now();
-        if (!found || checkoutEnded(found.order) || left <= 0 || !this.stopWatching) return found;
+        if (!found || !visible(found) || checkoutEnded(found.order) || left <= 0 || !this.stopWatching) return found;
         await new Promise<void>((resolve) => {
           timer = setTimeout(resolve, left);
           void woken.then(resolve);

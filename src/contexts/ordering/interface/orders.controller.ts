@@ -12,7 +12,7 @@ import { isUuid } from '../../../shared-kernel/ids';
 import { OrderNotFound } from '../domain/order';
 import { decodeCursor, findOrders, getOrder, type OrderPage, type OrderView } from '../application/orders.projection';
 import { mayActOn } from '../application/caller';
-import { checkoutEnded, OrderOutcomes } from '../application/order-outcomes';
+import { type FoundOrder, OrderOutcomes } from '../application/order-outcomes';
 import { ApiPreferWait, applyWait, PreferredWait } from '../../../platform/http/prefer-wait';
 import { RequestCancellationHandler } from '../application/request-cancellation';
 import { ORDER_STATUSES } from '../domain/order-status';
@@ -82,12 +82,15 @@ export class OrdersController {
     @PreferredWait() wait: number | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<OrderView> {
-    const found = isUuid(id) ? await getOrder(this.db, id) : undefined;
-    if (!found || !mayActOn(user, found.customerId)) throw new OrderNotFound(id);
-    if (wait === undefined) return found.order;
-    applyWait(reply, wait);
-    if (checkoutEnded(found.order)) return found.order;
-    return (await this.outcomes.afterCheckout(id, wait * 1000))?.order ?? found.order;
+    const visible = (order: FoundOrder) => mayActOn(user, order.customerId);
+    const found = !isUuid(id)
+      ? undefined
+      : wait === undefined
+        ? await getOrder(this.db, id)
+        : await this.outcomes.afterCheckout(id, wait * 1000, visible);
+    if (!found || !visible(found)) throw new OrderNotFound(id);
+    if (wait !== undefined) applyWait(reply, wait);
+    return found.order;
   }
 
   @Post(':id/cancel')
