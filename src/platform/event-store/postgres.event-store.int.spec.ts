@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { migratedDatabase, testServers } from '../../../test/support/db';
 import { isUuid, newId } from '../../shared-kernel/ids';
+import { markAppliedOnce } from '../persistence/database';
 import { PgDatabase } from '../persistence/pg.database';
 import { platformCoreMigrations } from '../persistence/platform.migrations';
 import { logSettled } from '../testing/settled-log';
@@ -31,6 +32,21 @@ describe.each(testServers())('PostgresEventStore on $name', (server) => {
   beforeAll(async () => {
     db = suite.db;
     store = new PostgresEventStore(db);
+  });
+
+  it('records no command in a transaction applied once per command; a conflict there fails without aborting it', async () => {
+    const s = `test.once-${newId()}`;
+    const m = meta();
+    await db.transaction(async (tx) => {
+      markAppliedOnce(tx);
+      expect((await store.append(s, [ev('A'), ev('B')], { expectedVersion: 'no_stream', meta: m, tx })).nextExpectedVersion).toBe(2);
+      await expect(store.append(s, [ev('C')], { expectedVersion: 1, meta: meta(), tx })).rejects.toBeInstanceOf(WrongExpectedVersion);
+      // the transaction goes on
+      await store.append(s, [ev('C')], { expectedVersion: 2, meta: meta(), tx });
+    });
+    expect((await store.readStream(s)).map((e) => e.type)).toEqual(['A', 'B', 'C']);
+    const { rows } = await db.query('select 1 from es.command_results where command_id = $1', [m.commandId]);
+    expect(rows).toHaveLength(0);
   });
 
   it('enforces expected versions', async () => {

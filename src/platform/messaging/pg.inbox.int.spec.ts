@@ -55,6 +55,30 @@ describe.each(testServers())('PgInbox on $name PostgreSQL', (server) => {
     expect(await effects(id)).toBe(1);
   });
 
+  it('applies a batch in one transaction with the ids not handled before; a failing batch leaves no row', async () => {
+    const [seen, fresh, other] = [newMessageId(), newMessageId(), newMessageId()];
+    await inbox.handleOnce('inventory', seen, applyEffect('inventory', seen));
+    const handed: string[][] = [];
+    await inbox.handleEachOnce('inventory', [seen, fresh, other], async (tx, ids) => {
+      handed.push([...ids].sort());
+      for (const id of ids) await applyEffect('inventory', id)(tx);
+    });
+    expect(handed).toEqual([[fresh, other].sort()]);
+    expect([await effects(seen), await effects(fresh), await effects(other)]).toEqual([1, 1, 1]);
+    // all handled: nothing runs
+    await inbox.handleEachOnce('inventory', [seen, fresh], async () => void handed.push(['ran']));
+    expect(handed).toHaveLength(1);
+
+    const failed = newMessageId();
+    await expect(
+      inbox.handleEachOnce('inventory', [failed], async (tx) => {
+        await applyEffect('inventory', failed)(tx);
+        throw new Error('effect failed');
+      }),
+    ).rejects.toThrow('effect failed');
+    expect([await inboxRows(failed), await effects(failed)]).toEqual([0, 0]);
+  });
+
   /** Runs two deliveries of one id: the second starts while the first holds its inbox row uncommitted. */
   const concurrently = async (firstOutcome: 'commits' | 'fails') => {
     const id = newMessageId();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase, testServers } from '../../../test/support/db';
 import { Unavailable } from '../../shared-kernel/errors';
-import type { Migration } from './database';
+import { afterCommit, isAppliedOnce, markAppliedOnce, type Migration } from './database';
 import { runMigrations } from './migrations';
 import { PgDatabase } from './pg.database';
 
@@ -49,6 +49,30 @@ describe.each(testServers())('PgDatabase and migrations on $name', (server) => {
     }
     const { rows } = await db.query<{ n: number }>('select n from public.tx_test order by n');
     expect(rows.map((r) => r.n)).toEqual([0, 3]);
+  });
+
+  it('runs what waits for a commit once it committed, never after a rollback, and only for its own transactions', async () => {
+    const ran: string[] = [];
+    await db.transaction(async (tx) => {
+      expect(afterCommit(tx, () => ran.push('committed'))).toBe(true);
+      expect(ran).toEqual([]);
+    });
+    await expect(
+      db.transaction(async (tx) => {
+        afterCommit(tx, () => ran.push('rolled back'));
+        throw new Error('changed my mind');
+      }),
+    ).rejects.toThrow('changed my mind');
+    // outside a transaction there is no commit to wait for: the caller is told so, and nothing is kept
+    expect(afterCommit(db, () => ran.push('pool'))).toBe(false);
+    await db.transaction(async (tx) => {
+      expect(isAppliedOnce(tx)).toBe(false);
+      markAppliedOnce(tx);
+      expect(isAppliedOnce(tx)).toBe(true);
+    });
+    // the mark ends with its transaction, though the client is reused
+    await db.transaction(async (tx) => expect(isAppliedOnce(tx)).toBe(false));
+    expect(ran).toEqual(['committed']);
   });
 
   it('delivers notifications to a listener until it is closed', async () => {
