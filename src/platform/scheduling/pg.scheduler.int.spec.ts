@@ -101,4 +101,18 @@ describe.each(testServers())('PgScheduler on $name', (server) => {
     await scheduler.stop();
     expect(await store.readStream(message.stream)).toHaveLength(1);
   });
+
+  it('a poller delivers what this process schedules once the clock reaches it, without waiting for its next look', async () => {
+    const scheduler = new PgScheduler(db, store, clock);
+    scheduler.start(5);
+    const later = { ...timeout(0), dueAt: new Date(clock.now().getTime() + 60_000) };
+    await scheduler.schedule(later);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await store.readStream(later.stream)).toHaveLength(0);
+    clock.advance(60_000);
+    // well within the 5 s after which the poller would look again anyway
+    for (let i = 0; i < 300 && (await store.readStream(later.stream)).length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    await scheduler.stop();
+    expect(await store.readStream(later.stream)).toHaveLength(1);
+  });
 });

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Config } from '../../../platform/config';
 import { type AnyEvent, type CommandMeta, type Decider, EventStore, metaForStream } from '../../../platform/event-store/event-store';
-import { lockAllUntilCommit, lockUntilCommit, type Sql } from '../../../platform/persistence/database';
+import { lockAllUntilCommit, type Sql } from '../../../platform/persistence/database';
 import type { StockDecision } from '../domain/reservation';
 import { available, evolve, flagLowStock, type HoldStatus, initialStockState, type StockEvent, type StockState } from '../domain/stock';
 import type { StockLevelView } from './stock-levels.projection';
@@ -12,12 +12,6 @@ export const returnStream = (returnId: string): string => `inventory.return-${re
 /** Where the scheduler appends a hold's ReservationExpiryDue (its own stream: the reservation's version is not raced). */
 export const expiryStream = (orderId: string): string => `inventory.expiry-${orderId}`;
 export const expiryKey = (orderId: string): string => `inventory.reservation-expiry:${orderId}`;
-
-/**
- * Queues the commands on one order (or return) behind each other for this transaction, before any stock row is
- * locked. Efficiency only: it spares the loser of a race its retry; the stream's expected version stays the guard.
- */
-export const lockStream = (tx: Sql, stream: string): Promise<void> => lockUntilCommit(tx, stream);
 
 /** A stock stream's state as of `version`, read from its row in `inventory.stock_levels` (ADR 0010). */
 export type LockedStock = { state: StockState; version: number };
@@ -123,6 +117,8 @@ export class StockWrites {
   ): Promise<{ before: S; after: S }[]> {
     const streams = new Set(decisions.map(({ on }) => on.stream));
     if (streams.size < decisions.length) throw new Error('decisions on one stream are made one after the other, not together');
+    // commands on one order (or return) queue behind each other before any stock row is locked; efficiency only: it
+    // spares the loser of a race its retry, the stream's expected version stays the guard
     await lockAllUntilCommit(
       tx,
       decisions.map(({ on }) => on.stream),
