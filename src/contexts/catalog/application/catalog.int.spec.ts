@@ -15,7 +15,7 @@ import { ImportProductsHandler } from './import-products';
 import { toIntegrationEvent } from './integration-events';
 import { findCategories, findProducts, getProduct } from './product-queries';
 import { ProductWrites } from './product-writes';
-import { recordAvailability } from './record-availability';
+import { recordAvailabilities, recordAvailability } from './record-availability';
 import { recordRating } from './record-rating';
 import { ReviseProductHandler } from './revise-product';
 import { UnpublishProductHandler } from './unpublish-product';
@@ -117,6 +117,24 @@ describe.each(testServers())('catalog on $name PostgreSQL', (server) => {
     expect((await findProducts(db, { limit: 100, category: 'unknown' })).items).toEqual([]);
     await expect(findProducts(db, { limit: 3, cursor: 'garbage' })).rejects.toMatchObject({ code: 'catalog.invalid_cursor' });
     expect(await getProduct(db, 'not-a-uuid')).toBeNull();
+  });
+
+  it('copies a batch of stock levels at once: the newest copy of each SKU wins, in the batch and against the stored one', async () => {
+    for (const sku of ['BATCH-1', 'BATCH-2'])
+      await createProduct.execute({ sku, name: `Fern ${sku}`, category: 'garden', price: eur(300) }, meta());
+    await recordAvailability(db, { sku: 'BATCH-2', available: 8, version: 5, at: new Date() });
+    const changed = await db.transaction((tx) =>
+      recordAvailabilities(tx, [
+        { sku: 'BATCH-1', available: 3, version: 2, at: new Date() },
+        { sku: 'BATCH-1', available: 1, version: 3, at: new Date() },
+        { sku: 'BATCH-1', available: 7, version: 1, at: new Date() },
+        { sku: 'BATCH-2', available: 2, version: 4, at: new Date() },
+      ]),
+    );
+    expect(changed).toBe(1);
+    const stock = async (sku: string) =>
+      (await findProducts(db, { limit: 100, category: 'garden' })).items.find((p) => p.sku === sku)?.availableStock;
+    expect([await stock('BATCH-1'), await stock('BATCH-2')]).toEqual([1, 8]);
   });
 
   it('answers the ProductCatalog facade per variant SKU, named with its option values', async () => {
