@@ -35,6 +35,23 @@ describe.each(testServers())('PgDatabase and migrations on $name', (server) => {
     expect(rows[0]).toEqual({ big: '9007199254740993', n: '3', small: 1 });
   });
 
+  it('prepares a statement with parameters once per connection and reuses it; one without parameters runs unprepared', async () => {
+    const prepared = await db.transaction(async (tx) => {
+      for (const n of [1, 2, 3]) expect((await tx.query<{ n: number }>('select $1::int as n', [n])).rows).toEqual([{ n }]);
+      await tx.query('select 41 as unprepared');
+      return (
+        await tx.query<{ statement: string }>(
+          `select statement from pg_prepared_statements where statement in ('select $1::int as n', 'select 41 as unprepared')`,
+          [],
+        )
+      ).rows.map(({ statement }) => statement);
+    });
+    expect(prepared).toEqual(['select $1::int as n']);
+    // the pool's other connections prepare it on first use
+    const results = await Promise.all([1, 2, 3, 4].map((n) => db.query<{ n: number }>('select $1::int as n', [n])));
+    expect(results.map(({ rows }) => rows[0].n)).toEqual([1, 2, 3, 4]);
+  });
+
   it('commits, rolls back on a throw, and always gives the client back', async () => {
     await db.query('create table public.tx_test (n int primary key)');
     // more transactions than the pool has clients: a client not given back would block the loop
