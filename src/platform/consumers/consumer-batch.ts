@@ -1,7 +1,7 @@
 import type { Clock } from '../../shared-kernel/clock';
 import { LOG_START, type EventStore, type LogCheckpoint, type RecordedEvent } from '../event-store/event-store';
 import { compareCheckpoints } from '../event-store/event-recording';
-import { type Database, markAppliedOnce, type Sql } from '../persistence/database';
+import { type Database, markAppliedOnce, type Sql, type TransactionOptions } from '../persistence/database';
 import { isOutage } from '../outage';
 import type { LogConsumer } from './log-consumer';
 
@@ -32,6 +32,8 @@ export const retryBackoffMs = (attempts: number): number => Math.min(100 * 2 ** 
 
 const errorText = (error: unknown): string =>
   (error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error)).slice(0, MAX_ERROR_LENGTH);
+
+const optionsOf = (consumer: LogConsumer): TransactionOptions => ({ appendsNoEvents: consumer.appendsNoEvents });
 
 const checkpointOf = (event: RecordedEvent & { transactionId: string }): LogCheckpoint => ({
   transactionId: event.transactionId,
@@ -112,7 +114,7 @@ export const saveSkipped = async (ctx: BatchContext, consumer: LogConsumer, skip
     if (!held || held.failure || compareCheckpoints(held.checkpoint, skippedTo) >= 0) return false;
     await saveCheckpoint(tx, consumer.name, skippedTo);
     return true;
-  });
+  }, optionsOf(consumer));
 
 /**
  * One batch of one consumer in one transaction: lease, read after the checkpoint, handle each event, advance the
@@ -157,7 +159,7 @@ export const runBatch = async (ctx: BatchContext, consumer: LogConsumer, eventBy
       // a read of some types looks at a bounded part of the log: while it moves and events follow, read on
       const more = full || (moved && behind);
       return { kind: 'handled', handled: events.length, checkpoint, more, behind: !more && behind };
-    });
+    }, optionsOf(consumer));
   } catch (error) {
     // the batch as a whole failed: find the failing event by handling the same events one at a time
     if (batchFailed) return runBatch(ctx, consumer, true);
@@ -189,7 +191,7 @@ const recordFailure = async (ctx: BatchContext, consumer: LogConsumer, first: Fa
           }
         }
         return settle(ctx, tx, consumer, held, failed, failed.index > 0 ? checkpointOf(events[failed.index - 1]) : held.checkpoint);
-      });
+      }, optionsOf(consumer));
     } catch (error) {
       if (!earlier) throw error;
       failed = earlier;

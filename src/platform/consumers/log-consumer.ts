@@ -22,6 +22,11 @@ export type LogConsumer = {
    * without a transaction (the checkpoint is saved with the next batch, or every few seconds).
    */
   wants?(event: RecordedEvent): boolean;
+  /**
+   * Optional: its handlers append no events (a projection). Its batches then run in transactions that readers of the
+   * log do not wait for (`TransactionOptions.appendsNoEvents`): a long batch holds no other consumer back.
+   */
+  appendsNoEvents?: boolean;
   /** failures before the event goes to the dead-letter table (default 5) */
   maxAttempts?: number;
   /**

@@ -1,6 +1,7 @@
 import { compareCheckpoints } from '../event-store/event-recording';
 import { LOG_START, type EventStore, type LogCheckpoint, type RecordedEvent } from '../event-store/event-store';
 import type { Sql } from '../persistence/database';
+import { READABLE_BELOW } from '../event-store/postgres.event-store.sql';
 import { committedAfter } from './consumer-batch';
 
 export type LoggedEvent = RecordedEvent & { transactionId: string };
@@ -23,7 +24,7 @@ const RECENT_EVENTS = 5_000;
 const READABLE_END = `
   select e.transaction_id::text as transaction_id, e.global_position::text as position
   from es.events e
-  where e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+  where e.transaction_id < ${READABLE_BELOW}
   order by e.transaction_id desc, e.global_position desc
   limit 1`;
 

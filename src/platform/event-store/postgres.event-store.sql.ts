@@ -1,3 +1,4 @@
+import { NO_EVENTS_APPLICATION_PREFIX } from '../persistence/database';
 import type { EventMetadata } from './event-store';
 
 /* The statements of PostgresEventStore. Each is one round trip; all are parameterised. */
@@ -125,14 +126,28 @@ export const DECISION_READ = `
   order by e.version`;
 
 /**
+ * SQL: the transaction id that readers of the global log read below. Every event of an older transaction is committed
+ * or never will be: it is the oldest transaction still running that may append events, or the snapshot's end when
+ * none runs. A transaction that promised to append none (`appendsNoEvents`: it names itself and its id in
+ * `application_name`) does not hold readers back however long it runs. A scalar subquery: evaluated once per statement.
+ */
+export const READABLE_BELOW = `(
+  select coalesce(min(running.xid), pg_snapshot_xmax(pg_current_snapshot()))
+  from pg_snapshot_xip(pg_current_snapshot()) as running(xid)
+  where running.xid::text not in (
+    select substr(a.application_name, ${NO_EVENTS_APPLICATION_PREFIX.length + 1})
+    from pg_stat_activity a
+    where starts_with(a.application_name, '${NO_EVENTS_APPLICATION_PREFIX}')))`;
+
+/**
  * $1/$2 checkpoint (transaction id, position), $3 limit. Only transactions older than the oldest one still running
- * are read, so a transaction that commits after later ones is never skipped.
+ * that may append are read (`READABLE_BELOW`), so a transaction that commits after later ones is never skipped.
  */
 export const READ_ALL = `
   select false as tail, e.transaction_id::text as transaction_id, ${EVENT_COLUMNS}
   from es.events e
   where (e.transaction_id, e.global_position) > ($1::xid8, $2::bigint)
-    and e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+    and e.transaction_id < ${READABLE_BELOW}
   order by e.transaction_id, e.global_position
   limit $3`;
 
@@ -146,7 +161,7 @@ export const READ_ALL_OF_TYPES = `
     select e.transaction_id as t, e.global_position as p, e.type
     from es.events e
     where (e.transaction_id, e.global_position) > ($1::xid8, $2::bigint)
-      and e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+      and e.transaction_id < ${READABLE_BELOW}
     order by e.transaction_id, e.global_position
     limit $5
   ), matched as (

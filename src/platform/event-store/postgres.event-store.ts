@@ -1,4 +1,4 @@
-import { afterCommit, type Database, isAppliedOnce, type Sql } from '../persistence/database';
+import { afterCommit, appendsNoEvents, type Database, isAppliedOnce, type Sql } from '../persistence/database';
 import {
   EventStore,
   WrongExpectedVersion,
@@ -89,6 +89,8 @@ export class PostgresEventStore extends EventStore {
     options: { expectedVersion: ExpectedVersion; meta: CommandMeta; schemaVersions?: Record<string, number>; tx?: Sql },
   ): Promise<AppendResult> {
     const { expectedVersion, meta, tx } = options;
+    // readers of the log do not wait for such a transaction: what it appended could be passed over for good
+    if (tx && appendsNoEvents(tx)) throw new Error(`an append to ${stream} in a transaction that promised to append no events`);
     if (events.length === 0) return this.appendNothing(stream, expectedVersion, meta.commandId, tx);
 
     const docs = events.map((e) => {

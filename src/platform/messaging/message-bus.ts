@@ -1,4 +1,4 @@
-import type { Sql } from '../persistence/database';
+import type { Sql, TransactionOptions } from '../persistence/database';
 import type { CommandMeta, RecordedEvent } from '../event-store/event-store';
 
 /** A message on the wire between contexts: an integration event or a command. Plain JSON. */
@@ -74,10 +74,24 @@ export abstract class IntegrationEvents {
   abstract translate(event: RecordedEvent): IntegrationMessage[];
 }
 
+/**
+ * The inbox transaction of a subscriber that only keeps a read model (it appends no events): readers of the log do
+ * not wait for it (`TransactionOptions.appendsNoEvents`).
+ */
+export const READ_MODEL_ONLY: TransactionOptions = { appendsNoEvents: true };
+
 /** Applies a message's effect once per subscriber: the inbox row and the effect commit in one transaction. */
 export abstract class Inbox {
-  /** Returns false (and runs nothing) when the subscriber has already handled this message id. */
-  abstract handleOnce(subscriber: string, messageId: string, work: (tx: Sql) => Promise<void>): Promise<boolean>;
+  /**
+   * Returns false (and runs nothing) when the subscriber has already handled this message id. `options` are the
+   * transaction's (e.g. `appendsNoEvents` for a subscriber that only keeps a read model).
+   */
+  abstract handleOnce(
+    subscriber: string,
+    messageId: string,
+    work: (tx: Sql) => Promise<void>,
+    options?: TransactionOptions,
+  ): Promise<boolean>;
   /**
    * Several messages in one transaction: records every id not handled yet and runs `work` with those (none: nothing
    * runs). The rows and the effect commit together, or none of them.
@@ -86,5 +100,6 @@ export abstract class Inbox {
     subscriber: string,
     messageIds: readonly string[],
     work: (tx: Sql, fresh: ReadonlySet<string>) => Promise<void>,
+    options?: TransactionOptions,
   ): Promise<void>;
 }

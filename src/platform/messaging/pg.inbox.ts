@@ -1,4 +1,4 @@
-import { type Database, markAppliedOnce, type Sql } from '../persistence/database';
+import { type Database, markAppliedOnce, type Sql, type TransactionOptions } from '../persistence/database';
 import { Inbox } from './message-bus';
 
 /**
@@ -11,7 +11,7 @@ export class PgInbox extends Inbox {
     super();
   }
 
-  handleOnce(subscriber: string, messageId: string, work: (tx: Sql) => Promise<void>): Promise<boolean> {
+  handleOnce(subscriber: string, messageId: string, work: (tx: Sql) => Promise<void>, options?: TransactionOptions): Promise<boolean> {
     return this.db.transaction(async (tx) => {
       const { rowCount } = await tx.query('insert into messaging.inbox (subscriber, message_id) values ($1, $2) on conflict do nothing', [
         subscriber,
@@ -21,13 +21,14 @@ export class PgInbox extends Inbox {
       markAppliedOnce(tx);
       await work(tx);
       return true;
-    });
+    }, options);
   }
 
   handleEachOnce(
     subscriber: string,
     messageIds: readonly string[],
     work: (tx: Sql, fresh: ReadonlySet<string>) => Promise<void>,
+    options?: TransactionOptions,
   ): Promise<void> {
     return this.db.transaction(async (tx) => {
       const { rows } = await tx.query<{ message_id: string }>(
@@ -38,6 +39,6 @@ export class PgInbox extends Inbox {
       if (rows.length === 0) return;
       markAppliedOnce(tx);
       await work(tx, new Set(rows.map((row) => row.message_id)));
-    });
+    }, options);
   }
 }

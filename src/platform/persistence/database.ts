@@ -15,7 +15,7 @@ export abstract class Database implements Sql {
     params?: unknown[],
   ): Promise<{ rows: R[]; rowCount: number | null }>;
   /** Runs `work` in a READ COMMITTED transaction; rolls back if it throws. */
-  abstract transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T>;
+  abstract transaction<T>(work: (tx: Sql) => Promise<T>, options?: TransactionOptions): Promise<T>;
   abstract close(): Promise<void>;
 }
 
@@ -28,8 +28,23 @@ export const lockUntilCommit = async (tx: Sql, name: string): Promise<void> => {
   await tx.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [name]);
 };
 
-/** What a running transaction knows about itself: work to run after its commit, and whether it runs once per command. */
-type TransactionContext = { callbacks: (() => void)[]; appliedOnce: boolean };
+export type TransactionOptions = {
+  /**
+   * The transaction will append no events (it writes read models, inbox rows, checkpoints): readers of the global log
+   * need not wait for it however long it runs (see `NO_EVENTS_APPLICATION_PREFIX`). An append in it throws.
+   */
+  appendsNoEvents?: boolean;
+};
+
+/**
+ * A transaction that appends no events names itself so in `pg_stat_activity.application_name`, followed by its own
+ * transaction id, for as long as it runs: readers of the log read below the oldest running transaction that is not
+ * so named. The id in the name ties the promise to that one transaction, whatever the session runs next.
+ */
+export const NO_EVENTS_APPLICATION_PREFIX = 'orderly-no-events:';
+
+/** What a running transaction knows about itself: work to run after its commit, whether it runs once per command. */
+type TransactionContext = { callbacks: (() => void)[]; appliedOnce: boolean; appendsNoEvents: boolean };
 const transactions = new WeakMap<Sql, TransactionContext>();
 
 /**
@@ -54,9 +69,17 @@ export const markAppliedOnce = (tx: Sql): void => {
 /** Whether `markAppliedOnce` marked this running transaction. */
 export const isAppliedOnce = (tx: Sql): boolean => transactions.get(tx)?.appliedOnce ?? false;
 
+/** Whether this running transaction was opened with `appendsNoEvents`. */
+export const appendsNoEvents = (tx: Sql): boolean => transactions.get(tx)?.appendsNoEvents ?? false;
+
 /** For Database implementations: runs `work` with `tx` registered for `afterCommit`, then the callbacks if `commit` succeeds. */
-export const withCommitCallbacks = async <T>(tx: Sql, work: () => Promise<T>, commit: () => Promise<unknown>): Promise<T> => {
-  const context: TransactionContext = { callbacks: [], appliedOnce: false };
+export const withCommitCallbacks = async <T>(
+  tx: Sql,
+  work: () => Promise<T>,
+  commit: () => Promise<unknown>,
+  options: TransactionOptions = {},
+): Promise<T> => {
+  const context: TransactionContext = { callbacks: [], appliedOnce: false, appendsNoEvents: options.appendsNoEvents ?? false };
   transactions.set(tx, context);
   let result: T;
   try {

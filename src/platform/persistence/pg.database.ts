@@ -1,6 +1,6 @@
 import { Client, Pool, types, type ClientConfig, type CustomTypesConfig, type PoolClient, type QueryResultRow } from 'pg';
 import { Unavailable } from '../../shared-kernel/errors';
-import { Database, type Sql, withCommitCallbacks } from './database';
+import { Database, NO_EVENTS_APPLICATION_PREFIX, type Sql, type TransactionOptions, withCommitCallbacks } from './database';
 
 export type PgDatabaseOptions = {
   /** connections in the pool (default 10) */
@@ -83,6 +83,9 @@ const statementName = (text: string, params: unknown[] | undefined): string | un
   return name;
 };
 
+/** Opens a transaction that appends no events and names it so with its transaction id, in one round trip. */
+const BEGIN_APPENDING_NO_EVENTS = `begin; select set_config('application_name', '${NO_EVENTS_APPLICATION_PREFIX}' || pg_current_xact_id()::text, true)`;
+
 const queryOn = <R extends QueryResultRow>(target: Pool | PoolClient, text: string, params?: unknown[]) =>
   target.query<R>({ name: statementName(text, params), text, values: params });
 
@@ -123,7 +126,7 @@ export class PgDatabase extends Database {
     }
   }
 
-  async transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
+  async transaction<T>(work: (tx: Sql) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     let client: PoolClient;
     try {
       client = await this.pool.connect();
@@ -132,12 +135,13 @@ export class PgDatabase extends Database {
     }
     let broken: Error | undefined;
     try {
-      await client.query('begin');
+      await client.query(options.appendsNoEvents ? BEGIN_APPENDING_NO_EVENTS : 'begin');
       const tx: Sql = { query: (text, params) => queryOn(client, text, params) };
       return await withCommitCallbacks(
         tx,
         () => work(tx),
         () => client.query('commit'),
+        options,
       );
     } catch (error) {
       try {

@@ -1,8 +1,9 @@
+import { READABLE_BELOW } from '../event-store/postgres.event-store.sql';
 import type { Sql } from '../persistence/database';
 
 /**
  * Waits until readers of the global log can see every event committed so far. `readAll` leaves out transactions
- * newer than the oldest one still open anywhere on the server (other test files included), so a test that appends
+ * newer than the oldest one still open anywhere on the server that may append (other test files included), so a test that appends
  * and then reads the log waits here first. Bounded: throws after about 20 s.
  */
 export const logSettled = async (db: Sql): Promise<void> => {
@@ -11,7 +12,7 @@ export const logSettled = async (db: Sql): Promise<void> => {
   );
   const newest = rows[0]?.t ?? '0';
   for (let i = 0; i < 2000; i++) {
-    const { rows: ok } = await db.query<{ ok: boolean }>('select pg_snapshot_xmin(pg_current_snapshot()) > $1::xid8 as ok', [newest]);
+    const { rows: ok } = await db.query<{ ok: boolean }>(`select ${READABLE_BELOW} > $1::xid8 as ok`, [newest]);
     if (ok[0].ok) return;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }

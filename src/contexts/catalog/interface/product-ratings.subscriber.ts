@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { z } from 'zod';
-import { Inbox, type IntegrationMessage, MessageBus } from '../../../platform/messaging/message-bus';
+import { Inbox, type IntegrationMessage, MessageBus, READ_MODEL_ONLY } from '../../../platform/messaging/message-bus';
 import { ReviewMessages } from '../../reviews/contracts';
 import { CatalogReadCache } from '../application/catalog-read-cache';
 import { recordRating } from '../application/record-rating';
@@ -37,9 +37,14 @@ export class ProductRatingsSubscriber {
       return;
     }
     let changed = false;
-    await this.inbox.handleOnce(SUBSCRIBER, message.id, async (tx) => {
-      changed = await recordRating(tx, { ...parsed.data, at: message.occurredAt });
-    });
+    await this.inbox.handleOnce(
+      SUBSCRIBER,
+      message.id,
+      async (tx) => {
+        changed = await recordRating(tx, { ...parsed.data, at: message.occurredAt });
+      },
+      READ_MODEL_ONLY,
+    );
     if (changed) this.cache.invalidate();
   }
 }

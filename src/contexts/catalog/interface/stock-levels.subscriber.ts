@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { z } from 'zod';
-import { Inbox, type IntegrationMessage, MessageBus } from '../../../platform/messaging/message-bus';
+import { Inbox, type IntegrationMessage, MessageBus, READ_MODEL_ONLY } from '../../../platform/messaging/message-bus';
 import { InventoryMessages } from '../../inventory/contracts';
 import { CatalogReadCache } from '../application/catalog-read-cache';
 import { type RecordAvailability, recordAvailabilities } from '../application/record-availability';
@@ -35,12 +35,17 @@ export class StockLevelsSubscriber {
     }
     if (levels.size === 0) return;
     let changed = 0;
-    await this.inbox.handleEachOnce(SUBSCRIBER, [...levels.keys()], async (tx, fresh) => {
-      changed = await recordAvailabilities(
-        tx,
-        [...levels].filter(([id]) => fresh.has(id)).map(([, level]) => level),
-      );
-    });
+    await this.inbox.handleEachOnce(
+      SUBSCRIBER,
+      [...levels.keys()],
+      async (tx, fresh) => {
+        changed = await recordAvailabilities(
+          tx,
+          [...levels].filter(([id]) => fresh.has(id)).map(([, level]) => level),
+        );
+      },
+      READ_MODEL_ONLY,
+    );
     if (changed > 0) this.cache.invalidate();
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { z } from 'zod';
-import { Inbox, type IntegrationMessage, MessageBus } from '../../../platform/messaging/message-bus';
+import { Inbox, type IntegrationMessage, MessageBus, READ_MODEL_ONLY } from '../../../platform/messaging/message-bus';
 import { USER_REGISTERED_V1 } from '../../identity/contracts';
 import { OrderingMessages } from '../../ordering/contracts';
 
@@ -36,12 +36,17 @@ export class PurchasesSubscriber {
     if (message.type === USER_REGISTERED_V1) {
       const user = UserRegistered.safeParse(message.data);
       if (!user.success) return this.ignore(message);
-      await this.inbox.handleOnce(SUBSCRIBER, message.id, async (tx) => {
-        await tx.query(
-          `insert into reviews.reviewers (customer_id, name) values ($1, $2) on conflict (customer_id) do update set name = excluded.name`,
-          [user.data.userId, user.data.name],
-        );
-      });
+      await this.inbox.handleOnce(
+        SUBSCRIBER,
+        message.id,
+        async (tx) => {
+          await tx.query(
+            `insert into reviews.reviewers (customer_id, name) values ($1, $2) on conflict (customer_id) do update set name = excluded.name`,
+            [user.data.userId, user.data.name],
+          );
+        },
+        READ_MODEL_ONLY,
+      );
       return;
     }
     const delivered = OrderDelivered.safeParse(message.data);
@@ -50,14 +55,19 @@ export class PurchasesSubscriber {
     const products = [...new Set(lines.flatMap((line) => (line.productId ? [line.productId] : [])))];
     const at =
       delivered.data.deliveredAt && !Number.isNaN(Date.parse(delivered.data.deliveredAt)) ? delivered.data.deliveredAt : message.occurredAt;
-    await this.inbox.handleOnce(SUBSCRIBER, message.id, async (tx) => {
-      for (const productId of products) {
-        await tx.query(
-          `insert into reviews.purchases (customer_id, product_id, order_id, delivered_at) values ($1, $2, $3, $4) on conflict do nothing`,
-          [customerId, productId, orderId, at],
-        );
-      }
-    });
+    await this.inbox.handleOnce(
+      SUBSCRIBER,
+      message.id,
+      async (tx) => {
+        for (const productId of products) {
+          await tx.query(
+            `insert into reviews.purchases (customer_id, product_id, order_id, delivered_at) values ($1, $2, $3, $4) on conflict do nothing`,
+            [customerId, productId, orderId, at],
+          );
+        }
+      },
+      READ_MODEL_ONLY,
+    );
   }
 
   private ignore(message: IntegrationMessage): void {
