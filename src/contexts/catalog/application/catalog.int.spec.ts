@@ -137,6 +137,28 @@ describe.each(testServers())('catalog on $name PostgreSQL', (server) => {
     expect([await stock('BATCH-1'), await stock('BATCH-2')]).toEqual([1, 8]);
   });
 
+  it('moves only the version of a copy whose available quantity did not change; an older copy arriving late is still refused', async () => {
+    await createProduct.execute({ sku: 'SAME-1', name: 'Fern same', category: 'garden', price: eur(300) }, meta());
+    await recordAvailability(db, { sku: 'SAME-1', available: 5, version: 2, at: new Date() });
+    // the row's xmin: the transaction that last wrote it
+    const refreshedAt = async () =>
+      (
+        await db.query<{ written_by: string }>(
+          `select s.xmin::text as written_by from catalog.product_search s join catalog.variants v on v.product_id = s.product_id where v.sku = 'SAME-1'`,
+          [],
+        )
+      ).rows[0]?.written_by;
+    const before = await refreshedAt();
+    expect(await recordAvailability(db, { sku: 'SAME-1', available: 5, version: 4, at: new Date() })).toBe(false);
+    expect(await refreshedAt()).toEqual(before);
+    const { rows } = await db.query<{ version: number }>(`select version from catalog.product_availability where sku = 'SAME-1'`, []);
+    expect(rows[0].version).toBe(4);
+    // version 3 was overtaken by version 4 (same quantity): its quantity must not come back
+    expect(await recordAvailability(db, { sku: 'SAME-1', available: 9, version: 3, at: new Date() })).toBe(false);
+    expect((await findProducts(db, { limit: 100, category: 'garden' })).items.find((p) => p.sku === 'SAME-1')?.availableStock).toBe(5);
+    expect(await recordAvailability(db, { sku: 'SAME-1', available: 2, version: 5, at: new Date() })).toBe(true);
+  });
+
   it('answers the ProductCatalog facade per variant SKU, named with its option values', async () => {
     const shirt = await createProduct.execute(
       {
