@@ -7,7 +7,7 @@ import { OrderingMessages } from '../../ordering/contracts';
 /** The fields analytics reads from each message; consumers tolerate extra fields, and odd data is skipped, never thrown. */
 const Money = z.object({ amount: z.number().int(), currency: z.string().length(3) });
 const OrderRef = z.object({ orderId: z.string().min(1).max(100) });
-const Placed = OrderRef.extend({
+export const Placed = OrderRef.extend({
   customerId: z.string().min(1).max(100),
   total: Money,
   lines: z.array(
@@ -20,11 +20,13 @@ const Placed = OrderRef.extend({
     }),
   ),
 });
-const Confirmed = OrderRef.extend({ total: Money });
+export const Confirmed = OrderRef.extend({ total: Money });
+export type Placed = z.infer<typeof Placed>;
+export type Confirmed = z.infer<typeof Confirmed>;
 const Refunded = OrderRef.extend({ amount: Money, totalRefunded: Money });
 
 /** Calendar day (UTC) of a message: days in analytics are UTC days. */
-const dayOf = (message: IntegrationMessage): string => message.occurredAt.slice(0, 10);
+export const dayOf = (message: IntegrationMessage): string => message.occurredAt.slice(0, 10);
 
 const setStatus = (tx: Sql, orderId: string, status: string) =>
   tx.query('update analytics.orders set status = $2 where order_id = $1', [orderId, status]);

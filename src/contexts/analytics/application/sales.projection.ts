@@ -5,6 +5,7 @@ import { IntegrationEvents, type IntegrationMessage } from '../../../platform/me
 import type { Sql } from '../../../platform/persistence/database';
 import { CartMessages } from '../../cart/contracts';
 import { OrderingMessages } from '../../ordering/contracts';
+import { applySalesMessages } from './sales-batches';
 import { applySalesMessage } from './sales-facts';
 
 const HANDLED: ReadonlySet<string> = new Set([...Object.values(OrderingMessages), CartMessages.cartStarted]);
@@ -17,6 +18,8 @@ const HANDLED: ReadonlySet<string> = new Set([...Object.values(OrderingMessages)
 @Injectable()
 export class SalesProjection implements LogConsumer {
   readonly name = 'analytics.sales';
+  /** a read model: its batches hold no reader of the log back */
+  readonly appendsNoEvents = true;
 
   constructor(private readonly integrationEvents: IntegrationEvents) {}
 
@@ -26,6 +29,14 @@ export class SalesProjection implements LogConsumer {
 
   async handle(event: RecordedEvent, tx: Sql): Promise<void> {
     for (const message of this.messagesOf(event)) await applySalesMessage(tx, message);
+  }
+
+  /** A batch of the log in a few statements: the facts of many checkouts written set-based (`applySalesMessages`). */
+  async handleBatch(events: RecordedEvent[], tx: Sql): Promise<void> {
+    await applySalesMessages(
+      tx,
+      events.flatMap((event) => this.messagesOf(event)),
+    );
   }
 
   async reset(tx: Sql): Promise<void> {
