@@ -93,7 +93,7 @@ export class OrderingModule implements OnModuleInit, OnApplicationBootstrap {
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.bus.subscribe(CHECKOUT_SUBSCRIBER, CHECKOUT_INPUT_TYPES, (message) => this.checkout.onMessage(message));
+    await this.bus.subscribeBatch(CHECKOUT_SUBSCRIBER, CHECKOUT_INPUT_TYPES, (messages) => this.checkout.onMessages(messages));
     await this.refundOutcomes.subscribe();
     await this.shipmentFacts.subscribe();
   }

@@ -181,6 +181,24 @@ describe('place order + checkout process (in memory)', () => {
     expect(scheduler.cancelled).toEqual([checkoutTimeoutKey(orderId)]);
   });
 
+  it('applies a batch in one go, in order: one checkout runs to its end, another takes its first step; a repeat changes nothing', async () => {
+    const first = await place();
+    carts.cart = { ...carts.cart, checkouts: carts.cart.checkouts + 1 };
+    const second = await place();
+    const batch = [
+      message('inventory.stock-reserved.v1', { orderId: first, lines: [] }),
+      message('inventory.stock-reserved.v1', { orderId: second, lines: [] }),
+      message('payment.payment-authorized.v1', { orderId: first, amount: total }),
+      message('payment.payment-captured.v1', { orderId: first, amount: total }),
+    ];
+    await process.onMessages(batch);
+    await process.onMessages([...batch, batch[0]]);
+    expect(await types(orderStream(first))).toEqual(['OrderPlaced', 'OrderConfirmed']);
+    expect((await types(checkoutStream(first))).slice(2)).toEqual(['PaymentAuthorizationRequested', 'CheckoutCompleted']);
+    expect(await types(orderStream(second))).toEqual(['OrderPlaced']);
+    expect((await types(checkoutStream(second))).slice(2)).toEqual(['PaymentAuthorizationRequested']);
+  });
+
   it('capturing on confirmation: asks for the capture once authorized, then confirms', async () => {
     process = processCapturing('on_confirmation');
     const orderId = await place();

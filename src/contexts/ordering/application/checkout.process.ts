@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { Config } from '../../../platform/config';
 import type { LogConsumer } from '../../../platform/consumers/log-consumer';
-import { type CommandMeta, EventStore, type RecordedEvent, retryOnConflict } from '../../../platform/event-store/event-store';
+import { type CommandMeta, EventStore, type RecordedEvent } from '../../../platform/event-store/event-store';
+import { handleTogether } from '../../../platform/messaging/batches';
 import { Inbox, type IntegrationMessage } from '../../../platform/messaging/message-bus';
 import type { Sql } from '../../../platform/persistence/database';
 import { Scheduler } from '../../../platform/scheduling/scheduler';
@@ -63,15 +64,34 @@ export class CheckoutProcess {
   ) {}
 
   /** A message from inventory or payment (bus subscriber `ordering.checkout`), applied once. */
-  async onMessage(message: IntegrationMessage): Promise<void> {
-    const translate = INPUTS[message.type];
-    if (!translate) return;
-    const { orderId, input } = translate(message.data);
-    const meta = { correlationId: message.correlationId, causationId: message.id, traceparent: message.traceparent, now: this.clock.now() };
-    // a cancellation from HTTP may append to the same streams at the same moment: decide again on a version conflict
-    await retryOnConflict(() =>
-      this.inbox.handleOnce(CHECKOUT_SUBSCRIBER, message.id, (tx) => this.apply(orderId, input, meta, message.id, tx)),
-    );
+  onMessage(message: IntegrationMessage): Promise<void> {
+    return this.onMessages([message]);
+  }
+
+  /**
+   * Messages from inventory and payment, as the bus hands them over (the in-process bus: what one read of the log
+   * brought; a broker: one at a time): every input not applied before, in their order, in one transaction with its
+   * inbox rows. A batch of checkouts then costs one commit, and an order's inputs that arrive together (payment's
+   * authorization and capture) are applied one after the other in it. A malformed message throws before anything is
+   * applied: the bus retries, then narrows the batch down to it.
+   */
+  async onMessages(messages: IntegrationMessage[]): Promise<void> {
+    const now = this.clock.now();
+    const seen = new Set<string>();
+    const inputs = messages.flatMap((message) => {
+      const translate = INPUTS[message.type];
+      // a message twice in one batch is applied once, as in two
+      if (!translate || seen.has(message.id)) return [];
+      seen.add(message.id);
+      const { orderId, input } = translate(message.data);
+      const meta = { correlationId: message.correlationId, causationId: message.id, traceparent: message.traceparent, now };
+      return [{ id: message.id, orderId, input, meta }];
+    });
+    if (inputs.length === 0) return;
+    // a cancellation from HTTP may append to the same streams at the same moment: the whole batch decides again
+    await handleTogether(this.inbox, CHECKOUT_SUBSCRIBER, inputs, async (tx, fresh) => {
+      for (const { id, orderId, input, meta } of fresh) await this.apply(orderId, input, meta, id, tx);
+    });
   }
 
   /** The checkout's deadline: the scheduler appended CheckoutTimedOut to its stream; this consumer acts on it. */
