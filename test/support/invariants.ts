@@ -232,14 +232,6 @@ const SUBSCRIBERS_BY_EVENT: Record<string, string> = {
   PaymentCaptured: 'ordering.checkout',
   PaymentVoided: 'ordering.checkout',
   PaymentRefunded: 'ordering.checkout',
-  StockLevelSet: 'catalog.availability',
-  StockReserved: 'catalog.availability',
-  StockReleased: 'catalog.availability',
-  StockCommitted: 'catalog.availability',
-  CancelledOrderRestocked: 'catalog.availability',
-  StockReturned: 'catalog.availability',
-  StockRestocked: 'catalog.availability',
-  StockAdjusted: 'catalog.availability',
   OrderConfirmed: 'inventory.order-events',
   OrderCancelled: 'inventory.order-events',
   OrderParcelReturned: 'inventory.order-events',
@@ -250,11 +242,49 @@ const SUBSCRIBERS_BY_EVENT: Record<string, string> = {
   ShipmentInterceptionFailed: 'ordering.deliveries',
 };
 
+/** The stock events inventory publishes as `inventory.stock-level-changed.v1`, each carrying its stream version. */
+const STOCK_LEVEL_EVENTS = [
+  'StockLevelSet',
+  'StockReserved',
+  'StockReleased',
+  'StockCommitted',
+  'CancelledOrderRestocked',
+  'StockReturned',
+  'StockRestocked',
+  'StockAdjusted',
+];
+
+/**
+ * The catalog keeps no inbox for stock levels (a copy is idempotent by its version): it has applied them all when
+ * its copy of every SKU is at the version of the SKU's newest published stock event, with the quantity inventory holds.
+ */
+const catalogCopyViolations = async (sql: Sql): Promise<string[]> => {
+  const { rows } = await sql.query<{ sku: string; version: number; copied: number | null; available: number; shown: number | null }>(
+    `with newest as (
+       select substr(e.stream, length('inventory.stock-') + 1) as sku, max(e.version) as version
+       from es.events e where e.stream like 'inventory.stock-%' and e.type = any($1::text[]) group by e.stream)
+     select n.sku, n.version, a.version as copied, greatest(0, s.on_hand - s.reserved) as available, a.available as shown
+     from newest n join inventory.stock_levels s on s.sku = n.sku left join catalog.product_availability a on a.sku = n.sku
+     where a.version is distinct from n.version or a.available <> greatest(0, s.on_hand - s.reserved)`,
+    [STOCK_LEVEL_EVENTS],
+  );
+  return rows.map(
+    (r) =>
+      `the catalog shows ${r.shown ?? 'nothing'} of ${r.sku} at version ${r.copied ?? 'none'}: inventory has ${r.available} at ${r.version}`,
+  );
+};
+
 /**
  * R3 end to end: every committed event that becomes a message was applied by its subscriber exactly once (one inbox
- * row, keyed by the event id the message id derives from); returns one line per event that was not.
+ * row, keyed by the event id the message id derives from), and the catalog holds the newest stock levels; returns one
+ * line per event (or SKU) that was not.
  */
-export const deliveryViolations = async (sql: Sql): Promise<string[]> => {
+export const deliveryViolations = async (sql: Sql): Promise<string[]> => [
+  ...(await inboxViolations(sql)),
+  ...(await catalogCopyViolations(sql)),
+];
+
+const inboxViolations = async (sql: Sql): Promise<string[]> => {
   const { rows } = await sql.query<{ type: string; stream: string; event_id: string; applied: string }>(
     `select e.type, e.stream, e.event_id::text as event_id,
             (select count(*) from messaging.inbox i where i.subscriber = s.subscriber and i.message_id = e.event_id::text) as applied
