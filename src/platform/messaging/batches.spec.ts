@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { handleByKey, orderIdOf, splitBatch } from './batches';
+import type { Sql } from '../persistence/database';
+import { handleByKey, handleInOrder, orderIdOf, splitBatch } from './batches';
 import { InProcessMessageBus } from './in-process.message-bus';
-import type { IntegrationMessage } from './message-bus';
+import { Inbox, type IntegrationMessage } from './message-bus';
 
 const message = (id: string, type: string, orderId?: string): IntegrationMessage => ({
   id,
@@ -11,7 +12,50 @@ const message = (id: string, type: string, orderId?: string): IntegrationMessage
   data: orderId ? { orderId } : {},
 });
 
+/** An inbox in memory that counts its transactions. */
+class CountingInbox extends Inbox {
+  readonly handled = new Set<string>();
+  transactions = 0;
+  async handleOnce(): Promise<boolean> {
+    throw new Error('not used');
+  }
+  async handleEachOnce(subscriber: string, ids: readonly string[], work: (tx: Sql, fresh: ReadonlySet<string>) => Promise<void>) {
+    this.transactions += 1;
+    const fresh = new Set(ids.filter((id) => !this.handled.has(`${subscriber}/${id}`)));
+    if (fresh.size === 0) return;
+    await work({} as Sql, fresh);
+    for (const id of fresh) this.handled.add(`${subscriber}/${id}`);
+  }
+}
+
 describe('message batches', () => {
+  it('applies a batch in one inbox transaction, in order, each message once; nothing to do for some', async () => {
+    const inbox = new CountingInbox();
+    const applied: string[] = [];
+    const effectOf = (m: IntegrationMessage) => (m.type === 'noise' ? undefined : async () => void applied.push(m.id));
+    const batch = [message('1', 'fact', 'a'), message('2', 'noise', 'a'), message('3', 'fact', 'a'), message('1', 'fact', 'a')];
+    await handleInOrder(inbox, 'sub', batch, effectOf);
+    expect(applied).toEqual(['1', '3']);
+    expect(inbox.transactions).toBe(1);
+    // delivered again with one more: only the new one runs
+    await handleInOrder(inbox, 'sub', [...batch, message('4', 'fact', 'b')], effectOf);
+    expect(applied).toEqual(['1', '3', '4']);
+    // nothing to do: no transaction
+    await handleInOrder(inbox, 'sub', [message('5', 'noise')], effectOf);
+    expect(inbox.transactions).toBe(2);
+  });
+
+  it('applies nothing of a batch when a message cannot be passed over', async () => {
+    const inbox = new CountingInbox();
+    const applied: string[] = [];
+    const refused = handleInOrder(inbox, 'sub', [message('1', 'fact'), message('2', 'bad')], (m) => {
+      if (m.type === 'bad') throw new Error('malformed');
+      return async () => void applied.push(m.id);
+    });
+    await expect(refused).rejects.toThrow('malformed');
+    expect([applied, inbox.transactions]).toEqual([[], 0]);
+  });
+
   it('puts together the joinable messages whose key no other message shares; the rest stays alone, in order', () => {
     const batch = [
       message('1', 'reserve', 'a'),

@@ -1,5 +1,5 @@
 import { retryOnConflict } from '../event-store/event-store';
-import type { Sql } from '../persistence/database';
+import type { Sql, TransactionOptions } from '../persistence/database';
 import type { Inbox, IntegrationMessage } from './message-bus';
 
 type KeyOf = (message: IntegrationMessage) => string | undefined;
@@ -55,13 +55,14 @@ export const orderIdOf: KeyOf = (message) => {
 
 /**
  * Applies the commands of a batch together: one inbox transaction records the ids not handled before and runs
- * `work` with their commands; the whole transaction runs again when it loses a race.
+ * `work` with their commands (in their order); the whole transaction runs again when it loses a race.
  */
 export const handleTogether = <C extends { id: string }>(
   inbox: Inbox,
   subscriber: string,
   commands: readonly C[],
   work: (tx: Sql, fresh: C[]) => Promise<unknown>,
+  options?: TransactionOptions,
 ): Promise<void> =>
   retryOnConflict(() =>
     inbox.handleEachOnce(
@@ -73,5 +74,42 @@ export const handleTogether = <C extends { id: string }>(
           commands.filter(({ id }) => fresh.has(id)),
         );
       },
+      options,
     ),
   );
+
+/** What a message does in its inbox transaction; undefined when there is nothing to do (e.g. a malformed fact ignored). */
+export type EffectOf = (message: IntegrationMessage) => ((tx: Sql) => Promise<unknown>) | undefined;
+
+/**
+ * A batch in one inbox transaction, in its order: the effect of each message not handled before runs after those
+ * before it, so messages about the same order (or cart) may share the batch, and the batch costs one commit. A
+ * message twice in the batch runs once. `effectOf` may throw for a message that must not be passed over: nothing is
+ * applied, and the bus retries, then narrows the batch down to it.
+ */
+export const handleInOrder = async (
+  inbox: Inbox,
+  subscriber: string,
+  messages: readonly IntegrationMessage[],
+  effectOf: EffectOf,
+  options?: TransactionOptions,
+): Promise<void> => {
+  const seen = new Set<string>();
+  const effects: { id: string; effect: (tx: Sql) => Promise<unknown> }[] = [];
+  for (const message of messages) {
+    if (seen.has(message.id)) continue;
+    seen.add(message.id);
+    const effect = effectOf(message);
+    if (effect) effects.push({ id: message.id, effect });
+  }
+  if (effects.length === 0) return;
+  await handleTogether(
+    inbox,
+    subscriber,
+    effects,
+    async (tx, fresh) => {
+      for (const { effect } of fresh) await effect(tx);
+    },
+    options,
+  );
+};

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { z } from 'zod';
-import { handleTogether } from '../../../platform/messaging/batches';
+import { handleInOrder } from '../../../platform/messaging/batches';
 import { Inbox, type IntegrationMessage, MessageBus, metaForMessage } from '../../../platform/messaging/message-bus';
 import { Clock } from '../../../shared-kernel/clock';
 import { CheckOutCartHandler } from '../application/check-out-cart';
@@ -40,29 +40,17 @@ export class OrderPlacedSubscriber {
    * The orders of a batch in one transaction with their inbox rows, one after the other (one customer's two orders
    * in a batch leave their cart in order); a cart written meanwhile (a customer adding an item) runs it all again.
    */
-  async handleBatch(messages: IntegrationMessage[]): Promise<void> {
+  handleBatch(messages: IntegrationMessage[]): Promise<void> {
     const now = this.clock.now();
-    const seen = new Set<string>();
-    const checkouts = messages.flatMap((message) => {
+    return handleInOrder(this.inbox, SUBSCRIBER, messages, (message) => {
       const parsed = OrderPlaced.safeParse(message.data);
       if (!parsed.success) {
         this.logger.warn(`ignoring malformed ${message.type} ${message.id}`);
-        return [];
+        return undefined;
       }
-      if (seen.has(message.id)) return [];
-      seen.add(message.id);
       const { orderId, customerId, cartId, lines } = parsed.data;
-      return [
-        {
-          id: message.id,
-          command: { cartId: cartId ?? customerId, orderId, lines },
-          meta: metaForMessage(message, SUBSCRIBER, now, customerId),
-        },
-      ];
-    });
-    if (checkouts.length === 0) return;
-    await handleTogether(this.inbox, SUBSCRIBER, checkouts, async (tx, fresh) => {
-      for (const { command, meta } of fresh) await this.checkOut.execute(command, meta, tx);
+      const meta = metaForMessage(message, SUBSCRIBER, now, customerId);
+      return (tx) => this.checkOut.execute({ cartId: cartId ?? customerId, orderId, lines }, meta, tx);
     });
   }
 }

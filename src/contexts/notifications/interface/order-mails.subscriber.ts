@@ -1,6 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { z } from 'zod';
+import { handleInOrder } from '../../../platform/messaging/batches';
 import { Inbox, type IntegrationMessage, MessageBus, metaForMessage } from '../../../platform/messaging/message-bus';
+import type { Sql } from '../../../platform/persistence/database';
 import { Clock } from '../../../shared-kernel/clock';
 import { canonicalEmail } from '../../../shared-kernel/identifiers';
 import { USER_REGISTERED_V1 } from '../../identity/contracts';
@@ -51,25 +53,38 @@ export class OrderMailsSubscriber {
   ) {}
 
   subscribe(): Promise<void> {
-    return this.bus.subscribe(SUBSCRIBER, [USER_REGISTERED_V1, ...Object.keys(facts)], (message) => this.handle(message));
+    return this.bus.subscribeBatch(SUBSCRIBER, [USER_REGISTERED_V1, ...Object.keys(facts)], (messages) => this.handleBatch(messages));
   }
 
   async handle(message: IntegrationMessage): Promise<void> {
-    const meta = metaForMessage(message, SUBSCRIBER, this.clock.now());
+    await this.handleBatch([message]);
+  }
+
+  /**
+   * The messages of a batch in one transaction with their inbox rows, in their order (a registration before the mail
+   * to the address it brings); malformed ones are ignored.
+   */
+  handleBatch(messages: IntegrationMessage[]): Promise<void> {
+    const now = this.clock.now();
+    return handleInOrder(this.inbox, SUBSCRIBER, messages, (message) => {
+      const effect = this.effectOf(message, now);
+      if (!effect) this.ignore(message);
+      return effect;
+    });
+  }
+
+  /** What a message does in the inbox transaction; undefined when it is malformed. */
+  private effectOf(message: IntegrationMessage, now: Date): ((tx: Sql) => Promise<unknown>) | undefined {
     if (message.type === USER_REGISTERED_V1) {
       const user = UserRegistered.safeParse(message.data);
-      if (!user.success) return this.ignore(message);
+      if (!user.success) return undefined;
       const { userId, email, name } = user.data;
-      await this.inbox.handleOnce(SUBSCRIBER, message.id, (tx) =>
-        recordRecipient(tx, userId, { email, name }, new Date(message.occurredAt)),
-      );
-      return;
+      return (tx) => recordRecipient(tx, userId, { email, name }, new Date(message.occurredAt));
     }
     const fact = facts[message.type]?.safeParse(message.data);
-    if (!fact?.success) return this.ignore(message);
-    await this.inbox.handleOnce(SUBSCRIBER, message.id, async (tx) => {
-      await this.queueMail.execute({ ...fact.data, factId: message.id }, { ...meta, userId: fact.data.customerId }, tx);
-    });
+    if (!fact?.success) return undefined;
+    const meta = metaForMessage(message, SUBSCRIBER, now);
+    return (tx) => this.queueMail.execute({ ...fact.data, factId: message.id }, { ...meta, userId: fact.data.customerId }, tx);
   }
 
   private ignore(message: IntegrationMessage): void {

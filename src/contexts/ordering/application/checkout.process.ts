@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { Config } from '../../../platform/config';
 import type { LogConsumer } from '../../../platform/consumers/log-consumer';
 import { type CommandMeta, EventStore, type RecordedEvent } from '../../../platform/event-store/event-store';
-import { handleTogether } from '../../../platform/messaging/batches';
+import { handleInOrder } from '../../../platform/messaging/batches';
 import { Inbox, type IntegrationMessage } from '../../../platform/messaging/message-bus';
 import type { Sql } from '../../../platform/persistence/database';
 import { Scheduler } from '../../../platform/scheduling/scheduler';
@@ -75,22 +75,15 @@ export class CheckoutProcess {
    * authorization and capture) are applied one after the other in it. A malformed message throws before anything is
    * applied: the bus retries, then narrows the batch down to it.
    */
-  async onMessages(messages: IntegrationMessage[]): Promise<void> {
+  onMessages(messages: IntegrationMessage[]): Promise<void> {
     const now = this.clock.now();
-    const seen = new Set<string>();
-    const inputs = messages.flatMap((message) => {
+    // a cancellation from HTTP may append to the same streams at the same moment: the whole batch decides again
+    return handleInOrder(this.inbox, CHECKOUT_SUBSCRIBER, messages, (message) => {
       const translate = INPUTS[message.type];
-      // a message twice in one batch is applied once, as in two
-      if (!translate || seen.has(message.id)) return [];
-      seen.add(message.id);
+      if (!translate) return undefined;
       const { orderId, input } = translate(message.data);
       const meta = { correlationId: message.correlationId, causationId: message.id, traceparent: message.traceparent, now };
-      return [{ id: message.id, orderId, input, meta }];
-    });
-    if (inputs.length === 0) return;
-    // a cancellation from HTTP may append to the same streams at the same moment: the whole batch decides again
-    await handleTogether(this.inbox, CHECKOUT_SUBSCRIBER, inputs, async (tx, fresh) => {
-      for (const { id, orderId, input, meta } of fresh) await this.apply(orderId, input, meta, id, tx);
+      return (tx) => this.apply(orderId, input, meta, message.id, tx);
     });
   }
 
