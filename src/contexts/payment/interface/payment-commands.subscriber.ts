@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
+import { handleByKey, handleTogether, orderIdOf, splitBatch } from '../../../platform/messaging/batches';
 import { Inbox, type IntegrationMessage, MessageBus, metaForMessage } from '../../../platform/messaging/message-bus';
+import type { Sql } from '../../../platform/persistence/database';
 import { Clock } from '../../../shared-kernel/clock';
 import { AuthorizePaymentHandler } from '../application/authorize-payment';
 import { CapturePaymentHandler } from '../application/capture-payment';
@@ -41,12 +43,46 @@ export class PaymentCommandsSubscriber {
       PaymentMessages.voidPayment,
       PaymentMessages.refundPayment,
     ];
-    return this.bus.subscribe(SUBSCRIBER, types, (message) => this.handle(message));
+    return this.bus.subscribeBatch(SUBSCRIBER, types, (messages) => this.handleBatch(messages));
   }
 
   async handle(message: IntegrationMessage): Promise<void> {
+    await this.handleBatch([message]);
+  }
+
+  /**
+   * A batch (the in-process bus: what one read of the log brought; a broker: one message). The commands of orders that
+   * have one in the batch go to the provider side by side, and what the provider answered commits at the end in one
+   * inbox transaction, in the batch's order (decided again there, on the state as committed): a batch of checkouts
+   * costs one commit. An order with several commands in the batch has them applied one after the other, each
+   * committed before the next asks the provider. A command that fails leaves the others committed and is retried.
+   */
+  async handleBatch(messages: IntegrationMessage[]): Promise<void> {
+    const { together, alone } = splitBatch(messages, orderIdOf, () => true);
+    const learned = new Map<string, (tx: Sql) => Promise<void>>();
+    const asked = await Promise.allSettled(
+      together.map((message) =>
+        this.execute(message, async (work) => {
+          learned.set(message.id, work);
+        }),
+      ),
+    );
+    const effects = together.flatMap(({ id }) => {
+      const effect = learned.get(id);
+      return effect ? [{ id, effect }] : [];
+    });
+    if (effects.length > 0) {
+      await handleTogether(this.inbox, SUBSCRIBER, effects, async (tx, fresh) => {
+        for (const { effect } of fresh) await effect(tx);
+      });
+    }
+    await handleByKey(alone, orderIdOf, (message) => this.execute(message, (work) => this.inbox.handleOnce(SUBSCRIBER, message.id, work)));
+    const failed = asked.find((outcome) => outcome.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  private execute(message: IntegrationMessage, commitOnce: CommitOnce): Promise<void> {
     const meta = metaForMessage(message, SUBSCRIBER, this.clock.now());
-    const commitOnce: CommitOnce = (work) => this.inbox.handleOnce(SUBSCRIBER, message.id, work);
     switch (message.type) {
       case PaymentMessages.authorizePayment:
         return this.authorize.execute(Authorize.parse(message.data), meta, commitOnce);
@@ -56,6 +92,8 @@ export class PaymentCommandsSubscriber {
         return this.voidPayment.execute(OrderRef.parse(message.data), meta, commitOnce);
       case PaymentMessages.refundPayment:
         return this.refund.execute(Refund.parse(message.data), meta, commitOnce);
+      default:
+        return Promise.resolve();
     }
   }
 }
