@@ -76,8 +76,8 @@ describe.each(testServers())('cart on $name PostgreSQL', (server) => {
       { sku: 'MUG-1', productId: catalog.products[0].productId, name: 'Mug', quantity: 20, unitPrice: { amount: 1299, currency: 'EUR' } },
     ]);
     const stream = await eventStore.readStream(`cart.cart-${cartId}`);
-    expect(stream.map((e) => e.type)).toEqual(['CartStarted', ...Array<string>(20).fill('CartItemAdded')]);
-    expect(version).toBe(21);
+    expect(stream.map((e) => e.type)).toEqual(Array<string>(20).fill('CartItemAdded'));
+    expect(version).toBe(20);
   });
 
   it('refuses unknown and unpublished SKUs alike, and removing an absent item', async () => {
@@ -94,7 +94,7 @@ describe.each(testServers())('cart on $name PostgreSQL', (server) => {
     const snapshot = await contents.getCart(cartId);
     expect(snapshot).toMatchObject({
       cartId,
-      version: 3,
+      version: 2,
       lines: [
         { sku: 'MUG-1', quantity: 2 },
         { sku: 'POT-1', quantity: 1 },
@@ -175,7 +175,7 @@ describe.each(testServers())('cart on $name PostgreSQL', (server) => {
       });
       await merge.mergeIntoCustomerCart(token, customerId, meta());
       await merge.mergeIntoCustomerCart('not-a-token', customerId, meta());
-      expect((await contents.getCart(customerId)).version).toBe(3);
+      expect((await contents.getCart(customerId)).version).toBe(2);
     });
 
     it('happens once under concurrent logins with the same token', async () => {

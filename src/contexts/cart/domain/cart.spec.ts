@@ -24,7 +24,11 @@ const checkedOut = (orderId: string, ...lines: [string, number][]): CartEvent =>
   type: 'CartCheckedOut',
   data: { orderId, lines: lines.map(([sku, quantity]) => ({ sku, quantity })) },
 });
+/** What streams recorded before a cart's first line carried its start hold. */
 const started = (owner: CartOwner = customer): CartEvent => ({ type: 'CartStarted', data: owner });
+/** A first line that starts the cart. */
+const starting = (event: CartEvent, owner: CartOwner = customer): CartEvent =>
+  event.type === 'CartItemAdded' ? { ...event, data: { ...event.data, starts: owner } } : event;
 const customer: CartOwner = { guest: false, customerId: 'u1' };
 const given = deciderSpec(cartDecider);
 
@@ -33,17 +37,22 @@ describe('cart', () => {
     it('adds a product with its price snapshot, starting the cart with its first line', () =>
       given([])
         .when((s) => addItem(s, { sku: 'A', name: 'Product A', quantity: 2, unitPrice: eur(1000) }, customer))
-        .then([started(), added('A', 2)]));
+        .then([starting(added('A', 2))]));
 
     it('records the product id and a guest owner', () =>
       given([])
         .when((s) => addItem(s, { sku: 'A', productId: 'p1', name: 'Product A', quantity: 1, unitPrice: eur(1000) }, { guest: true }))
         .then([
-          { type: 'CartStarted', data: { guest: true } },
-          { type: 'CartItemAdded', data: { sku: 'A', productId: 'p1', name: 'Product A', quantity: 1, unitPrice: eur(1000) } },
+          {
+            type: 'CartItemAdded',
+            data: { sku: 'A', productId: 'p1', name: 'Product A', quantity: 1, unitPrice: eur(1000), starts: { guest: true } },
+          },
         ]));
 
     it('starts a cart once: neither a second line nor a line after emptying it starts it again', () => {
+      given([starting(added('A', 1))])
+        .when((s) => addItem(s, { sku: 'B', name: 'Product B', quantity: 1, unitPrice: eur(1000) }, customer))
+        .then([added('B', 1)]);
       given([started(), added('A', 1)])
         .when((s) => addItem(s, { sku: 'B', name: 'Product B', quantity: 1, unitPrice: eur(1000) }, customer))
         .then([added('B', 1)]);
@@ -55,7 +64,10 @@ describe('cart', () => {
     it('starts the cart again after a checkout emptied it, not when items stayed', () => {
       given([started(), added('A', 1), checkedOut('o1', ['A', 1])])
         .when((s) => addItem(s, { sku: 'A', name: 'Product A', quantity: 1, unitPrice: eur(1000) }, customer))
-        .then([started(), added('A', 1)]);
+        .then([starting(added('A', 1))]);
+      given([starting(added('A', 1)), checkedOut('o1', ['A', 1])])
+        .when((s) => addItem(s, { sku: 'A', name: 'Product A', quantity: 1, unitPrice: eur(1000) }, customer))
+        .then([starting(added('A', 1))]);
       given([started(), added('A', 2), checkedOut('o1', ['A', 1])])
         .when((s) => addItem(s, { sku: 'A', name: 'Product A', quantity: 1, unitPrice: eur(1000) }, customer))
         .then([added('A', 1)]);

@@ -29,8 +29,13 @@ export type CartOwner = { guest: true } | { guest: false; customerId: string };
 export type DroppedLine = { sku: string; quantity: number; reason: 'line_quantity_cap' | 'line_count_cap' | 'currency_mismatch' };
 
 export type CartEvent =
+  /** Recorded before a cart's first line carried its start (`CartItemAdded.starts`); still read from older streams. */
   | { type: 'CartStarted'; data: CartOwner }
-  | { type: 'CartItemAdded'; data: { sku: string; productId?: string; name: string; quantity: number; unitPrice: Money } }
+  /** `starts`: this line started the cart (who owns it), what analytics counts as a cart started. */
+  | {
+      type: 'CartItemAdded';
+      data: { sku: string; productId?: string; name: string; quantity: number; unitPrice: Money; starts?: CartOwner };
+    }
   | { type: 'CartItemQuantityChanged'; data: { sku: string; quantity: number } }
   | { type: 'CartItemRemoved'; data: { sku: string } }
   | { type: 'CartItemRepriced'; data: { sku: string; previousPrice: Money; unitPrice: Money } }
@@ -76,7 +81,7 @@ export const evolve = (state: CartState, event: CartEvent): CartState => {
       const lines = existing
         ? withLine(state.lines, sku, (l) => ({ ...l, ...line, quantity: l.quantity + quantity }))
         : [...state.lines, line];
-      return { ...state, lines };
+      return event.data.starts ? { ...state, lines, open: true } : { ...state, lines };
     }
     case 'CartItemQuantityChanged':
       return { ...state, lines: withLine(state.lines, event.data.sku, (line) => ({ ...line, quantity: event.data.quantity })) };
@@ -160,7 +165,7 @@ export type AddItem = { sku: string; productId?: string; name: string; quantity:
 
 /**
  * Adding a SKU already in the cart adds to its quantity (at the latest quoted price). The first line of a cart that
- * is not open yet also starts it (`CartStarted`, which analytics counts).
+ * is not open yet also starts it (`starts` on that line, which analytics counts): one event, not two.
  */
 export const addItem = (state: CartState, item: AddItem, owner: CartOwner): CartEvent[] => {
   guardNotMerged(state);
@@ -170,8 +175,8 @@ export const addItem = (state: CartState, item: AddItem, owner: CartOwner): Cart
   const other = state.lines.find((line) => line.sku !== item.sku);
   if (other && other.unitPrice.currency !== item.unitPrice.currency)
     throw new CurrencyMismatch(item.sku, item.unitPrice.currency, other.unitPrice.currency);
-  const added: CartEvent = { type: 'CartItemAdded', data: { ...item } };
-  return state.open !== true && state.lines.length === 0 ? [{ type: 'CartStarted', data: { ...owner } }, added] : [added];
+  const starts = state.open !== true && state.lines.length === 0;
+  return [{ type: 'CartItemAdded', data: { ...item, ...(starts ? { starts: { ...owner } } : {}) } }];
 };
 
 export const changeQuantity = (state: CartState, { sku, quantity }: { sku: string; quantity: number }): CartEvent[] => {
