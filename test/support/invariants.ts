@@ -220,6 +220,7 @@ export const invariantViolations = async (sql: Sql): Promise<string[]> => {
  */
 const SUBSCRIBERS_BY_EVENT: Record<string, string> = {
   OrderPlaced: 'cart.checkout',
+  CheckoutStarted: 'inventory.commands',
   StockReservationRequested: 'inventory.commands',
   StockReleaseRequested: 'inventory.commands',
   PaymentAuthorizationRequested: 'payment.commands',

@@ -8,17 +8,11 @@ import { openShop, PRICE, SHIPPING, type Shop } from '../../../test/support/orde
 describe.each([
   {
     capture: 'immediate',
-    checkout: ['CheckoutStarted', 'StockReservationRequested', 'PaymentAuthorizationRequested', 'CheckoutCompleted'],
+    checkout: ['CheckoutStarted', 'PaymentAuthorizationRequested', 'CheckoutCompleted'],
   },
   {
     capture: 'on_confirmation',
-    checkout: [
-      'CheckoutStarted',
-      'StockReservationRequested',
-      'PaymentAuthorizationRequested',
-      'PaymentCaptureRequested',
-      'CheckoutCompleted',
-    ],
+    checkout: ['CheckoutStarted', 'PaymentAuthorizationRequested', 'PaymentCaptureRequested', 'CheckoutCompleted'],
   },
 ])('checkout with PAYMENT_CAPTURE=$capture (e2e)', ({ capture, checkout }) => {
   let s: Shop;

@@ -9,7 +9,7 @@ import { ManualClock } from '../../../shared-kernel/clock';
 import { CartContents, type CartSnapshot } from '../../cart/contracts';
 import { ProductCatalog } from '../../catalog/contracts';
 import { ShippingRates } from '../../shipping/contracts';
-import { type CaptureMode, checkoutStream, checkoutTimeoutKey } from '../domain/checkout';
+import { type CaptureMode, type CheckoutEvent, checkoutStream, checkoutTimeoutKey } from '../domain/checkout';
 import { EmptyCart, orderStream } from '../domain/order';
 import { CancelOrderHandler } from './cancel-order';
 import { CheckoutProcess } from './checkout.process';
@@ -143,7 +143,7 @@ describe('place order + checkout process (in memory)', () => {
   it('places the order and starts its checkout with a timeout; the token stays out of the order', async () => {
     const orderId = await place();
     expect(await types(orderStream(orderId))).toEqual(['OrderPlaced']);
-    expect(await types(checkoutStream(orderId))).toEqual(['CheckoutStarted', 'StockReservationRequested']);
+    expect(await types(checkoutStream(orderId))).toEqual(['CheckoutStarted']);
     expect(JSON.stringify(await events.readStream(orderStream(orderId)))).not.toContain('tok_approve');
     expect(scheduler.scheduled).toEqual([
       expect.objectContaining({
@@ -158,7 +158,7 @@ describe('place order + checkout process (in memory)', () => {
     const orderId = await place('same-key');
     expect(await place('same-key')).toBe(orderId);
     expect(await types(orderStream(orderId))).toEqual(['OrderPlaced']);
-    expect(await types(checkoutStream(orderId))).toEqual(['CheckoutStarted', 'StockReservationRequested']);
+    expect(await types(checkoutStream(orderId))).toEqual(['CheckoutStarted']);
   });
 
   it('refuses an empty cart', async () => {
@@ -171,12 +171,7 @@ describe('place order + checkout process (in memory)', () => {
     await process.onMessage(message('inventory.stock-reserved.v1', { orderId, lines: [] }));
     await process.onMessage(message('payment.payment-authorized.v1', { orderId, amount: total }));
     await process.onMessage(message('payment.payment-captured.v1', { orderId, amount: total }));
-    expect(await types(checkoutStream(orderId))).toEqual([
-      'CheckoutStarted',
-      'StockReservationRequested',
-      'PaymentAuthorizationRequested',
-      'CheckoutCompleted',
-    ]);
+    expect(await types(checkoutStream(orderId))).toEqual(['CheckoutStarted', 'PaymentAuthorizationRequested', 'CheckoutCompleted']);
     expect(await types(orderStream(orderId))).toEqual(['OrderPlaced', 'OrderConfirmed']);
     expect(scheduler.cancelled).toEqual([checkoutTimeoutKey(orderId)]);
   });
@@ -194,9 +189,9 @@ describe('place order + checkout process (in memory)', () => {
     await process.onMessages(batch);
     await process.onMessages([...batch, batch[0]]);
     expect(await types(orderStream(first))).toEqual(['OrderPlaced', 'OrderConfirmed']);
-    expect((await types(checkoutStream(first))).slice(2)).toEqual(['PaymentAuthorizationRequested', 'CheckoutCompleted']);
+    expect((await types(checkoutStream(first))).slice(1)).toEqual(['PaymentAuthorizationRequested', 'CheckoutCompleted']);
     expect(await types(orderStream(second))).toEqual(['OrderPlaced']);
-    expect((await types(checkoutStream(second))).slice(2)).toEqual(['PaymentAuthorizationRequested']);
+    expect((await types(checkoutStream(second))).slice(1)).toEqual(['PaymentAuthorizationRequested']);
   });
 
   it('capturing on confirmation: asks for the capture once authorized, then confirms', async () => {
@@ -207,7 +202,6 @@ describe('place order + checkout process (in memory)', () => {
     await process.onMessage(message('payment.payment-captured.v1', { orderId, amount: total }));
     expect(await types(checkoutStream(orderId))).toEqual([
       'CheckoutStarted',
-      'StockReservationRequested',
       'PaymentAuthorizationRequested',
       'PaymentCaptureRequested',
       'CheckoutCompleted',
@@ -223,7 +217,7 @@ describe('place order + checkout process (in memory)', () => {
     await process.onMessage(declined);
     await process.onMessage(declined);
     await process.onMessage(message('payment.payment-declined.v1', { orderId, reason: 'card_declined' }));
-    expect((await types(checkoutStream(orderId))).slice(3)).toEqual(['CheckoutFailed', 'StockReleaseRequested']);
+    expect((await types(checkoutStream(orderId))).slice(2)).toEqual(['CheckoutFailed', 'StockReleaseRequested']);
     const cancelled = (await events.readStream(orderStream(orderId)))[1];
     expect(cancelled).toMatchObject({ type: 'OrderCancelled', data: { reason: 'payment_declined' } });
   });
@@ -240,7 +234,7 @@ describe('place order + checkout process (in memory)', () => {
     ).events;
     await process.timeouts.handle(timedOut, noSql);
     await process.onMessage(message('payment.payment-captured.v1', { orderId, amount: total }));
-    expect((await types(checkoutStream(orderId))).slice(3)).toEqual([
+    expect((await types(checkoutStream(orderId))).slice(2)).toEqual([
       'CheckoutTimedOut',
       'CheckoutFailed',
       'StockReleaseRequested',
@@ -256,7 +250,7 @@ describe('place order + checkout process (in memory)', () => {
     await process.onMessage(message('payment.payment-authorized.v1', { orderId, amount: total }));
     await process.onMessage(message('payment.payment-failed.v1', { orderId, reason: 'capture_refused', operation: 'capture' }));
     await process.onMessage(message('payment.payment-voided.v1', { orderId }));
-    expect((await types(checkoutStream(orderId))).slice(3)).toEqual([
+    expect((await types(checkoutStream(orderId))).slice(2)).toEqual([
       'CheckoutFailed',
       'StockReleaseRequested',
       'PaymentVoidRequested',
@@ -290,5 +284,32 @@ describe('place order + checkout process (in memory)', () => {
     expect(wire[1].data).toEqual({ orderId, lines: [{ sku: 'MUG-1', quantity: 2 }] });
     expect(wire[2].data).toEqual({ orderId, amount: total, paymentToken: 'tok_approve', capture: 'immediate' });
     expect(wire.every((m) => m.id === recorded.find((e) => e.metadata.eventId === m.id)?.metadata.eventId)).toBe(true);
+  });
+});
+
+describe("the checkout's start on the wire", () => {
+  const recorded = (event: CheckoutEvent): RecordedEvent =>
+    ({
+      ...event,
+      stream: checkoutStream('o-1'),
+      version: 1,
+      globalPosition: '1',
+      metadata: { eventId: 'e-1', correlationId: 'c', occurredAt: '2026-03-01T10:00:00.000Z', schemaVersion: 1 },
+    }) as RecordedEvent;
+  const data = { orderId: 'o-1', customerId: 'c-1', lines: [{ sku: 'A', quantity: 2 }], total, paymentToken: 'tok_approve' };
+
+  it('asks inventory for the stock with the start itself, and the payment token stays out of the command', () => {
+    const command = toIntegrationEvent(recorded({ type: 'CheckoutStarted', data: { ...data, requestsStock: true } }));
+    expect(command).toEqual(
+      expect.objectContaining({ id: 'e-1', type: 'inventory.reserve-stock.v1', data: { orderId: 'o-1', lines: data.lines } }),
+    );
+    expect(JSON.stringify(command)).not.toContain('tok_approve');
+  });
+
+  it('an older start asks for nothing: its StockReservationRequested does', () => {
+    expect(toIntegrationEvent(recorded({ type: 'CheckoutStarted', data }))).toBeNull();
+    expect(toIntegrationEvent(recorded({ type: 'StockReservationRequested', data: { orderId: 'o-1', lines: data.lines } }))).toEqual(
+      expect.objectContaining({ type: 'inventory.reserve-stock.v1' }),
+    );
   });
 });

@@ -35,7 +35,7 @@ export const orderIdFor = (commandId: string): string => {
  * Places an order from the customer's cart, priced at the catalog's current prices (the cart refuses a price that
  * moved), with the chosen shipping method, the coupon and the shipping country's tax; then starts its checkout for
  * the grand total. One transaction: OrderPlaced in the order's stream (the inline projection writes
- * `ordering.orders`), the coupon's use, CheckoutStarted + StockReservationRequested in the checkout's stream (the
+ * `ordering.orders`), the coupon's use, CheckoutStarted (which asks for the stock) in the checkout's stream (the
  * payment token stays there, never in the order), and the checkout's timeout.
  */
 @Injectable()

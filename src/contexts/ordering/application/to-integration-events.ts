@@ -55,6 +55,10 @@ export const toIntegrationEvent: IntegrationTranslator = (recorded: RecordedEven
         ...(lines ? { lines } : {}),
       });
     }
+    case 'CheckoutStarted':
+      // the start asks for the stock itself; an older start had a StockReservationRequested after it
+      if (!event.data.requestsStock) return null;
+      return messageFrom<ReserveStockV1>(event, InventoryMessages.reserveStock, { orderId: event.data.orderId, lines: event.data.lines });
     case 'StockReservationRequested':
       return messageFrom<ReserveStockV1>(event, InventoryMessages.reserveStock, { orderId: event.data.orderId, lines: event.data.lines });
     case 'StockReleaseRequested':

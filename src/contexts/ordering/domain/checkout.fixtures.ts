@@ -8,7 +8,12 @@ export const total = { amount: 4499, currency: 'EUR' };
 export const lines = [{ sku: 'MUG-1', quantity: 2 }];
 export const paymentToken = 'tok_approve';
 
-export const started: CheckoutEvent = { type: 'CheckoutStarted', data: { orderId, customerId: 'c-1', lines, total, paymentToken } };
+export const started: CheckoutEvent = {
+  type: 'CheckoutStarted',
+  data: { orderId, customerId: 'c-1', lines, total, paymentToken, requestsStock: true },
+};
+/** How a checkout started before the start asked for the stock itself: two events. */
+export const startedBefore: CheckoutEvent = { type: 'CheckoutStarted', data: { orderId, customerId: 'c-1', lines, total, paymentToken } };
 export const reservationRequested: CheckoutEvent = { type: 'StockReservationRequested', data: { orderId, lines } };
 export const onConfirmation: CheckoutSettings = { capture: 'on_confirmation' };
 export const atOnce: CheckoutSettings = { capture: 'immediate' };
@@ -33,7 +38,7 @@ export const voidAcknowledged: CheckoutEvent = { type: 'PaymentVoidAcknowledged'
 export const refundAcknowledged: CheckoutEvent = { type: 'PaymentRefundAcknowledged', data: { orderId, amount: total } };
 export const timedOut: CheckoutEvent = { type: 'CheckoutTimedOut', data: { orderId } };
 
-export const reserving = [started, reservationRequested];
+export const reserving = [started];
 export const authorizing = [...reserving, authorizationRequested];
 export const capturing = [...authorizing, captureRequested];
 export const done = [...capturing, completed];

@@ -47,6 +47,7 @@ const simulate = (
       continue;
     }
     switch (message.command.type) {
+      case 'CheckoutStarted':
       case 'StockReservationRequested':
         if (world.stock === 'none') {
           world.stock = next(2) === 0 ? 'held' : 'rejected';

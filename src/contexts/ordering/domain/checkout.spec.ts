@@ -19,7 +19,9 @@ import {
   refundAcknowledged,
   refundRequested,
   releaseRequested,
+  reservationRequested,
   reserving,
+  startedBefore,
   timedOut,
   total,
   voidAcknowledged,
@@ -37,6 +39,14 @@ describe('checkout process decider', () => {
       given(reserving)
         .when((s) => start(s, cmd))
         .thenThrows(CheckoutAlreadyStarted, 'ordering.checkout_already_started'));
+    it('reads a checkout started before the start asked for the stock itself (two events) as the same stage', () => {
+      given([startedBefore, reservationRequested])
+        .when((s) => decide(input.stockReserved, s, onConfirmation))
+        .then([authorizationRequested]);
+      given([startedBefore, reservationRequested])
+        .when((s) => decide(input.timedOut, s, onConfirmation))
+        .then([failed('timeout'), releaseRequested]);
+    });
   });
 
   describe('capture on confirmation: happy path', () => {

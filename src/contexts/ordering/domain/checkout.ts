@@ -14,9 +14,14 @@ export type CancellationReason =
 
 export type CheckoutStarted = {
   type: 'CheckoutStarted';
-  /** The payment token is a provider token (never a card number); it lives in this stream only, not in the order. */
-  data: { orderId: string; customerId: string; lines: CheckoutLine[]; total: Money; paymentToken: string };
+  /**
+   * The payment token is a provider token (never a card number); it lives in this stream only, not in the order.
+   * `requestsStock`: the start asks inventory for the lines' stock itself (checkouts started before it was carried
+   * here have a StockReservationRequested right after).
+   */
+  data: { orderId: string; customerId: string; lines: CheckoutLine[]; total: Money; paymentToken: string; requestsStock?: true };
 };
+/** Recorded right after CheckoutStarted before the start asked for the stock itself; still read from older streams. */
 export type StockReservationRequested = { type: 'StockReservationRequested'; data: { orderId: string; lines: CheckoutLine[] } };
 /**
  * When the money is captured: `immediate` in the authorization's provider round (payment answers authorized, then
@@ -103,8 +108,10 @@ export const initialState = (): Checkout => ({
 
 export const evolve = (state: Checkout, event: CheckoutEvent): Checkout => {
   switch (event.type) {
-    case 'CheckoutStarted':
-      return { ...state, status: 'reserving', orderId: event.data.orderId, total: event.data.total, paymentToken: event.data.paymentToken };
+    case 'CheckoutStarted': {
+      const { orderId, total, paymentToken, requestsStock } = event.data;
+      return { ...state, status: 'reserving', orderId, total, paymentToken, ...(requestsStock ? { stock: 'pending' as const } : {}) };
+    }
     case 'StockReservationRequested':
       return { ...state, stock: 'pending' };
     case 'PaymentAuthorizationRequested': // only asked once the stock is held
@@ -147,16 +154,13 @@ export class CheckoutAlreadyStarted extends Conflict {
   }
 }
 
-/** Starts the checkout of a placed order: the first step is to reserve its stock. */
+/** Starts the checkout of a placed order: the first step, asked with the start, is to reserve its stock. */
 export const start = (
   state: Checkout,
   cmd: { orderId: string; customerId: string; lines: CheckoutLine[]; total: Money; paymentToken: string },
 ): CheckoutEvent[] => {
   if (state.status !== 'none') throw new CheckoutAlreadyStarted(cmd.orderId);
-  return [
-    { type: 'CheckoutStarted', data: cmd },
-    { type: 'StockReservationRequested', data: { orderId: cmd.orderId, lines: cmd.lines } },
-  ];
+  return [{ type: 'CheckoutStarted', data: { ...cmd, requestsStock: true } }];
 };
 
 /**
