@@ -1,3 +1,4 @@
+import { LEVEL_CHANGES } from '../../src/contexts/inventory/domain/stock';
 import type { Sql } from '../../src/platform/persistence/database';
 import { type OrderStreamEvent, streamProblem, goodsBackAt } from './order-stream-rules';
 
@@ -243,18 +244,6 @@ const SUBSCRIBERS_BY_EVENT: Record<string, string> = {
   ShipmentInterceptionFailed: 'ordering.deliveries',
 };
 
-/** The stock events inventory publishes as `inventory.stock-level-changed.v1`, each carrying its stream version. */
-const STOCK_LEVEL_EVENTS = [
-  'StockLevelSet',
-  'StockReserved',
-  'StockReleased',
-  'StockCommitted',
-  'CancelledOrderRestocked',
-  'StockReturned',
-  'StockRestocked',
-  'StockAdjusted',
-];
-
 /**
  * The catalog keeps no inbox for stock levels (a copy is idempotent by its version): it has applied them all when
  * its copy of every SKU is at the version of the SKU's newest published stock event, with the quantity inventory holds.
@@ -267,7 +256,7 @@ const catalogCopyViolations = async (sql: Sql): Promise<string[]> => {
      select n.sku, n.version, a.version as copied, greatest(0, s.on_hand - s.reserved) as available, a.available as shown
      from newest n join inventory.stock_levels s on s.sku = n.sku left join catalog.product_availability a on a.sku = n.sku
      where a.version is distinct from n.version or a.available <> greatest(0, s.on_hand - s.reserved)`,
-    [STOCK_LEVEL_EVENTS],
+    [LEVEL_CHANGES],
   );
   return rows.map(
     (r) =>

@@ -1,9 +1,9 @@
 import { Module, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { LogConsumers } from '../../platform/consumers/log-consumer';
 import { EventStore } from '../../platform/event-store/event-store';
-import { IntegrationEvents, MessageBus } from '../../platform/messaging/message-bus';
+import { IntegrationEvents } from '../../platform/messaging/message-bus';
 import { CancelOrderHandler } from './application/cancel-order';
-import { CHECKOUT_INPUT_TYPES, CHECKOUT_SUBSCRIBER, CheckoutProcess } from './application/checkout.process';
+import { CheckoutProcess } from './application/checkout.process';
 import { ConfirmOrderHandler } from './application/confirm-order';
 import { couponRedemptionsProjection } from './application/coupon-redemptions';
 import { CreateCouponHandler } from './application/create-coupon';
@@ -27,6 +27,7 @@ import { RequestReturnHandler } from './application/request-return';
 import { ShipOrderHandler } from './application/ship-order';
 import { AdminOrdersController } from './interface/admin-orders.controller';
 import { FulfilmentController } from './interface/fulfilment.controller';
+import { CheckoutInputsSubscriber } from './interface/checkout-inputs.subscriber';
 import { RefundOutcomesSubscriber } from './interface/refund-outcomes.subscriber';
 import { RefundsController } from './interface/refunds.controller';
 import { ReturnsController } from './interface/returns.controller';
@@ -66,6 +67,7 @@ import { ShipmentFactsSubscriber } from './interface/shipment-facts.subscriber';
     RequestReturnHandler,
     ApproveReturnHandler,
     RefundOutcomesSubscriber,
+    CheckoutInputsSubscriber,
     RecordDispatchHandler,
     RecordParcelReturnHandler,
     RecordInterceptionFailureHandler,
@@ -77,9 +79,9 @@ export class OrderingModule implements OnModuleInit, OnApplicationBootstrap {
     private readonly events: EventStore,
     private readonly integrationEvents: IntegrationEvents,
     private readonly consumers: LogConsumers,
-    private readonly bus: MessageBus,
     private readonly checkout: CheckoutProcess,
     private readonly refundOutcomes: RefundOutcomesSubscriber,
+    private readonly checkoutInputs: CheckoutInputsSubscriber,
     private readonly shipmentFacts: ShipmentFactsSubscriber,
   ) {}
 
@@ -93,7 +95,7 @@ export class OrderingModule implements OnModuleInit, OnApplicationBootstrap {
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.bus.subscribeBatch(CHECKOUT_SUBSCRIBER, CHECKOUT_INPUT_TYPES, (messages) => this.checkout.onMessages(messages));
+    await this.checkoutInputs.subscribe();
     await this.refundOutcomes.subscribe();
     await this.shipmentFacts.subscribe();
   }

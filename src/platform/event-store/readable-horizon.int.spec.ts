@@ -95,7 +95,9 @@ describe.each(testServers())('the readable end of the global log on $name', (ser
       { appendsNoEvents: true },
     );
     expect(name).toBe(`orderly-no-events:${xid}`);
-    const after = await db.transaction(async (tx) => (await tx.query<{ name: string }>("select current_setting('application_name') as name", [])).rows[0].name);
+    const after = await db.transaction(
+      async (tx) => (await tx.query<{ name: string }>("select current_setting('application_name') as name", [])).rows[0].name,
+    );
     expect(after).not.toContain('orderly-no-events');
   });
 });

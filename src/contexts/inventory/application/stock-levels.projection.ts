@@ -1,6 +1,6 @@
 import type { InlineProjection, RecordedEvent } from '../../../platform/event-store/event-store';
 import type { Sql } from '../../../platform/persistence/database';
-import type { HoldStatus, StockEvent } from '../domain/stock';
+import { LEVEL_CHANGES, type HoldStatus, type StockEvent } from '../domain/stock';
 
 /**
  * `inventory.stock_levels` (+ `stock_reservations`), updated in the append transaction. Quantities change by
@@ -9,17 +9,7 @@ import type { HoldStatus, StockEvent } from '../domain/stock';
  */
 export const stockLevelsProjection: InlineProjection = {
   name: 'inventory.stock-levels',
-  handles: [
-    'StockLevelSet',
-    'StockReserved',
-    'StockReleased',
-    'StockCommitted',
-    'CancelledOrderRestocked',
-    'StockReturned',
-    'StockRestocked',
-    'StockAdjusted',
-    'StockRanLow',
-  ],
+  handles: [...LEVEL_CHANGES, 'StockRanLow'],
   async apply(tx, events) {
     for (const event of events as RecordedEvent<StockEvent>[]) await applyEvent(tx, event);
   },

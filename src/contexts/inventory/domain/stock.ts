@@ -25,6 +25,18 @@ export type StockEvent =
   | { type: 'StockRanLow'; data: { sku: string; available: number; threshold: number } };
 
 /** held: counts in `reserved`; committed: the units left on-hand; restocked: a committed order's units came back. */
+/** The stock events that move a SKU's level; each is published as a stock-level change carrying its stream version. */
+export const LEVEL_CHANGES = [
+  'StockLevelSet',
+  'StockReserved',
+  'StockReleased',
+  'StockCommitted',
+  'CancelledOrderRestocked',
+  'StockReturned',
+  'StockRestocked',
+  'StockAdjusted',
+] as const satisfies readonly StockEvent['type'][];
+
 export type HoldStatus = 'held' | 'released' | 'committed' | 'restocked';
 export type StockReservation = { quantity: number; status: HoldStatus };
 

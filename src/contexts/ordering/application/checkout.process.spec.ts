@@ -16,6 +16,8 @@ import { CheckoutProcess } from './checkout.process';
 import { ConfirmOrderHandler } from './confirm-order';
 import { PlaceOrderHandler } from './place-order';
 import { toIntegrationEvent } from './to-integration-events';
+import { CheckoutInputsSubscriber } from '../interface/checkout-inputs.subscriber';
+import { InProcessMessageBus } from '../../../platform/messaging/in-process.message-bus';
 
 /** No tables, except the one-order-per-cart-version claim place-order makes (reset before each test). */
 const claimedCarts = new Set<string>();
@@ -186,8 +188,9 @@ describe('place order + checkout process (in memory)', () => {
       message('payment.payment-authorized.v1', { orderId: first, amount: total }),
       message('payment.payment-captured.v1', { orderId: first, amount: total }),
     ];
-    await process.onMessages(batch);
-    await process.onMessages([...batch, batch[0]]);
+    const inputs = new CheckoutInputsSubscriber(new InProcessMessageBus(), new FakeInbox(), clock, process);
+    await inputs.handleBatch(batch);
+    await inputs.handleBatch([...batch, batch[0]]);
     expect(await types(orderStream(first))).toEqual(['OrderPlaced', 'OrderConfirmed']);
     expect((await types(checkoutStream(first))).slice(1)).toEqual(['PaymentAuthorizationRequested', 'CheckoutCompleted']);
     expect(await types(orderStream(second))).toEqual(['OrderPlaced']);

@@ -2,8 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { Config } from '../../../platform/config';
 import type { LogConsumer } from '../../../platform/consumers/log-consumer';
-import { type CommandMeta, EventStore, type RecordedEvent } from '../../../platform/event-store/event-store';
-import { handleInOrder } from '../../../platform/messaging/batches';
+import { type CommandMeta, EventStore, type RecordedEvent, retryOnConflict } from '../../../platform/event-store/event-store';
 import { Inbox, type IntegrationMessage } from '../../../platform/messaging/message-bus';
 import type { Sql } from '../../../platform/persistence/database';
 import { Scheduler } from '../../../platform/scheduling/scheduler';
@@ -64,27 +63,24 @@ export class CheckoutProcess {
   ) {}
 
   /** A message from inventory or payment (bus subscriber `ordering.checkout`), applied once. */
-  onMessage(message: IntegrationMessage): Promise<void> {
-    return this.onMessages([message]);
+  async onMessage(message: IntegrationMessage): Promise<void> {
+    const effect = this.effectOf(message);
+    if (!effect) return;
+    // a cancellation from HTTP may append to the same streams at the same moment: decide again on a version conflict
+    await retryOnConflict(() => this.inbox.handleOnce(CHECKOUT_SUBSCRIBER, message.id, effect));
   }
 
   /**
-   * Messages from inventory and payment, as the bus hands them over (the in-process bus: what one read of the log
-   * brought; a broker: one at a time): every input not applied before, in their order, in one transaction with its
-   * inbox rows. A batch of checkouts then costs one commit, and an order's inputs that arrive together (payment's
-   * authorization and capture) are applied one after the other in it. A malformed message throws before anything is
-   * applied: the bus retries, then narrows the batch down to it.
+   * What a message from inventory or payment does to its checkout, in the inbox transaction that records it (see
+   * `CheckoutInputsSubscriber`, which applies a batch of them in one); undefined for a message the checkout does not
+   * take. A malformed message throws: it is not passed over.
    */
-  onMessages(messages: IntegrationMessage[]): Promise<void> {
-    const now = this.clock.now();
-    // a cancellation from HTTP may append to the same streams at the same moment: the whole batch decides again
-    return handleInOrder(this.inbox, CHECKOUT_SUBSCRIBER, messages, (message) => {
-      const translate = INPUTS[message.type];
-      if (!translate) return undefined;
-      const { orderId, input } = translate(message.data);
-      const meta = { correlationId: message.correlationId, causationId: message.id, traceparent: message.traceparent, now };
-      return (tx) => this.apply(orderId, input, meta, message.id, tx);
-    });
+  effectOf(message: IntegrationMessage, now = this.clock.now()): ((tx: Sql) => Promise<void>) | undefined {
+    const translate = INPUTS[message.type];
+    if (!translate) return undefined;
+    const { orderId, input } = translate(message.data);
+    const meta = { correlationId: message.correlationId, causationId: message.id, traceparent: message.traceparent, now };
+    return (tx) => this.apply(orderId, input, meta, message.id, tx);
   }
 
   /** The checkout's deadline: the scheduler appended CheckoutTimedOut to its stream; this consumer acts on it. */
