@@ -122,6 +122,9 @@ export type InlineProjection = {
   reset?(tx: Sql): Promise<void>;
 };
 
+/** One stream's part of `EventStore.appendStreams`: its events at `expectedVersion` (0: the stream has none yet). */
+export type StreamAppend = { stream: string; expectedVersion: number; events: AnyEvent[]; meta: CommandMeta };
+
 /**
  * The event store: append-only streams with optimistic concurrency and a global log
  * readers consume in commit order.
@@ -135,10 +138,25 @@ export abstract class EventStore {
     options: { expectedVersion: ExpectedVersion; meta: CommandMeta; schemaVersions?: Record<string, number>; tx?: Sql },
   ): Promise<AppendResult>;
 
+  /**
+   * Appends to several streams in one round trip, in `tx`, a transaction that applies its messages once (an inbox or
+   * checkpoint transaction, see `markAppliedOnce`): no command is recorded. A stream may come more than once, its
+   * parts in order, each at the version the part before left it. The inline projections run once, with all the
+   * events. Throws WrongExpectedVersion, having appended nothing, when a stream is not at the version its first part
+   * expects. Returns each part's recorded events.
+   */
+  abstract appendStreams(appends: readonly StreamAppend[], tx: Sql): Promise<RecordedEvent[][]>;
+
   abstract readStream<E extends AnyEvent = AnyEvent>(
     stream: string,
     options?: { fromVersion?: number; tx?: Sql },
   ): Promise<RecordedEvent<E>[]>;
+
+  /**
+   * Reads these streams in one round trip for the decisions (`decide`, `readStream`, `aggregate`) that follow in `tx`,
+   * a transaction that applies a batch once (an inbox or checkpoint transaction); elsewhere it does nothing.
+   */
+  abstract preload(streams: readonly string[], tx: Sql): Promise<void>;
 
   /** Events committed after `after`, in commit order; never skips a transaction that commits late. */
   abstract readAll(

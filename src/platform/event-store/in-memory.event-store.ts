@@ -1,6 +1,8 @@
+import { newId } from '../../shared-kernel/ids';
 import type { Sql } from '../persistence/database';
 import {
   EventStore,
+  WrongExpectedVersion,
   type AnyEvent,
   type AppendResult,
   type CommandMeta,
@@ -10,6 +12,7 @@ import {
   type InlineProjection,
   type LogCheckpoint,
   type RecordedEvent,
+  type StreamAppend,
   type Upcaster,
 } from './event-store';
 import {
@@ -84,6 +87,27 @@ export class InMemoryEventStore extends EventStore {
     return run;
   }
 
+  /** Each part through `append`, once every stream was found at its expected version; no command is recorded. */
+  appendStreams(appends: readonly StreamAppend[], tx: Sql): Promise<RecordedEvent[][]> {
+    const run = this.queue.then(async () => {
+      for (const { stream, expectedVersion } of new Map(appends.map((part) => [part.stream, part])).values()) {
+        const actual = this.streams.get(stream)?.length ?? 0;
+        if (actual !== expectedVersion) throw new WrongExpectedVersion(stream, expectedVersion || 'no_stream', actual);
+      }
+      const recorded: RecordedEvent[][] = [];
+      for (const { stream, expectedVersion, events, meta } of appends) {
+        if (events.length === 0) recorded.push([]);
+        else {
+          const options = { expectedVersion: expectedVersion || ('no_stream' as const), meta: { ...meta, commandId: newId() }, tx };
+          recorded.push((await this.appendNow(stream, events, options)).events);
+        }
+      }
+      return recorded;
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
   async readStream<E extends AnyEvent = AnyEvent>(
     stream: string,
     options: { fromVersion?: number; tx?: Sql } = {},
@@ -91,6 +115,9 @@ export class InMemoryEventStore extends EventStore {
     const from = options.fromVersion ?? 1;
     return (this.streams.get(stream) ?? []).filter((e) => e.version >= from).map((e) => this.toRecorded(e) as RecordedEvent<E>);
   }
+
+  /** Reads cost nothing here. */
+  async preload(): Promise<void> {}
 
   async readAll(
     after: LogCheckpoint,

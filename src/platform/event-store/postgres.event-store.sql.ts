@@ -81,6 +81,29 @@ export const APPEND_UNRECORDED = `
          array(select i.global_position::text from ins i order by i.version) as positions,
          null as dup_stream, null::int as dup_first, null::int as dup_last, null as notified`;
 
+/**
+ * Several streams in one statement, for a transaction applied once (no command recorded). $1 jsonb array of
+ * {stream, expected}: the version each stream must be at (0: no stream); $2 jsonb array of the events in the order
+ * they are appended, {ord, stream, version, id, type, schemaVersion, data, metadata}. When a stream is elsewhere,
+ * nothing is inserted and `conflicts` names it; a concurrent append of the same versions inserts fewer rows.
+ */
+export const APPEND_STREAMS = `
+  with cur as (
+    select x.stream, x.expected, (select coalesce(max(e.version), 0) from es.events e where e.stream = x.stream) as actual
+    from jsonb_to_recordset($1::jsonb) as x(stream text, expected int)
+  ), ins as (
+    insert into es.events (stream, version, event_id, type, schema_version, data, metadata)
+    select r.stream, r.version, r.id, r.type, r."schemaVersion", r.data, r.metadata
+    from jsonb_to_recordset($2::jsonb) as r(ord int, stream text, version int, id uuid, type text, "schemaVersion" int, data jsonb, metadata jsonb)
+    where not exists (select 1 from cur where cur.actual <> cur.expected)
+    order by r.ord
+    on conflict (stream, version) do nothing
+    returning stream, version, global_position
+  )
+  select (select coalesce(jsonb_agg(jsonb_build_object('stream', c.stream, 'actual', c.actual)), '[]'::jsonb)
+            from cur c where c.actual <> c.expected) as conflicts,
+         array(select i.global_position::text from ins i order by i.global_position) as positions`;
+
 /** Consumers LISTEN here. */
 export const NOTIFY_CHANNEL = 'es_events';
 
@@ -113,6 +136,9 @@ export const EMPTY_APPEND_CHECK = `
 export const CURRENT_VERSION = 'select coalesce(max(version), 0) as v from es.events where stream = $1';
 
 export const FIND_COMMAND = 'select stream, first_version, last_version from es.command_results where command_id = $1';
+
+/** $1 streams: all their events, stream by stream. */
+export const READ_STREAMS = `select ${EVENT_COLUMNS} from es.events e where e.stream = any($1::text[]) order by e.stream, e.version`;
 
 export const READ_STREAM = `select ${EVENT_COLUMNS} from es.events e where e.stream = $1 and e.version >= $2 order by e.version`;
 

@@ -10,6 +10,7 @@ import {
   type InlineProjection,
   type LogCheckpoint,
   type RecordedEvent,
+  type StreamAppend,
   type Upcaster,
 } from './event-store';
 import {
@@ -36,11 +37,14 @@ import {
   READ_ALL,
   READ_ALL_OF_TYPES,
   READ_STREAM,
+  READ_STREAMS,
   REMOVE_PARTIAL_APPEND,
   type AppendRow,
   type EventRow,
 } from './postgres.event-store.sql';
 import { CommitNotifier } from './commit-notifier';
+import { appendStreams, type AppendStreamsDeps } from './postgres.append-streams';
+import { PreloadedStreams } from './preloaded-streams';
 
 /** How often an 'any' append is retried when a concurrent append took the same version. */
 const ANY_VERSION_ATTEMPTS = 20;
@@ -65,6 +69,7 @@ export class PostgresEventStore extends EventStore {
   private readonly projections: { projection: InlineProjection; handles: Set<string> }[] = [];
   private readonly notifier: CommitNotifier;
   private readonly notifyCommitted = () => this.notifier.notify();
+  private readonly preloaded = new PreloadedStreams();
 
   constructor(private readonly db: Database) {
     super();
@@ -159,10 +164,12 @@ export class PostgresEventStore extends EventStore {
       const outcome = await this.inTransactionOf(tx, projections.length > 0, attempt);
       if (outcome.kind === 'appended') {
         if (!tx) this.notifier.notify();
+        this.preloaded.appended(tx, stream, outcome.events);
         const last = outcome.events[outcome.events.length - 1];
         return { nextExpectedVersion: last.version, duplicate: false, events: outcome.events };
       }
       if (outcome.kind === 'duplicate') return this.duplicateResult(outcome.result, tx);
+      if (outcome.kind === 'conflict') this.preloaded.forget(tx, stream);
       if (outcome.kind === 'conflict' && (expectedVersion !== 'any' || n >= ANY_VERSION_ATTEMPTS)) {
         const actual = outcome.actual >= 0 ? outcome.actual : await this.currentVersion(stream, tx);
         throw new WrongExpectedVersion(stream, expectedVersion, actual);
@@ -175,12 +182,36 @@ export class PostgresEventStore extends EventStore {
     }
   }
 
+  appendStreams(appends: readonly StreamAppend[], tx: Sql): Promise<RecordedEvent[][]> {
+    return appendStreams(this.appendStreamsDeps, appends, tx);
+  }
+
+  private readonly appendStreamsDeps: AppendStreamsDeps = {
+    schemaVersionOf: (type) => this.upcasters.currentVersion(type),
+    projections: this.projections,
+    preloaded: this.preloaded,
+    notifyCommitted: this.notifyCommitted,
+  };
+
   async readStream<E extends AnyEvent = AnyEvent>(
     stream: string,
     options: { fromVersion?: number; tx?: Sql } = {},
   ): Promise<RecordedEvent<E>[]> {
+    const preloaded = this.preloaded.read(options.tx, stream, options.fromVersion);
+    if (preloaded) return preloaded as RecordedEvent<E>[];
     const { rows } = await (options.tx ?? this.db).query<EventRow>(READ_STREAM, [stream, options.fromVersion ?? 1]);
     return rows.map((row) => this.toRecorded(row) as RecordedEvent<E>);
+  }
+
+  async preload(streams: readonly string[], tx: Sql): Promise<void> {
+    if (!isAppliedOnce(tx) || streams.length === 0) return;
+    const unique = [...new Set(streams)];
+    const { rows } = await tx.query<EventRow>(READ_STREAMS, [unique]);
+    this.preloaded.keep(
+      tx,
+      unique,
+      rows.map((row) => this.toRecorded(row)),
+    );
   }
 
   async readAll(
@@ -229,6 +260,8 @@ export class PostgresEventStore extends EventStore {
 
   private readonly decidePorts = {
     readForDecision: async (stream: string, commandId: string, tx?: Sql): Promise<DecisionRead> => {
+      const preloaded = this.preloaded.read(tx, stream);
+      if (preloaded) return { events: preloaded };
       const { rows } = await (tx ?? this.db).query<EventRow & { dup_stream: string | null; dup_first: number; dup_last: number }>(
         DECISION_READ,
         [stream, commandId],

@@ -78,6 +78,14 @@ export const handleTogether = <C extends { id: string }>(
     ),
   );
 
+export type InOrderOptions = TransactionOptions & {
+  /**
+   * Runs first in the transaction, with the messages not handled before: e.g. reads the streams their effects decide
+   * on in one round trip (`EventStore.preload`) instead of one per effect.
+   */
+  prepare?: (tx: Sql, fresh: readonly IntegrationMessage[]) => Promise<void>;
+};
+
 /** What a message does in its inbox transaction; undefined when there is nothing to do (e.g. a malformed fact ignored). */
 export type EffectOf = (message: IntegrationMessage) => ((tx: Sql) => Promise<unknown>) | undefined;
 
@@ -92,24 +100,29 @@ export const handleInOrder = async (
   subscriber: string,
   messages: readonly IntegrationMessage[],
   effectOf: EffectOf,
-  options?: TransactionOptions,
+  options?: InOrderOptions,
 ): Promise<void> => {
   const seen = new Set<string>();
-  const effects: { id: string; effect: (tx: Sql) => Promise<unknown> }[] = [];
+  const effects: { id: string; message: IntegrationMessage; effect: (tx: Sql) => Promise<unknown> }[] = [];
   for (const message of messages) {
     if (seen.has(message.id)) continue;
     seen.add(message.id);
     const effect = effectOf(message);
-    if (effect) effects.push({ id: message.id, effect });
+    if (effect) effects.push({ id: message.id, message, effect });
   }
   if (effects.length === 0) return;
+  const { prepare, ...transaction } = options ?? {};
   await handleTogether(
     inbox,
     subscriber,
     effects,
     async (tx, fresh) => {
+      await prepare?.(
+        tx,
+        fresh.map(({ message }) => message),
+      );
       for (const { effect } of fresh) await effect(tx);
     },
-    options,
+    transaction,
   );
 };

@@ -1,7 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { Config } from '../../../platform/config';
-import { type AnyEvent, type CommandMeta, type Decider, EventStore, metaForStream } from '../../../platform/event-store/event-store';
-import { lockAllUntilCommit, type Sql } from '../../../platform/persistence/database';
+import {
+  type AnyEvent,
+  type CommandMeta,
+  type Decider,
+  EventStore,
+  metaForStream,
+  type StreamAppend,
+} from '../../../platform/event-store/event-store';
+import { isAppliedOnce, lockAllUntilCommit, type Sql } from '../../../platform/persistence/database';
 import type { StockDecision } from '../domain/reservation';
 import { available, evolve, flagLowStock, type HoldStatus, initialStockState, type StockEvent, type StockState } from '../domain/stock';
 import type { StockLevelView } from './stock-levels.projection';
@@ -109,7 +116,7 @@ export class StockWrites {
    * streams are locked and folded, the stock rows of all their SKUs locked once (one statement, SKU order, so batches
    * never deadlock), and the decisions run one after the other, each on the stock as the ones before it left it. A hot
    * SKU's row is then locked once per batch instead of once per order, and held for no other batch's round trips.
-   * Each order's events keep their own metadata: one append per SKU and order.
+   * Each order's events keep their own metadata; in a batch's transaction all of them are appended in one statement.
    */
   async decideOnStockTogether<S, O extends AnyEvent>(
     tx: Sql,
@@ -123,48 +130,64 @@ export class StockWrites {
       tx,
       decisions.map(({ on }) => on.stream),
     );
+    await this.eventStore.preload(
+      decisions.map(({ on }) => on.stream),
+      tx,
+    );
     const folded: { state: S; version: number }[] = [];
     for (const { on } of decisions) folded.push(await this.eventStore.aggregate(on.stream, on.decider, { tx }));
     const skus = [...new Set(decisions.flatMap(({ on }, i) => on.skus(folded[i].state)))];
     const orderIds = decisions.flatMap(({ on }) => (on.orderId === undefined ? [] : [on.orderId]));
     const stocks = await lockStocks(tx, skus, orderIds);
     const results: { before: S; after: S }[] = [];
+    const appends: StreamAppend[] = [];
     for (const [i, { on, meta }] of decisions.entries()) {
       const { state, version } = folded[i];
       const decision = on.decide(state, statesOf(stocks));
       for (const { sku, events } of decision.stock) {
         const locked = stocks.get(sku);
-        const appended = await this.appendStock(tx, sku, locked, events, meta);
-        const before = locked?.state ?? initialStockState();
-        stocks.set(sku, { state: appended.reduce(evolve, before), version: (locked?.version ?? 0) + appended.length });
+        const part = this.stockPart(sku, locked, events, meta);
+        if (!part) continue;
+        appends.push(part);
+        stocks.set(sku, {
+          state: (part.events as StockEvent[]).reduce(evolve, locked?.state ?? initialStockState()),
+          version: part.expectedVersion + part.events.length,
+        });
       }
       if (decision.outcome.length > 0) {
-        await this.eventStore.append(on.stream, decision.outcome, {
-          expectedVersion: expected(version),
-          meta: metaForStream(meta, on.stream),
-          tx,
-        });
+        appends.push({ stream: on.stream, expectedVersion: version, events: decision.outcome, meta: metaForStream(meta, on.stream) });
       }
       results.push({ before: state, after: decision.outcome.reduce(on.decider.evolve, state) });
     }
+    await this.appendAll(tx, appends);
     return results;
   }
 
   /**
-   * One SKU's events at the version its row was locked at (no row: a new stream). The event store appends one
-   * stream per statement, so an order of n SKUs costs n appends (each with its projections).
+   * In a transaction applied once (a batch of messages), every stream in one statement; elsewhere (an HTTP command,
+   * whose command id may come again) one append per stream, each recording its command.
    */
-  private async appendStock(
-    tx: Sql,
-    sku: string,
-    locked: LockedStock | undefined,
-    events: StockEvent[],
-    meta: CommandMeta,
-  ): Promise<StockEvent[]> {
+  private async appendAll(tx: Sql, appends: StreamAppend[]): Promise<void> {
+    if (isAppliedOnce(tx)) {
+      await this.eventStore.appendStreams(appends, tx);
+      return;
+    }
+    for (const { stream, expectedVersion, events, meta } of appends) {
+      await this.eventStore.append(stream, events, { expectedVersion: expected(expectedVersion), meta, tx });
+    }
+  }
+
+  /** One SKU's events (with StockRanLow where it crosses the threshold) at the version its row was locked at. */
+  private stockPart(sku: string, locked: LockedStock | undefined, events: StockEvent[], meta: CommandMeta): StreamAppend | undefined {
     const flagged = flagLowStock(locked?.state ?? initialStockState(), events, { sku, threshold: this.config.lowStockThreshold });
-    if (flagged.length === 0) return flagged;
+    if (flagged.length === 0) return undefined;
     const stream = stockStream(sku);
-    await this.eventStore.append(stream, flagged, { expectedVersion: expected(locked?.version), meta: metaForStream(meta, stream), tx });
-    return flagged;
+    return { stream, expectedVersion: locked?.version ?? 0, events: flagged, meta: metaForStream(meta, stream) };
+  }
+
+  /** One SKU's events at the version its row was locked at (no row: a new stream). */
+  private async appendStock(tx: Sql, sku: string, locked: LockedStock | undefined, events: StockEvent[], meta: CommandMeta): Promise<void> {
+    const part = this.stockPart(sku, locked, events, meta);
+    if (part) await this.appendAll(tx, [part]);
   }
 }

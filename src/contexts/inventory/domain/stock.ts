@@ -24,7 +24,6 @@ export type StockEvent =
   /** Available fell below the threshold (published as `inventory.low-stock.v1`); the levels are unchanged. */
   | { type: 'StockRanLow'; data: { sku: string; available: number; threshold: number } };
 
-/** held: counts in `reserved`; committed: the units left on-hand; restocked: a committed order's units came back. */
 /** The stock events that move a SKU's level; each is published as a stock-level change carrying its stream version. */
 export const LEVEL_CHANGES = [
   'StockLevelSet',
@@ -37,6 +36,7 @@ export const LEVEL_CHANGES = [
   'StockAdjusted',
 ] as const satisfies readonly StockEvent['type'][];
 
+/** held: counts in `reserved`; committed: the units left on-hand; restocked: a committed order's units came back. */
 export type HoldStatus = 'held' | 'released' | 'committed' | 'restocked';
 export type StockReservation = { quantity: number; status: HoldStatus };
 

@@ -10,6 +10,7 @@ import { Clock } from '../../../shared-kernel/clock';
 import { InventoryMessages } from '../../inventory/contracts';
 import { PaymentMessages } from '../../payment/contracts';
 import { checkoutDecider, checkoutStream, checkoutTimeoutKey, decide, type CheckoutInput } from '../domain/checkout';
+import { orderStream } from '../domain/order';
 import { CancelOrderHandler } from './cancel-order';
 import { ConfirmOrderHandler } from './confirm-order';
 
@@ -81,6 +82,18 @@ export class CheckoutProcess {
     const { orderId, input } = translate(message.data);
     const meta = { correlationId: message.correlationId, causationId: message.id, traceparent: message.traceparent, now };
     return (tx) => this.apply(orderId, input, meta, message.id, tx);
+  }
+
+  /** Reads the streams the effects of these messages decide on (each checkout's and its order's) in one round trip. */
+  preload(messages: readonly IntegrationMessage[], tx: Sql): Promise<void> {
+    const orderIds = messages.flatMap((message) => {
+      const translate = INPUTS[message.type];
+      return translate ? [translate(message.data).orderId] : [];
+    });
+    return this.events.preload(
+      orderIds.flatMap((orderId) => [checkoutStream(orderId), orderStream(orderId)]),
+      tx,
+    );
   }
 
   /** The checkout's deadline: the scheduler appended CheckoutTimedOut to its stream; this consumer acts on it. */

@@ -9,7 +9,7 @@ import { CHECKOUT_INPUT_TYPES, CHECKOUT_SUBSCRIBER, CheckoutProcess } from '../a
  * the log brought; a broker: one at a time): every input not applied before, in their order, in one transaction with
  * its inbox rows. A batch of checkouts then costs one commit, and an order's inputs that arrive together (payment's
  * authorization and capture) are applied one after the other in it. A malformed message throws before anything is
- * applied: the bus retries, then narrows the batch down to it. A cancellation from HTTP racing an input makes the
+ * applied: the bus retries, then narrows the batch down to it. The checkouts and orders of the batch are read in one round trip. A cancellation from HTTP racing an input makes the
  * whole batch decide again.
  */
 @Injectable()
@@ -27,6 +27,8 @@ export class CheckoutInputsSubscriber {
 
   handleBatch(messages: IntegrationMessage[]): Promise<void> {
     const now = this.clock.now();
-    return handleInOrder(this.inbox, CHECKOUT_SUBSCRIBER, messages, (message) => this.checkout.effectOf(message, now));
+    return handleInOrder(this.inbox, CHECKOUT_SUBSCRIBER, messages, (message) => this.checkout.effectOf(message, now), {
+      prepare: (tx, fresh) => this.checkout.preload(fresh, tx),
+    });
   }
 }

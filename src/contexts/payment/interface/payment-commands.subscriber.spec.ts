@@ -54,6 +54,7 @@ const desk = () => {
     new CapturePaymentHandler(events, gateway, config),
     new VoidPaymentHandler(events, gateway, config),
     new RefundPaymentHandler(events, gateway, config),
+    events,
   );
   const types = async (orderId: string) => (await events.readStream(paymentStream(orderId))).map((e) => e.type);
   return { gateway, inbox, subscriber, types };

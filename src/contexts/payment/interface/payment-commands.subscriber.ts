@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
+import { EventStore } from '../../../platform/event-store/event-store';
 import { handleByKey, handleTogether, orderIdOf, splitBatch } from '../../../platform/messaging/batches';
 import { Inbox, type IntegrationMessage, MessageBus, metaForMessage } from '../../../platform/messaging/message-bus';
 import type { Sql } from '../../../platform/persistence/database';
@@ -10,6 +11,7 @@ import type { CommitOnce } from '../application/ports';
 import { RefundPaymentHandler } from '../application/refund-payment';
 import { VoidPaymentHandler } from '../application/void-payment';
 import { PaymentMessages } from '../contracts';
+import { paymentStream } from '../domain/payment';
 
 const SUBSCRIBER = 'payment.commands';
 
@@ -34,6 +36,7 @@ export class PaymentCommandsSubscriber {
     private readonly capture: CapturePaymentHandler,
     private readonly voidPayment: VoidPaymentHandler,
     private readonly refund: RefundPaymentHandler,
+    private readonly events: EventStore,
   ) {}
 
   subscribe(): Promise<void> {
@@ -72,7 +75,13 @@ export class PaymentCommandsSubscriber {
       return effect ? [{ id, effect }] : [];
     });
     if (effects.length > 0) {
+      const orderOf = new Map(together.map((message) => [message.id, orderIdOf(message)!]));
       await handleTogether(this.inbox, SUBSCRIBER, effects, async (tx, fresh) => {
+        // each effect decides again on its payment as committed: one read for all of them
+        await this.events.preload(
+          fresh.map(({ id }) => paymentStream(orderOf.get(id)!)),
+          tx,
+        );
         for (const { effect } of fresh) await effect(tx);
       });
     }
