@@ -19,7 +19,11 @@ describe.each(testServers())('PostgresEventStore.appendStreams on $name', (serve
   beforeAll(() => {
     db = suite.db;
     store = new PostgresEventStore(db);
-    store.registerInlineProjection({ name: 'test.calls', handles: ['A', 'B', 'C'], apply: async (_tx, events) => void projected.push(events) });
+    store.registerInlineProjection({
+      name: 'test.calls',
+      handles: ['A', 'B', 'C'],
+      apply: async (_tx, events) => void projected.push(events),
+    });
   });
 
   const applyingOnce = <T>(work: (tx: Parameters<Parameters<PgDatabase['transaction']>[0]>[0]) => Promise<T>) =>

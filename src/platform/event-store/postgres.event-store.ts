@@ -30,10 +30,7 @@ import {
   APPEND_SKIPPING_CONFLICTS,
   APPEND_SKIPPING_CONFLICTS_QUIETLY,
   APPEND_UNRECORDED,
-  CURRENT_VERSION,
   DECISION_READ,
-  EMPTY_APPEND_CHECK,
-  FIND_COMMAND,
   READ_ALL,
   READ_ALL_OF_TYPES,
   READ_STREAM,
@@ -43,6 +40,7 @@ import {
   type EventRow,
 } from './postgres.event-store.sql';
 import { CommitNotifier } from './commit-notifier';
+import { currentVersion, emptyAppendCheck, findCommand } from './postgres.command-results';
 import { appendStreams, type AppendStreamsDeps } from './postgres.append-streams';
 import { PreloadedStreams } from './preloaded-streams';
 
@@ -171,11 +169,11 @@ export class PostgresEventStore extends EventStore {
       if (outcome.kind === 'duplicate') return this.duplicateResult(outcome.result, tx);
       if (outcome.kind === 'conflict') this.preloaded.forget(tx, stream);
       if (outcome.kind === 'conflict' && (expectedVersion !== 'any' || n >= ANY_VERSION_ATTEMPTS)) {
-        const actual = outcome.actual >= 0 ? outcome.actual : await this.currentVersion(stream, tx);
+        const actual = outcome.actual >= 0 ? outcome.actual : await currentVersion(tx ?? this.db, stream);
         throw new WrongExpectedVersion(stream, expectedVersion, actual);
       }
       if (outcome.kind === 'retry') {
-        const found = await this.findCommand(meta.commandId, tx);
+        const found = await findCommand(tx ?? this.db, meta.commandId);
         if (found) return this.duplicateResult(found, tx);
       }
       if (n >= ANY_VERSION_ATTEMPTS) throw new Error(`append to ${stream} did not settle after ${n} attempts`);
@@ -285,17 +283,10 @@ export class PostgresEventStore extends EventStore {
   }
 
   private async appendNothing(stream: string, expectedVersion: ExpectedVersion, commandId: string, tx?: Sql): Promise<AppendResult> {
-    const { rows } = await (tx ?? this.db).query<{
-      current_version: number;
-      dup_stream: string | null;
-      dup_first: number;
-      dup_last: number;
-    }>(EMPTY_APPEND_CHECK, [stream, commandId]);
-    const row = rows[0];
-    if (row.dup_stream !== null)
-      return this.duplicateResult({ stream: row.dup_stream, firstVersion: row.dup_first, lastVersion: row.dup_last }, tx);
-    checkExpected(stream, expectedVersion, row.current_version);
-    return { nextExpectedVersion: row.current_version, duplicate: false, events: [] };
+    const { currentVersion: version, duplicate } = await emptyAppendCheck(tx ?? this.db, stream, commandId);
+    if (duplicate) return this.duplicateResult(duplicate, tx);
+    checkExpected(stream, expectedVersion, version);
+    return { nextExpectedVersion: version, duplicate: false, events: [] };
   }
 
   private async duplicateResult(result: CommandResult, tx?: Sql): Promise<AppendResult> {
@@ -303,17 +294,6 @@ export class PostgresEventStore extends EventStore {
       (e) => e.version <= result.lastVersion,
     );
     return { nextExpectedVersion: result.lastVersion, duplicate: true, events };
-  }
-
-  private async findCommand(commandId: string, tx?: Sql): Promise<CommandResult | undefined> {
-    const { rows } = await (tx ?? this.db).query<{ stream: string; first_version: number; last_version: number }>(FIND_COMMAND, [
-      commandId,
-    ]);
-    return rows[0] && { stream: rows[0].stream, firstVersion: rows[0].first_version, lastVersion: rows[0].last_version };
-  }
-
-  private async currentVersion(stream: string, tx?: Sql): Promise<number> {
-    return (await (tx ?? this.db).query<{ v: number }>(CURRENT_VERSION, [stream])).rows[0].v;
   }
 
   private toRecorded(row: EventRow): RecordedEvent {

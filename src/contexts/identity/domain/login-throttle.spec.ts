@@ -54,6 +54,14 @@ describe('judgeLoginAttempt', () => {
   it('forgets a known source after knownSourceDays', () =>
     expect(judgeLoginAttempt({ ...none, account: failed(30, 0), knownSince: ago(30 * 86_400) }, settings, now).outcome).toBe('throttled'));
 
+  it("tells a known source whose pair waits past its known window to wait for the account's failures too", () => {
+    // known for 2 more seconds; its pair must wait 4: by then the source is unknown, and the account's 64 s apply
+    const lapsing = { ...none, pair: failed(7, 0), account: failed(26, 0), knownSince: ago(30 * 86_400 - 2) };
+    expect(judgeLoginAttempt(lapsing, settings, now)).toEqual({ outcome: 'throttled', retryAfterSeconds: 64 });
+    expect(judgeLoginAttempt(lapsing, settings, later(63_000)).outcome).toBe('throttled');
+    expect(judgeLoginAttempt(lapsing, settings, later(64_000)).outcome).toBe('allowed');
+  });
+
   it('forgets failures forgetAfterS after the last one', () =>
     expect(judgeLoginAttempt({ ...none, pair: failed(10_000, 86_400) }, settings, now).outcome).toBe('allowed'));
 });

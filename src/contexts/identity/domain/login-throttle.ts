@@ -68,14 +68,15 @@ export const isKnownSource = (knownSince: Date | null, settings: ThrottleSetting
  */
 export const judgeLoginAttempt = (record: LoginAttemptRecord, settings: ThrottleSettings, now: Date): LoginAttemptVerdict => {
   const knownSource = isKnownSource(record.knownSince, settings, now);
-  const waits = [secondsToWait(record.pair, settings.pairFreeFailures, settings, now)];
-  if (!knownSource) {
-    waits.push(
-      secondsToWait(record.account, settings.accountFreeFailures, settings, now),
-      secondsToWait(record.address, settings.addressFreeFailures, settings, now),
-    );
-  }
-  const wait = Math.max(...waits);
+  const pairWait = secondsToWait(record.pair, settings.pairFreeFailures, settings, now);
+  const othersWait = Math.max(
+    secondsToWait(record.account, settings.accountFreeFailures, settings, now),
+    secondsToWait(record.address, settings.addressFreeFailures, settings, now),
+  );
+  // a known source whose pair must wait past the end of its known window is judged as unknown by then: its
+  // Retry-After covers the others' waits too, so waiting it is always enough
+  const knownWhenRetrying = knownSource && isKnownSource(record.knownSince, settings, new Date(now.getTime() + pairWait * 1000));
+  const wait = knownWhenRetrying ? pairWait : Math.max(pairWait, othersWait);
   return wait > 0 ? { outcome: 'throttled', retryAfterSeconds: wait } : { outcome: 'allowed', knownSource };
 };
 

@@ -47,33 +47,45 @@ export const stockLedgerProjection: InlineProjection = {
     'StockReturned',
   ],
   async apply(tx, events) {
-    for (const event of events as RecordedEvent<StockEvent>[]) {
+    const entries = (events as RecordedEvent<StockEvent>[]).flatMap((event) => {
       const entry = entryOf(event);
-      if (!entry || event.type === 'StockRanLow') continue;
+      if (!entry || event.type === 'StockRanLow') return [];
       const { level, sku } = event.data;
-      await tx.query(
-        `insert into inventory.stock_ledger
-           (sku, version, kind, reason, note, on_hand_change, reserved_change, on_hand, reserved, order_id, return_id, user_id, occurred_at)
-         select $1, $2, $3, $4, $5, $6 - coalesce(p.on_hand, 0), $7 - coalesce(p.reserved, 0), $6, $7, $8, $9, $10, $11
-           from (select 1) as one
-           left join lateral (
-             select on_hand, reserved from inventory.stock_ledger where sku = $1 order by version desc limit 1
-           ) p on true`,
-        [
+      const { kind, reason, note, orderId, returnId } = entry;
+      const { userId, occurredAt } = event.metadata;
+      return [
+        {
           sku,
-          event.version,
-          entry.kind,
-          entry.reason,
-          entry.note ?? null,
-          level.onHand,
-          level.reserved,
-          entry.orderId ?? null,
-          entry.returnId ?? null,
-          event.metadata.userId ?? null,
-          event.metadata.occurredAt,
-        ],
-      );
-    }
+          version: event.version,
+          kind,
+          reason,
+          note,
+          onHand: level.onHand,
+          reserved: level.reserved,
+          orderId,
+          returnId,
+          userId,
+          occurredAt,
+        },
+      ];
+    });
+    if (entries.length === 0) return;
+    // every entry of a batch in one statement: the change is the difference to the SKU's entry before it, in the
+    // batch or else in the table
+    await tx.query(
+      `insert into inventory.stock_ledger
+         (sku, version, kind, reason, note, on_hand_change, reserved_change, on_hand, reserved, order_id, return_id, user_id, occurred_at)
+       select r.sku, r.version, r.kind, r.reason, r.note,
+              r."onHand" - coalesce(lag(r."onHand") over w, p.on_hand, 0), r.reserved - coalesce(lag(r.reserved) over w, p.reserved, 0),
+              r."onHand", r.reserved, r."orderId", r."returnId", r."userId", r."occurredAt"
+         from jsonb_to_recordset($1::jsonb) as r(sku text, version int, kind text, reason text, note text, "onHand" int, reserved int,
+                                                 "orderId" text, "returnId" text, "userId" text, "occurredAt" timestamptz)
+         left join lateral (
+           select l.on_hand, l.reserved from inventory.stock_ledger l where l.sku = r.sku order by l.version desc limit 1
+         ) p on true
+       window w as (partition by r.sku order by r.version)`,
+      [JSON.stringify(entries)],
+    );
   },
   async reset(tx) {
     await tx.query('truncate inventory.stock_ledger');

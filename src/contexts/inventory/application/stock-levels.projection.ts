@@ -11,8 +11,99 @@ export const stockLevelsProjection: InlineProjection = {
   name: 'inventory.stock-levels',
   handles: [...LEVEL_CHANGES, 'StockRanLow'],
   async apply(tx, events) {
-    for (const event of events as RecordedEvent<StockEvent>[]) await applyEvent(tx, event);
+    let run: RecordedEvent<HoldMove>[] = [];
+    for (const event of events as RecordedEvent<StockEvent>[]) {
+      if (isHoldMove(event)) {
+        run.push(event);
+        continue;
+      }
+      await applyMoves(tx, run);
+      run = [];
+      await applyEvent(tx, event);
+    }
+    await applyMoves(tx, run);
   },
+};
+
+/** The events of a checkout's path: they move the levels of rows that exist, by deltas, and an order's hold. */
+type HoldMove = Extract<
+  StockEvent,
+  { type: 'StockReserved' | 'StockReleased' | 'StockCommitted' | 'CancelledOrderRestocked' | 'StockRanLow' }
+>;
+const HOLD_MOVES: ReadonlySet<string> = new Set([
+  'StockReserved',
+  'StockReleased',
+  'StockCommitted',
+  'CancelledOrderRestocked',
+  'StockRanLow',
+]);
+const isHoldMove = (event: RecordedEvent<StockEvent>): event is RecordedEvent<HoldMove> => HOLD_MOVES.has(event.type);
+
+/** What a hold move does: the deltas, and the order's hold afterwards (none for StockRanLow). */
+const changeOf = (event: HoldMove): { onHand: number; reserved: number; hold?: { orderId: string; status: HoldStatus } } => {
+  switch (event.type) {
+    case 'StockReserved':
+      return { onHand: 0, reserved: event.data.quantity, hold: { orderId: event.data.orderId, status: 'held' } };
+    case 'StockReleased':
+      return { onHand: 0, reserved: -event.data.quantity, hold: { orderId: event.data.orderId, status: 'released' } };
+    case 'StockCommitted': {
+      const { quantity, wasHeld, orderId } = event.data;
+      return { onHand: -quantity, reserved: wasHeld ? -quantity : 0, hold: { orderId, status: 'committed' } };
+    }
+    case 'CancelledOrderRestocked':
+      return { onHand: event.data.quantity, reserved: 0, hold: { orderId: event.data.orderId, status: 'restocked' } };
+    case 'StockRanLow':
+      return { onHand: 0, reserved: 0 };
+  }
+};
+
+/**
+ * A run of hold moves (a batch of reservations or commitments) in at most three statements whatever its length: the
+ * new holds, the final status of each hold that moved, then each SKU's summed deltas at its last version. The CHECK
+ * constraints see each SKU's levels after the run.
+ */
+const applyMoves = async (tx: Sql, run: readonly RecordedEvent<HoldMove>[]): Promise<void> => {
+  if (run.length === 0) return;
+  if (run.length === 1) return applyEvent(tx, run[0]);
+  const held: { sku: string; orderId: string; quantity: number }[] = [];
+  const holds = new Map<string, { sku: string; orderId: string; status: HoldStatus }>();
+  const levels = new Map<string, { sku: string; onHand: number; reserved: number; version: number; at: string }>();
+  for (const event of run) {
+    const { sku } = event.data;
+    const change = changeOf(event);
+    if (event.type === 'StockReserved') held.push({ sku, orderId: event.data.orderId, quantity: event.data.quantity });
+    else if (change.hold) holds.set(`${sku}\n${change.hold.orderId}`, { sku, ...change.hold });
+    const level = levels.get(sku) ?? { sku, onHand: 0, reserved: 0, version: 0, at: '' };
+    levels.set(sku, {
+      sku,
+      onHand: level.onHand + change.onHand,
+      reserved: level.reserved + change.reserved,
+      version: event.version,
+      at: event.metadata.occurredAt,
+    });
+  }
+  if (held.length > 0) {
+    await tx.query(
+      `insert into inventory.stock_reservations (sku, order_id, quantity)
+       select h.sku, h."orderId", h.quantity from jsonb_to_recordset($1::jsonb) as h(sku text, "orderId" text, quantity int)`,
+      [JSON.stringify(held)],
+    );
+  }
+  if (holds.size > 0) {
+    await tx.query(
+      `update inventory.stock_reservations r set status = h.status
+         from jsonb_to_recordset($1::jsonb) as h(sku text, "orderId" text, status text)
+        where r.sku = h.sku and r.order_id = h."orderId"`,
+      [JSON.stringify([...holds.values()])],
+    );
+  }
+  await tx.query(
+    `update inventory.stock_levels s
+        set on_hand = s.on_hand + l."onHand", reserved = s.reserved + l.reserved, version = l.version, updated_at = l.at
+       from jsonb_to_recordset($1::jsonb) as l(sku text, "onHand" int, reserved int, version int, at timestamptz)
+      where s.sku = l.sku`,
+    [JSON.stringify([...levels.values()])],
+  );
 };
 
 /** Moves on-hand and reserved by deltas, and the order's hold to `status` when given. */

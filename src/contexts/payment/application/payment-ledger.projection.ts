@@ -50,27 +50,37 @@ export const paymentLedgerProjection: InlineProjection = {
   name: 'payment.ledger',
   handles: PAYMENT_EVENT_TYPES,
   async apply(tx: Sql, events: RecordedEvent[]): Promise<void> {
-    for (const recorded of events) {
-      if (!recorded.stream.startsWith('payment.payment-')) continue;
+    const rows = events.flatMap((recorded) => {
+      if (!recorded.stream.startsWith('payment.payment-')) return [];
       const event = recorded as RecordedEvent<PaymentEvent>;
       const row = toRow(event);
-      if (!row) continue;
-      await tx.query(
-        `insert into payment.ledger (order_id, version, kind, amount, currency, provider_ref, refund_id, reason, occurred_at)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9) on conflict (order_id, version) do nothing`,
-        [
-          event.data.orderId,
-          event.version,
-          row.kind,
-          row.amount?.amount ?? null,
-          row.amount?.currency ?? null,
-          row.providerRef ?? null,
-          row.refundId ?? null,
-          row.reason ?? null,
-          event.metadata.occurredAt,
-        ],
-      );
-    }
+      if (!row) return [];
+      const { kind, amount, providerRef, refundId, reason } = row;
+      const { orderId } = event.data;
+      return [
+        {
+          orderId,
+          version: event.version,
+          kind,
+          amount: amount?.amount,
+          currency: amount?.currency,
+          providerRef,
+          refundId,
+          reason,
+          at: event.metadata.occurredAt,
+        },
+      ];
+    });
+    if (rows.length === 0) return;
+    // the events of one append (an authorization captured at once: two) in one statement
+    await tx.query(
+      `insert into payment.ledger (order_id, version, kind, amount, currency, provider_ref, refund_id, reason, occurred_at)
+       select r."orderId", r.version, r.kind, r.amount, r.currency, r."providerRef", r."refundId", r.reason, r.at
+         from jsonb_to_recordset($1::jsonb) as r("orderId" text, version int, kind text, amount bigint, currency text, "providerRef" text,
+                                                 "refundId" text, reason text, at timestamptz)
+       on conflict (order_id, version) do nothing`,
+      [JSON.stringify(rows)],
+    );
   },
   async reset(tx: Sql): Promise<void> {
     await tx.query('delete from payment.ledger');
