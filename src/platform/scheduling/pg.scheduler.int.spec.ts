@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { migratedDatabase, testServers } from '../../../test/support/db';
 import { ManualClock } from '../../shared-kernel/clock';
 import { newId } from '../../shared-kernel/ids';
@@ -67,6 +67,22 @@ describe.each(testServers())('PgScheduler on $name', (server) => {
     await scheduler.cancel(delivered.key);
     expect(await store.readStream(cancelled.stream)).toEqual([]);
     expect(await store.readStream(delivered.stream)).toHaveLength(1);
+  });
+
+  it("schedules a batch's messages in one statement and cancels several keys in one", async () => {
+    const scheduler = new PgScheduler(db, store, clock);
+    const batch = [timeout(1000), timeout(2000), timeout(1000)];
+    await db.transaction(async (tx) => {
+      const statements = vi.spyOn(tx, 'query');
+      await scheduler.schedule(batch, tx);
+      await scheduler.cancel([batch[0].key, batch[1].key], tx);
+      await scheduler.schedule([], tx);
+      await scheduler.cancel([], tx);
+      expect(statements).toHaveBeenCalledTimes(2);
+    });
+    clock.advance(2000);
+    expect(await scheduler.deliverDue()).toBe(1);
+    expect(await store.readStream(batch[2].stream)).toHaveLength(1);
   });
 
   it('stores a message scheduled in a transaction only if it commits', async () => {

@@ -43,18 +43,24 @@ export class PgScheduler extends Scheduler {
     this.batchSize = options.batchSize ?? 100;
   }
 
-  async schedule(message: ScheduledMessage, tx?: Sql): Promise<void> {
+  async schedule(messages: ScheduledMessage | readonly ScheduledMessage[], tx?: Sql): Promise<void> {
+    const all = Array.isArray(messages) ? (messages as readonly ScheduledMessage[]) : [messages as ScheduledMessage];
+    if (all.length === 0) return;
     // known before the commit: should it roll back, the poller looks once for nothing
-    if (this.scheduledSince === null || message.dueAt < this.scheduledSince) this.scheduledSince = message.dueAt;
+    for (const { dueAt } of all) if (this.scheduledSince === null || dueAt < this.scheduledSince) this.scheduledSince = dueAt;
     await (tx ?? this.db).query(
-      `insert into es.scheduled_messages (key, stream, event, due_at, meta) values ($1, $2, $3, $4, $5)
+      `insert into es.scheduled_messages (key, stream, event, due_at, meta)
+       select m.key, m.stream, m.event, m."dueAt", m.meta
+         from jsonb_to_recordset($1::jsonb) as m(key text, stream text, event jsonb, "dueAt" timestamptz, meta jsonb)
        on conflict (key) do nothing`,
-      [message.key, message.stream, JSON.stringify(message.event), message.dueAt, JSON.stringify(message.meta)],
+      [JSON.stringify(all)],
     );
   }
 
-  async cancel(key: string, tx?: Sql): Promise<void> {
-    await (tx ?? this.db).query('delete from es.scheduled_messages where key = $1 and delivered_at is null', [key]);
+  async cancel(keys: string | readonly string[], tx?: Sql): Promise<void> {
+    const all = typeof keys === 'string' ? [keys] : keys;
+    if (all.length === 0) return;
+    await (tx ?? this.db).query('delete from es.scheduled_messages where key = any($1::text[]) and delivered_at is null', [all]);
   }
 
   async deliverDue(): Promise<number> {

@@ -13,9 +13,10 @@ export type ScheduledMessage = {
 
 /** Business deadlines (timeouts, expiries) stored in PostgreSQL; never in-memory timers. */
 export abstract class Scheduler {
-  /** With `tx`, the message is stored only if that transaction commits. */
-  abstract schedule(message: ScheduledMessage, tx?: Sql): Promise<void>;
-  abstract cancel(key: string, tx?: Sql): Promise<void>;
+  /** With `tx`, the messages are stored only if that transaction commits. A batch's messages cost one statement. */
+  abstract schedule(messages: ScheduledMessage | readonly ScheduledMessage[], tx?: Sql): Promise<void>;
+  /** Drops the messages of these keys not delivered yet. */
+  abstract cancel(keys: string | readonly string[], tx?: Sql): Promise<void>;
   /** Delivers every message due at the clock's now; returns how many. Called by a poller and by tests. */
   abstract deliverDue(): Promise<number>;
 }

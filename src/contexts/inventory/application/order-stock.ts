@@ -42,9 +42,11 @@ export class OrderStock {
         meta,
       })),
     );
-    for (const [i, { before, after }] of outcomes.entries()) {
-      if (before.status === 'confirmed' && after.status !== 'confirmed') await this.scheduler.cancel(expiryKey(orders[i].orderId), tx);
-    }
+    const settled = orders.filter((_, i) => outcomes[i].before.status === 'confirmed' && outcomes[i].after.status !== 'confirmed');
+    await this.scheduler.cancel(
+      settled.map(({ orderId }) => expiryKey(orderId)),
+      tx,
+    );
     return outcomes.map(({ after }) => after);
   }
 }

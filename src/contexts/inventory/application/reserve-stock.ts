@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Config } from '../../../platform/config';
 import { type CommandMeta, retryOnConflict } from '../../../platform/event-store/event-store';
 import { Database, type Sql } from '../../../platform/persistence/database';
-import { Scheduler } from '../../../platform/scheduling/scheduler';
+import { type ScheduledMessage, Scheduler } from '../../../platform/scheduling/scheduler';
 import {
   normalizeLines,
   reservationDecider,
@@ -55,24 +55,22 @@ export class ReserveStockHandler {
       return { on, meta };
     });
     const outcomes = await this.writes.decideOnStockTogether(tx, decisions);
-    for (const [i, { before, after }] of outcomes.entries()) {
-      const { command, meta } = commands[i];
-      if (before.status === 'none' && after.status === 'confirmed') await this.scheduleExpiry(command.orderId, meta, tx);
-    }
+    const held = commands.filter((_, i) => outcomes[i].before.status === 'none' && outcomes[i].after.status === 'confirmed');
+    await this.scheduler.schedule(
+      held.map(({ command, meta }) => this.expiryOf(command.orderId, meta)),
+      tx,
+    );
     return outcomes.map(({ after }) => after);
   }
 
-  private scheduleExpiry(orderId: string, meta: CommandMeta, tx: Sql): Promise<void> {
+  private expiryOf(orderId: string, meta: CommandMeta): ScheduledMessage {
     const event: ReservationExpiryDue = { type: 'ReservationExpiryDue', data: { orderId } };
-    return this.scheduler.schedule(
-      {
-        key: expiryKey(orderId),
-        stream: expiryStream(orderId),
-        event,
-        dueAt: new Date(meta.now.getTime() + this.config.reservationTtlMs),
-        meta: { correlationId: meta.correlationId, causationId: meta.commandId, userId: meta.userId },
-      },
-      tx,
-    );
+    return {
+      key: expiryKey(orderId),
+      stream: expiryStream(orderId),
+      event,
+      dueAt: new Date(meta.now.getTime() + this.config.reservationTtlMs),
+      meta: { correlationId: meta.correlationId, causationId: meta.commandId, userId: meta.userId },
+    };
   }
 }

@@ -39,11 +39,11 @@ const fakeDb = {
 class FakeScheduler extends Scheduler {
   scheduled: ScheduledMessage[] = [];
   cancelled: string[] = [];
-  async schedule(message: ScheduledMessage) {
-    this.scheduled.push(message);
+  async schedule(messages: ScheduledMessage | readonly ScheduledMessage[]) {
+    this.scheduled.push(...(Array.isArray(messages) ? messages : [messages]));
   }
-  async cancel(key: string) {
-    this.cancelled.push(key);
+  async cancel(keys: string | readonly string[]) {
+    this.cancelled.push(...(typeof keys === 'string' ? [keys] : keys));
   }
   async deliverDue() {
     return 0;
