@@ -69,7 +69,10 @@ describe('the text policy', () => {
     fc.assert(
       fc.property(wellFormedText, fc.constantFrom(...REFUSED[kind]), fc.nat(), (text, refused, at) => {
         const codePoints = [...text];
-        codePoints.splice(at % (codePoints.length + 1), 0, refused);
+        const position = at % (codePoints.length + 1);
+        codePoints.splice(position, 0, refused);
+        // a CR just before an LF makes a CRLF: a line break multiline text accepts, not a refused character
+        if (kind === 'multiline' && refused === '\r' && codePoints[position + 1] === '\n') return;
         expect(checkText(codePoints.join(''), { kind, min: 0, max: 1000 }).ok).toBe(false);
       }),
     ),

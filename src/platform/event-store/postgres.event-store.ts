@@ -16,12 +16,10 @@ import {
 import {
   Upcasters,
   checkExpected,
-  compareCheckpoints,
   decideWithRetry,
   eventMetadata,
   fold,
   requiredVersion,
-  typedScanWindow,
   type CommandResult,
   type DecisionRead,
 } from './event-recording';
@@ -31,8 +29,6 @@ import {
   APPEND_SKIPPING_CONFLICTS_QUIETLY,
   APPEND_UNRECORDED,
   DECISION_READ,
-  READ_ALL,
-  READ_ALL_OF_TYPES,
   READ_STREAM,
   READ_STREAMS,
   REMOVE_PARTIAL_APPEND,
@@ -42,6 +38,7 @@ import {
 import { CommitNotifier } from './commit-notifier';
 import { currentVersion, emptyAppendCheck, findCommand } from './postgres.command-results';
 import { appendStreams, type AppendStreamsDeps } from './postgres.append-streams';
+import { readAllAfter } from './postgres.read-all';
 import { PreloadedStreams } from './preloaded-streams';
 
 /** How often an 'any' append is retried when a concurrent append took the same version. */
@@ -212,30 +209,12 @@ export class PostgresEventStore extends EventStore {
     );
   }
 
-  async readAll(
+  readAll(
     after: LogCheckpoint,
     limit: number,
     options: { types?: readonly string[]; tx?: Sql } = {},
   ): Promise<{ events: (RecordedEvent & { transactionId: string })[]; checkpoint: LogCheckpoint }> {
-    const sql = options.tx ?? this.db;
-    const { rows } = options.types
-      ? await sql.query<EventRow & { tail: boolean }>(READ_ALL_OF_TYPES, [
-          after.transactionId,
-          after.position,
-          limit,
-          options.types,
-          typedScanWindow(limit),
-        ])
-      : await sql.query<EventRow & { tail: boolean }>(READ_ALL, [after.transactionId, after.position, limit]);
-    let checkpoint = after;
-    const events: (RecordedEvent & { transactionId: string })[] = [];
-    for (const row of rows) {
-      const position = { transactionId: row.transaction_id!, position: row.global_position };
-      // with types, the tail row is the last event looked at: every event up to it has been scanned
-      if (compareCheckpoints(position, checkpoint) > 0) checkpoint = position;
-      if (!row.tail) events.push({ ...this.toRecorded(row), transactionId: row.transaction_id! });
-    }
-    return { events, checkpoint };
+    return readAllAfter(options.tx ?? this.db, (row) => this.toRecorded(row), after, limit, options.types);
   }
 
   decide<S, E extends AnyEvent>(
