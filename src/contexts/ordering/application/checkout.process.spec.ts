@@ -9,7 +9,7 @@ import { ManualClock } from '../../../shared-kernel/clock';
 import { CartContents, type CartSnapshot } from '../../cart/contracts';
 import { ProductCatalog } from '../../catalog/contracts';
 import { ShippingRates } from '../../shipping/contracts';
-import { type CaptureMode, type CheckoutEvent, checkoutStream, checkoutTimeoutKey } from '../domain/checkout';
+import { type CaptureMode, checkoutStream, checkoutTimeoutKey } from '../domain/checkout';
 import { EmptyCart, orderStream } from '../domain/order';
 import { CancelOrderHandler } from './cancel-order';
 import { CheckoutProcess } from './checkout.process';
@@ -287,32 +287,5 @@ describe('place order + checkout process (in memory)', () => {
     expect(wire[1].data).toEqual({ orderId, lines: [{ sku: 'MUG-1', quantity: 2 }] });
     expect(wire[2].data).toEqual({ orderId, amount: total, paymentToken: 'tok_approve', capture: 'immediate' });
     expect(wire.every((m) => m.id === recorded.find((e) => e.metadata.eventId === m.id)?.metadata.eventId)).toBe(true);
-  });
-});
-
-describe("the checkout's start on the wire", () => {
-  const recorded = (event: CheckoutEvent): RecordedEvent =>
-    ({
-      ...event,
-      stream: checkoutStream('o-1'),
-      version: 1,
-      globalPosition: '1',
-      metadata: { eventId: 'e-1', correlationId: 'c', occurredAt: '2026-03-01T10:00:00.000Z', schemaVersion: 1 },
-    }) as RecordedEvent;
-  const data = { orderId: 'o-1', customerId: 'c-1', lines: [{ sku: 'A', quantity: 2 }], total, paymentToken: 'tok_approve' };
-
-  it('asks inventory for the stock with the start itself, and the payment token stays out of the command', () => {
-    const command = toIntegrationEvent(recorded({ type: 'CheckoutStarted', data: { ...data, requestsStock: true } }));
-    expect(command).toEqual(
-      expect.objectContaining({ id: 'e-1', type: 'inventory.reserve-stock.v1', data: { orderId: 'o-1', lines: data.lines } }),
-    );
-    expect(JSON.stringify(command)).not.toContain('tok_approve');
-  });
-
-  it('an older start asks for nothing: its StockReservationRequested does', () => {
-    expect(toIntegrationEvent(recorded({ type: 'CheckoutStarted', data }))).toBeNull();
-    expect(toIntegrationEvent(recorded({ type: 'StockReservationRequested', data: { orderId: 'o-1', lines: data.lines } }))).toEqual(
-      expect.objectContaining({ type: 'inventory.reserve-stock.v1' }),
-    );
   });
 });
