@@ -4,10 +4,10 @@ import { newId } from '../../shared-kernel/ids';
 import { markAppliedOnce } from '../persistence/database';
 import { PgDatabase } from '../persistence/pg.database';
 import { platformCoreMigrations } from '../persistence/platform.migrations';
-import { type CommandMeta, type RecordedEvent, WrongExpectedVersion } from './event-store';
+import { type RecordedEvent, WrongExpectedVersion } from './event-store';
 import { PostgresEventStore } from './postgres.event-store';
+import { meta } from './event-store.fixtures';
 
-const meta = (): CommandMeta => ({ commandId: newId(), correlationId: newId(), now: new Date('2026-03-01T10:00:00Z') });
 const ev = (type: string) => ({ type, data: { at: type } });
 
 describe.each(testServers())('PostgresEventStore.appendStreams on $name', (server) => {

@@ -5,24 +5,11 @@ import { markAppliedOnce } from '../persistence/database';
 import { PgDatabase } from '../persistence/pg.database';
 import { platformCoreMigrations } from '../persistence/platform.migrations';
 import { logSettled } from '../testing/settled-log';
-import { LOG_START, WrongExpectedVersion, type CommandMeta, type Decider } from './event-store';
+import { LOG_START, WrongExpectedVersion } from './event-store';
 import { PostgresEventStore } from './postgres.event-store';
+import { counted, counter, ev, meta } from './event-store.fixtures';
 
-const meta = (over: Partial<CommandMeta> = {}): CommandMeta => ({
-  commandId: newId(),
-  correlationId: newId(),
-  now: new Date('2026-03-01T10:00:00Z'),
-  ...over,
-});
-const ev = (type: string, data: Record<string, unknown> = {}) => ({ type, data });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-type Counted = { type: 'Counted'; data: { by: number } };
-const counted = (by: number): Counted => ({ type: 'Counted', data: { by } });
-const counter: Decider<{ total: number }, Counted> = {
-  initialState: () => ({ total: 0 }),
-  evolve: (s, e) => ({ total: s.total + e.data.by }),
-};
 
 describe.each(testServers())('PostgresEventStore on $name', (server) => {
   let db: PgDatabase;

@@ -4,17 +4,8 @@ import { newId } from '../../shared-kernel/ids';
 import { markAppliedOnce } from '../persistence/database';
 import { PgDatabase } from '../persistence/pg.database';
 import { platformCoreMigrations } from '../persistence/platform.migrations';
-import type { CommandMeta, Decider } from './event-store';
 import { PostgresEventStore } from './postgres.event-store';
-
-const meta = (): CommandMeta => ({ commandId: newId(), correlationId: newId(), now: new Date('2026-03-01T10:00:00Z') });
-
-type Counted = { type: 'Counted'; data: { by: number } };
-const counted = (by: number): Counted => ({ type: 'Counted', data: { by } });
-const counter: Decider<{ total: number }, Counted> = {
-  initialState: () => ({ total: 0 }),
-  evolve: (s, e) => ({ total: s.total + e.data.by }),
-};
+import { type Counted, counted, counter, meta } from './event-store.fixtures';
 
 describe.each(testServers())('PostgresEventStore.preload on $name', (server) => {
   let db: PgDatabase;

@@ -5,14 +5,13 @@ import { PgDatabase } from '../persistence/pg.database';
 import { platformCoreMigrations } from '../persistence/platform.migrations';
 import { logSettled } from '../testing/settled-log';
 import { compareCheckpoints } from './event-recording';
-import { LOG_START, type CommandMeta, type EventStore, type LogCheckpoint, type RecordedEvent } from './event-store';
+import { LOG_START, type EventStore, type LogCheckpoint, type RecordedEvent } from './event-store';
 import { InMemoryEventStore } from './in-memory.event-store';
 import { PostgresEventStore } from './postgres.event-store';
+import { ev, meta } from './event-store.fixtures';
 
 /* Reading the global log: in transaction order, never skipping a late commit, filtered by type in bounded steps. */
 
-const meta = (): CommandMeta => ({ commandId: newId(), correlationId: newId(), now: new Date('2026-03-01T10:00:00Z') });
-const ev = (type: string, data: Record<string, unknown> = {}) => ({ type, data });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe.each(testServers())('PostgresEventStore.readAll on $name', (server) => {

@@ -5,10 +5,9 @@ import type { Sql } from '../persistence/database';
 import { PgDatabase } from '../persistence/pg.database';
 import { platformCoreMigrations } from '../persistence/platform.migrations';
 import { logSettled } from '../testing/settled-log';
-import { type CommandMeta, type LogCheckpoint } from './event-store';
+import { type LogCheckpoint } from './event-store';
 import { PostgresEventStore } from './postgres.event-store';
-
-const meta = (): CommandMeta => ({ commandId: newId(), correlationId: newId(), now: new Date('2026-03-01T10:00:00Z') });
+import { meta } from './event-store.fixtures';
 
 /** Runs `work` in a transaction that stays open until the returned `finish` is called; resolves once `work` ran. */
 const openTransaction = async (db: PgDatabase, work: (tx: Sql) => Promise<unknown>, options?: { appendsNoEvents?: boolean }) => {
