@@ -116,8 +116,12 @@ describe('place order + checkout process (in memory)', () => {
   let carts: FakeCarts;
   let placeOrder: PlaceOrderHandler;
   let process: CheckoutProcess;
+  let inbox: FakeInbox;
+  /** One message as the bus hands it to the checkout's subscriber. */
+  const deliver = (input: IntegrationMessage) =>
+    new CheckoutInputsSubscriber(new InProcessMessageBus(), inbox, clock, process).handleBatch([input]);
   const processCapturing = (capture: CaptureMode) =>
-    new CheckoutProcess(events, new FakeInbox(), scheduler, clock, new ConfirmOrderHandler(events), new CancelOrderHandler(events), {
+    new CheckoutProcess(events, scheduler, clock, new ConfirmOrderHandler(events), new CancelOrderHandler(events), {
       paymentCapture: capture,
     } as Config);
   const clock = new ManualClock(new Date('2026-03-01T10:00:00Z'));
@@ -140,6 +144,7 @@ describe('place order + checkout process (in memory)', () => {
       checkoutTimeoutMs: 60_000,
     } as Config);
     process = processCapturing('immediate');
+    inbox = new FakeInbox();
   });
 
   it('places the order and starts its checkout with a timeout; the token stays out of the order', async () => {
@@ -170,9 +175,9 @@ describe('place order + checkout process (in memory)', () => {
 
   it('runs to a confirmed order and cancels its timeout: the capture comes with the authorization, unasked', async () => {
     const orderId = await place();
-    await process.onMessage(message('inventory.stock-reserved.v1', { orderId, lines: [] }));
-    await process.onMessage(message('payment.payment-authorized.v1', { orderId, amount: total }));
-    await process.onMessage(message('payment.payment-captured.v1', { orderId, amount: total }));
+    await deliver(message('inventory.stock-reserved.v1', { orderId, lines: [] }));
+    await deliver(message('payment.payment-authorized.v1', { orderId, amount: total }));
+    await deliver(message('payment.payment-captured.v1', { orderId, amount: total }));
     expect(await types(checkoutStream(orderId))).toEqual(['CheckoutStarted', 'PaymentAuthorizationRequested', 'CheckoutCompleted']);
     expect(await types(orderStream(orderId))).toEqual(['OrderPlaced', 'OrderConfirmed']);
     expect(scheduler.cancelled).toEqual([checkoutTimeoutKey(orderId)]);
@@ -200,9 +205,9 @@ describe('place order + checkout process (in memory)', () => {
   it('capturing on confirmation: asks for the capture once authorized, then confirms', async () => {
     process = processCapturing('on_confirmation');
     const orderId = await place();
-    await process.onMessage(message('inventory.stock-reserved.v1', { orderId, lines: [] }));
-    await process.onMessage(message('payment.payment-authorized.v1', { orderId, amount: total }));
-    await process.onMessage(message('payment.payment-captured.v1', { orderId, amount: total }));
+    await deliver(message('inventory.stock-reserved.v1', { orderId, lines: [] }));
+    await deliver(message('payment.payment-authorized.v1', { orderId, amount: total }));
+    await deliver(message('payment.payment-captured.v1', { orderId, amount: total }));
     expect(await types(checkoutStream(orderId))).toEqual([
       'CheckoutStarted',
       'PaymentAuthorizationRequested',
@@ -215,11 +220,11 @@ describe('place order + checkout process (in memory)', () => {
 
   it('a decline releases the stock and cancels the order; a duplicate message changes nothing', async () => {
     const orderId = await place();
-    await process.onMessage(message('inventory.stock-reserved.v1', { orderId }));
+    await deliver(message('inventory.stock-reserved.v1', { orderId }));
     const declined = message('payment.payment-declined.v1', { orderId, reason: 'card_declined' });
-    await process.onMessage(declined);
-    await process.onMessage(declined);
-    await process.onMessage(message('payment.payment-declined.v1', { orderId, reason: 'card_declined' }));
+    await deliver(declined);
+    await deliver(declined);
+    await deliver(message('payment.payment-declined.v1', { orderId, reason: 'card_declined' }));
     expect((await types(checkoutStream(orderId))).slice(2)).toEqual(['CheckoutFailed', 'StockReleaseRequested']);
     const cancelled = (await events.readStream(orderStream(orderId)))[1];
     expect(cancelled).toMatchObject({ type: 'OrderCancelled', data: { reason: 'payment_declined' } });
@@ -227,8 +232,8 @@ describe('place order + checkout process (in memory)', () => {
 
   it('the timeout cancels a checkout still running, and a late capture is refunded', async () => {
     const orderId = await place();
-    await process.onMessage(message('inventory.stock-reserved.v1', { orderId }));
-    await process.onMessage(message('payment.payment-authorized.v1', { orderId, amount: total }));
+    await deliver(message('inventory.stock-reserved.v1', { orderId }));
+    await deliver(message('payment.payment-authorized.v1', { orderId, amount: total }));
     const [timedOut] = (
       await events.append(checkoutStream(orderId), [{ type: 'CheckoutTimedOut', data: { orderId } }], {
         expectedVersion: 'any',
@@ -236,7 +241,7 @@ describe('place order + checkout process (in memory)', () => {
       })
     ).events;
     await process.timeouts.handle(timedOut, noSql);
-    await process.onMessage(message('payment.payment-captured.v1', { orderId, amount: total }));
+    await deliver(message('payment.payment-captured.v1', { orderId, amount: total }));
     expect((await types(checkoutStream(orderId))).slice(2)).toEqual([
       'CheckoutTimedOut',
       'CheckoutFailed',
@@ -249,10 +254,10 @@ describe('place order + checkout process (in memory)', () => {
 
   it('a capture at once that failed: the order is cancelled, the authorization voided and the void acknowledged', async () => {
     const orderId = await place();
-    await process.onMessage(message('inventory.stock-reserved.v1', { orderId }));
-    await process.onMessage(message('payment.payment-authorized.v1', { orderId, amount: total }));
-    await process.onMessage(message('payment.payment-failed.v1', { orderId, reason: 'capture_refused', operation: 'capture' }));
-    await process.onMessage(message('payment.payment-voided.v1', { orderId }));
+    await deliver(message('inventory.stock-reserved.v1', { orderId }));
+    await deliver(message('payment.payment-authorized.v1', { orderId, amount: total }));
+    await deliver(message('payment.payment-failed.v1', { orderId, reason: 'capture_refused', operation: 'capture' }));
+    await deliver(message('payment.payment-voided.v1', { orderId }));
     expect((await types(checkoutStream(orderId))).slice(2)).toEqual([
       'CheckoutFailed',
       'StockReleaseRequested',
@@ -267,7 +272,7 @@ describe('place order + checkout process (in memory)', () => {
 
   it('translates the checkout outputs into command messages; the token travels only to payment', async () => {
     const orderId = await place();
-    await process.onMessage(message('inventory.stock-reserved.v1', { orderId }));
+    await deliver(message('inventory.stock-reserved.v1', { orderId }));
     const recorded: RecordedEvent[] = [
       ...(await events.readStream(orderStream(orderId))),
       ...(await events.readStream(checkoutStream(orderId))),

@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { Config } from '../../../platform/config';
 import type { LogConsumer } from '../../../platform/consumers/log-consumer';
-import { type CommandMeta, EventStore, type RecordedEvent, retryOnConflict } from '../../../platform/event-store/event-store';
-import { Inbox, type IntegrationMessage } from '../../../platform/messaging/message-bus';
+import { type CommandMeta, EventStore, type RecordedEvent } from '../../../platform/event-store/event-store';
+import type { IntegrationMessage } from '../../../platform/messaging/message-bus';
 import type { Sql } from '../../../platform/persistence/database';
 import { Scheduler } from '../../../platform/scheduling/scheduler';
 import { Clock } from '../../../shared-kernel/clock';
@@ -55,21 +55,12 @@ export const CHECKOUT_INPUT_TYPES: readonly string[] = Object.keys(INPUTS);
 export class CheckoutProcess {
   constructor(
     private readonly events: EventStore,
-    private readonly inbox: Inbox,
     private readonly scheduler: Scheduler,
     private readonly clock: Clock,
     private readonly confirmOrder: ConfirmOrderHandler,
     private readonly cancelOrder: CancelOrderHandler,
     private readonly config: Config,
   ) {}
-
-  /** A message from inventory or payment (bus subscriber `ordering.checkout`), applied once. */
-  async onMessage(message: IntegrationMessage): Promise<void> {
-    const effect = this.effectOf(message);
-    if (!effect) return;
-    // a cancellation from HTTP may append to the same streams at the same moment: decide again on a version conflict
-    await retryOnConflict(() => this.inbox.handleOnce(CHECKOUT_SUBSCRIBER, message.id, effect));
-  }
 
   /**
    * What a message from inventory or payment does to its checkout, in the inbox transaction that records it (see
