@@ -19,25 +19,17 @@ export const stockLevelsProjection: InlineProjection = {
       }
       await applyMoves(tx, run);
       run = [];
-      await applyEvent(tx, event);
+      await applyReceipt(tx, event);
     }
     await applyMoves(tx, run);
   },
 };
 
 /** The events of a checkout's path: they move the levels of rows that exist, by deltas, and an order's hold. */
-type HoldMove = Extract<
-  StockEvent,
-  { type: 'StockReserved' | 'StockReleased' | 'StockCommitted' | 'CancelledOrderRestocked' | 'StockRanLow' }
->;
-const HOLD_MOVES: ReadonlySet<string> = new Set([
-  'StockReserved',
-  'StockReleased',
-  'StockCommitted',
-  'CancelledOrderRestocked',
-  'StockRanLow',
-]);
-const isHoldMove = (event: RecordedEvent<StockEvent>): event is RecordedEvent<HoldMove> => HOLD_MOVES.has(event.type);
+const HOLD_MOVES = ['StockReserved', 'StockReleased', 'StockCommitted', 'CancelledOrderRestocked', 'StockRanLow'] as const;
+type HoldMove = Extract<StockEvent, { type: (typeof HOLD_MOVES)[number] }>;
+const isHoldMove = (event: RecordedEvent<StockEvent>): event is RecordedEvent<HoldMove> =>
+  (HOLD_MOVES as readonly string[]).includes(event.type);
 
 /** What a hold move does: the deltas, and the order's hold afterwards (none for StockRanLow). */
 const changeOf = (event: HoldMove): { onHand: number; reserved: number; hold?: { orderId: string; status: HoldStatus } } => {
@@ -64,7 +56,8 @@ const changeOf = (event: HoldMove): { onHand: number; reserved: number; hold?: {
  */
 const applyMoves = async (tx: Sql, run: readonly RecordedEvent<HoldMove>[]): Promise<void> => {
   if (run.length === 0) return;
-  if (run.length === 1) return applyEvent(tx, run[0]);
+  // one statement for one move (an HTTP command, a batch of one): the run's way costs two
+  if (run.length === 1) return applyMove(tx, run[0]);
   const held: { sku: string; orderId: string; quantity: number }[] = [];
   const holds = new Map<string, { sku: string; orderId: string; status: HoldStatus }>();
   const levels = new Map<string, { sku: string; onHand: number; reserved: number; version: number; at: string }>();
@@ -106,32 +99,28 @@ const applyMoves = async (tx: Sql, run: readonly RecordedEvent<HoldMove>[]): Pro
   );
 };
 
-/** Moves on-hand and reserved by deltas, and the order's hold to `status` when given. */
-const move = async (
-  tx: Sql,
-  event: RecordedEvent<StockEvent>,
-  change: { onHand: number; reserved: number },
-  hold?: { orderId: string; status: HoldStatus },
-): Promise<void> => {
-  const params = [
-    event.data.sku,
-    change.onHand,
-    change.reserved,
-    event.version,
-    event.metadata.occurredAt,
-    hold?.orderId ?? null,
-    hold?.status ?? null,
-  ];
+/** One hold move in one statement: its deltas, and its order's hold (a reservation inserts it). */
+const applyMove = async (tx: Sql, event: RecordedEvent<HoldMove>): Promise<void> => {
+  const { onHand, reserved, hold } = changeOf(event);
+  const { sku } = event.data;
+  const at = event.metadata.occurredAt;
+  if (event.type === 'StockReserved') {
+    await tx.query(
+      `with held as (insert into inventory.stock_reservations (sku, order_id, quantity) values ($1, $2, $3))
+       update inventory.stock_levels set reserved = reserved + $3, version = $4, updated_at = $5 where sku = $1`,
+      [sku, event.data.orderId, event.data.quantity, event.version, at],
+    );
+    return;
+  }
   await tx.query(
     `with hold as (update inventory.stock_reservations set status = $7 where $6::text is not null and sku = $1 and order_id = $6)
      update inventory.stock_levels set on_hand = on_hand + $2, reserved = reserved + $3, version = $4, updated_at = $5 where sku = $1`,
-    params,
+    [sku, onHand, reserved, event.version, at, hold?.orderId ?? null, hold?.status ?? null],
   );
 };
 
 /** Adds `change` to on-hand; a SKU never stocked gets its row (with the levels the event carries: the change). */
-const receive = async (tx: Sql, event: RecordedEvent<StockEvent>, change: number): Promise<void> => {
-  if (event.type === 'StockRanLow') return;
+const receive = async (tx: Sql, event: RecordedEvent<Receipt>, change: number): Promise<void> => {
   await tx.query(
     `insert into inventory.stock_levels (sku, on_hand, reserved, version, updated_at) values ($1, $2, 0, $3, $4)
      on conflict (sku) do update set on_hand = stock_levels.on_hand + $5, version = excluded.version, updated_at = excluded.updated_at`,
@@ -139,38 +128,23 @@ const receive = async (tx: Sql, event: RecordedEvent<StockEvent>, change: number
   );
 };
 
-const applyEvent = async (tx: Sql, event: RecordedEvent<StockEvent>): Promise<void> => {
-  const at = event.metadata.occurredAt;
+/** The events that set or add to on-hand: counts, returns, restocks, adjustments. */
+type Receipt = Exclude<StockEvent, HoldMove>;
+
+const applyReceipt = async (tx: Sql, event: RecordedEvent<Receipt>): Promise<void> => {
   switch (event.type) {
     case 'StockLevelSet':
       await tx.query(
         `insert into inventory.stock_levels (sku, on_hand, reserved, version, updated_at) values ($1, $2, 0, $3, $4)
          on conflict (sku) do update set on_hand = excluded.on_hand, version = excluded.version, updated_at = excluded.updated_at`,
-        [event.data.sku, event.data.onHand, event.version, at],
+        [event.data.sku, event.data.onHand, event.version, event.metadata.occurredAt],
       );
       return;
-    case 'StockReserved':
-      await tx.query(
-        `with held as (insert into inventory.stock_reservations (sku, order_id, quantity) values ($1, $2, $3))
-         update inventory.stock_levels set reserved = reserved + $3, version = $4, updated_at = $5 where sku = $1`,
-        [event.data.sku, event.data.orderId, event.data.quantity, event.version, at],
-      );
-      return;
-    case 'StockReleased':
-      return move(tx, event, { onHand: 0, reserved: -event.data.quantity }, { orderId: event.data.orderId, status: 'released' });
-    case 'StockCommitted': {
-      const { quantity, wasHeld, orderId } = event.data;
-      return move(tx, event, { onHand: -quantity, reserved: wasHeld ? -quantity : 0 }, { orderId, status: 'committed' });
-    }
-    case 'CancelledOrderRestocked':
-      return move(tx, event, { onHand: event.data.quantity, reserved: 0 }, { orderId: event.data.orderId, status: 'restocked' });
     case 'StockReturned':
     case 'StockRestocked':
       return receive(tx, event, event.data.quantity);
     case 'StockAdjusted':
       return receive(tx, event, event.data.delta);
-    case 'StockRanLow':
-      return move(tx, event, { onHand: 0, reserved: 0 });
   }
 };
 
