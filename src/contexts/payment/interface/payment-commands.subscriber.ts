@@ -70,16 +70,16 @@ export class PaymentCommandsSubscriber {
         }),
       ),
     );
-    const effects = together.flatMap(({ id }) => {
-      const effect = learned.get(id);
-      return effect ? [{ id, effect }] : [];
+    const effects = together.flatMap((message) => {
+      const effect = learned.get(message.id);
+      // a message goes with others only when it names its order (splitBatch)
+      return effect ? [{ id: message.id, effect, payment: paymentStream(orderIdOf(message)!) }] : [];
     });
     if (effects.length > 0) {
-      const orderOf = new Map(together.map((message) => [message.id, orderIdOf(message)!]));
       await handleTogether(this.inbox, SUBSCRIBER, effects, async (tx, fresh) => {
         // each effect decides again on its payment as committed: one read for all of them
         await this.events.preload(
-          fresh.map(({ id }) => paymentStream(orderOf.get(id)!)),
+          fresh.map(({ payment }) => payment),
           tx,
         );
         for (const { effect } of fresh) await effect(tx);
