@@ -90,7 +90,11 @@ export class InMemoryEventStore extends EventStore {
   /** Each part through `append`, once every stream was found at its expected version; no command is recorded. */
   appendStreams(appends: readonly StreamAppend[], tx: Sql): Promise<RecordedEvent[][]> {
     const run = this.queue.then(async () => {
-      for (const { stream, expectedVersion } of new Map(appends.map((part) => [part.stream, part])).values()) {
+      const checked = new Set<string>();
+      // each stream where its first part expects it (the parts after it follow it)
+      for (const { stream, expectedVersion } of appends) {
+        if (checked.has(stream)) continue;
+        checked.add(stream);
         const actual = this.streams.get(stream)?.length ?? 0;
         if (actual !== expectedVersion) throw new WrongExpectedVersion(stream, expectedVersion || 'no_stream', actual);
       }
