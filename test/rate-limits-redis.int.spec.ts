@@ -20,6 +20,8 @@ const limitedBy = (redisUrl: string, keyPrefix: string) => ({
   RATE_LIMIT_REGISTER: `${LIMIT}/1h`,
   REDIS_URL: redisUrl,
   REDIS_KEY_PREFIX: keyPrefix,
+  // a test run stalls the event loop now and then: a slow reply must not count a request in process instead
+  REDIS_COMMAND_TIMEOUT_MS: '10000',
 });
 
 const register = (app: TestApp, address: string) =>

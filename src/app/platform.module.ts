@@ -173,7 +173,8 @@ export class PlatformModule {
       { provide: OWNS_BUS, useValue: !options.bus },
       {
         provide: REDIS,
-        useFactory: (logger: AppLogger) => (config.redisUrl ? connectRedis(config.redisUrl, logger.child({ component: 'redis' })) : null),
+        useFactory: (logger: AppLogger) =>
+          config.redisUrl ? connectRedis(config.redisUrl, config.redisCommandTimeoutMs, logger.child({ component: 'redis' })) : null,
         inject: [AppLogger],
       },
       PlatformRuntime,

@@ -67,6 +67,7 @@ describe('loadConfig', () => {
     expect(defaults.passwordHashing.concurrency).toBeGreaterThanOrEqual(1);
     expect(defaults.redisUrl).toBeUndefined();
     expect(defaults.redisKeyPrefix).toBe('orderly:');
+    expect(defaults.redisCommandTimeoutMs).toBe(500);
 
     const set = loadConfig({
       ...base,
@@ -74,11 +75,13 @@ describe('loadConfig', () => {
       RATE_LIMIT_CHECKOUT: '3/30s',
       TRUSTED_PROXIES: ' 10.0.0.1, 192.0.2.0/24 ,loopback,fd00::/8',
       REDIS_URL: 'rediss://cache.internal:6380',
+      REDIS_COMMAND_TIMEOUT_MS: '2000',
     });
     expect(set.rateLimits.enabled).toBe(false);
     expect(set.rateLimits.policies.checkout).toEqual({ points: 3, durationS: 30 });
     expect(set.trustedProxies).toEqual(['10.0.0.1', '192.0.2.0/24', 'loopback', 'fd00::/8']);
     expect(set.redisUrl).toBe('rediss://cache.internal:6380');
+    expect(set.redisCommandTimeoutMs).toBe(2000);
   });
 
   it('chooses the bus from the URLs unless forced', () => {

@@ -75,6 +75,7 @@ const EnvSchema = z.object({
       .regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'must be 1 to 64 letters, digits, :, _, . or -')
       .default('orderly:'),
   ),
+  REDIS_COMMAND_TIMEOUT_MS: int(10, 60_000, 500),
   ...RATE_LIMIT_SETTINGS,
   TRUSTED_PROXIES: TRUSTED_PROXIES_SETTING,
   ...HTTP_TIMEOUT_SETTINGS,
@@ -144,6 +145,8 @@ export class Config {
   readonly redisUrl?: string;
   /** Prepended to every key this app writes to Redis, so apps sharing one Redis stay apart. */
   readonly redisKeyPrefix!: string;
+  /** How long one Redis command may take before its caller falls back (rate limits: to counting in process). */
+  readonly redisCommandTimeoutMs!: number;
   /** Request rate limits per policy (see rate-limit-policies.ts); `enabled: false` (RATE_LIMITS=off) for load tests. */
   readonly rateLimits!: RateLimitSettings;
   /** Proxies whose X-Forwarded-For is believed (addresses, CIDR ranges or proxy-addr's range names); none by default. */
@@ -215,6 +218,7 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     },
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
+    redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
     rateLimits: rateLimitSettingsOf(e),
     trustedProxies: e.TRUSTED_PROXIES,
     httpTimeouts: httpTimeoutsOf(e),
