@@ -68,7 +68,9 @@ describe('the OpenAPI document', () => {
         errors.map(([status]) => status),
         route,
       ).toEqual(expect.arrayContaining(['500']));
-      for (const [, response] of errors) {
+      for (const [status, response] of errors) {
+        // the readiness probe's 503 is its report, plain JSON (health.controller.ts): probes read the status
+        if (route === 'HealthController_ready' && status === '503') continue;
         expect(Object.keys(response.content ?? {}), route).toEqual(['application/problem+json']);
         expect(response.content!['application/problem+json'], route).toEqual({ schema: { $ref: '#/components/schemas/Problem' } });
       }

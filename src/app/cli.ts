@@ -1,35 +1,32 @@
-import { join } from 'node:path';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Client } from 'pg';
 import { Config, ConfigError, loadConfig } from '../platform/config';
 import { AppLogger, NestLoggerAdapter } from '../platform/observability/logger';
-import { startEmbeddedPostgres } from '../platform/persistence/embedded-postgres';
+import { runningEmbeddedPostgres, startEmbeddedPostgres } from '../platform/persistence/embedded-postgres';
+import { embeddedPostgresOptions } from '../platform/persistence/embedded-postgres-settings';
 import { PgDatabase } from '../platform/persistence/pg.database';
 import { AppModule } from './app.module';
 import { migrate } from './create-app';
-
-const canConnect = async (url: string): Promise<boolean> => {
-  const client = new Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-};
+import { startupFailure } from './startup-failure';
 
 /**
  * The database a command-line tool works on: DATABASE_URL; else the embedded PostgreSQL of a running `npm start`
- * (same DATA_DIR and port); else that embedded PostgreSQL, started for the duration of the command.
+ * (same DATA_DIR, on the port it took: EMBEDDED_PG_PORT, or the one remembered in DATA_DIR); else that embedded
+ * PostgreSQL, started for the duration of the command.
  */
-const openCliDatabase = async (config: Config): Promise<{ url: string; stop(): Promise<void> }> => {
+export const openCliDatabase = async (config: Config, logger: AppLogger): Promise<{ url: string; stop(): Promise<void> }> => {
   if (config.databaseUrl) return { url: config.databaseUrl, stop: async () => undefined };
-  const running = `postgres://postgres:postgres@127.0.0.1:${config.embeddedPgPort}/orderly`;
-  if (await canConnect(running)) return { url: running, stop: async () => undefined };
-  return startEmbeddedPostgres({ dataDir: join(config.dataDir, 'pg'), port: config.embeddedPgPort });
+  const options = embeddedPostgresOptions(config);
+  const running = await runningEmbeddedPostgres(options);
+  if (running) return { url: running, stop: async () => undefined };
+  try {
+    return await startEmbeddedPostgres({ ...options, onNotice: (message) => logger.warn(message) });
+  } catch (error) {
+    const sentence = startupFailure(error);
+    if (!sentence) throw error;
+    console.error(`orderly: ${sentence}`);
+    process.exit(1);
+  }
 };
 
 /**
@@ -46,7 +43,7 @@ export const withAppContext = async <T>(work: (app: INestApplicationContext, log
     process.exit(1);
   }
   const logger = AppLogger.create(config.logLevel);
-  const database = await openCliDatabase(config);
+  const database = await openCliDatabase(config, logger);
   try {
     const runtimeConfig = new Config({ ...config, databaseUrl: database.url, messageBus: 'in-process' });
     const pool = new PgDatabase(database.url, { max: 4, applicationName: 'orderly-cli' });

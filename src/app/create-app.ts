@@ -1,43 +1,19 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { cartMigrations } from '../contexts/cart/infrastructure/migrations';
-import { catalogMigrations } from '../contexts/catalog/infrastructure/migrations';
-import { identityMigrations } from '../contexts/identity/infrastructure/migrations';
-import { inventoryMigrations } from '../contexts/inventory/infrastructure/migrations';
-import { orderingMigrations } from '../contexts/ordering/infrastructure/migrations';
-import { paymentMigrations } from '../contexts/payment/infrastructure/migrations';
-import { shippingMigrations } from '../contexts/shipping/infrastructure/migrations';
-import { notificationsMigrations } from '../contexts/notifications/infrastructure/migrations';
-import { analyticsMigrations } from '../contexts/analytics/infrastructure/migrations';
-import { reviewsMigrations } from '../contexts/reviews/infrastructure/migrations';
 import type { Config } from '../platform/config';
-import { httpMigrations } from '../platform/http/http.migrations';
 import { configureHttpApp, createHttpAdapter } from '../platform/http/http-server';
 import { setupOpenApi } from '../platform/http/openapi';
-import { messagingMigrations } from '../platform/messaging/messaging.migrations';
 import { AppLogger, NestLoggerAdapter } from '../platform/observability/logger';
-import type { Database, Migration } from '../platform/persistence/database';
+import { Metrics } from '../platform/observability/metrics';
+import { observeHttpRequests } from '../platform/observability/metrics.http';
+import { MetricsServer } from '../platform/observability/metrics.server';
+import type { Database } from '../platform/persistence/database';
 import { runMigrations } from '../platform/persistence/migrations';
-import { platformCoreMigrations } from '../platform/persistence/platform.migrations';
+import { allMigrations } from './all-migrations';
 import { AppModule } from './app.module';
 import { openDatabase, PlatformOptions, PlatformRuntime } from './platform.module';
 
-/** Every schema of the monolith, platform first; `runMigrations` orders them by id and applies each once. */
-export const allMigrations: readonly Migration[] = [
-  ...platformCoreMigrations,
-  ...messagingMigrations,
-  ...httpMigrations,
-  ...identityMigrations,
-  ...catalogMigrations,
-  ...inventoryMigrations,
-  ...cartMigrations,
-  ...orderingMigrations,
-  ...paymentMigrations,
-  ...shippingMigrations,
-  ...notificationsMigrations,
-  ...analyticsMigrations,
-  ...reviewsMigrations,
-];
+export { allMigrations };
 
 /** Applies every migration; returns the ids applied now. */
 /**
@@ -50,14 +26,17 @@ const HTTP_DRAIN_MS = 10_000;
 export const migrate = (db: Database): Promise<string[]> => runMigrations(db, allMigrations);
 
 /**
- * What every Nest app of Orderly needs before `init()`: security headers, request id echo, OpenAPI at /api/docs.
- * Shared by `createApp` and the test harness, so tests exercise the same pipeline.
+ * What every Nest app of Orderly needs before `init()`: security headers, request id echo, request metrics, OpenAPI at
+ * /api/docs; after it, the `/metrics` server on METRICS_PORT. Shared by `createApp` and the test harness, so tests
+ * exercise the same pipeline.
  */
 export const prepareHttpApp = async (app: NestFastifyApplication): Promise<void> => {
   configureHttpApp(app);
+  observeHttpRequests(app.getHttpAdapter().getInstance(), app.get(Metrics));
   setupOpenApi(app);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
+  await app.get(MetricsServer).start();
 };
 
 export type RunningApp = {

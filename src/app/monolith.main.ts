@@ -1,19 +1,27 @@
+// first: tracing instruments the modules imported after it (off unless OTEL_* asks for it)
+import './tracing.main';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EnsureAdminHandler } from '../contexts/identity/application/ensure-admin';
 import { Config, ConfigError, loadConfig } from '../platform/config';
 import { AppLogger } from '../platform/observability/logger';
+import { stopTracing } from '../platform/observability/tracing';
 import { startEmbeddedPostgres } from '../platform/persistence/embedded-postgres';
+import { embeddedPostgresOptions } from '../platform/persistence/embedded-postgres-settings';
 import { Clock } from '../shared-kernel/clock';
 import { newId } from '../shared-kernel/ids';
 import { createApp, RunningApp } from './create-app';
 import { seedDemoData } from './demo-data';
 import { DEMO_CUSTOMER_PASSWORD, DEMO_CUSTOMERS, seedDemoShop } from './demo-shop';
+import { assertCanListen, type ListenSettings, startupFailure } from './startup-failure';
 
 /** The embedded default's admin when ORDERLY_ADMIN_EMAIL/PASSWORD are not set; its password is kept in DATA_DIR. */
 const EMBEDDED_ADMIN_EMAIL = 'admin@orderly.local';
 const SHUTDOWN_TIMEOUT_MS = 30_000;
+
+/** The settings of the ports the app listens on, once read: a port that is taken is told by the setting to change. */
+let listening: ListenSettings = {};
 
 /** Generated once per data directory (mode 0600), so `npm start` has a working admin login out of the box. */
 const embeddedAdmin = (dataDir: string): { email: string; password: string } => {
@@ -69,10 +77,13 @@ const main = async (): Promise<void> => {
     process.exit(1);
   }
   const logger = AppLogger.create(config.logLevel);
+  listening = { PORT: config.port, METRICS_PORT: config.metricsPort };
+  // a taken HTTP port is told before the database starts, not after a minute of initdb and seeding
+  await assertCanListen(config.port, config.host);
 
   const embedded = config.databaseUrl
     ? undefined
-    : await startEmbeddedPostgres({ dataDir: join(config.dataDir, 'pg'), port: config.embeddedPgPort });
+    : await startEmbeddedPostgres({ ...embeddedPostgresOptions(config), onNotice: (message) => logger.warn(message) });
   const runtimeConfig = embedded ? new Config({ ...config, databaseUrl: embedded.url }) : config;
 
   let running: RunningApp;
@@ -99,6 +110,7 @@ const main = async (): Promise<void> => {
     try {
       await running.shutdown();
       await embedded?.stop();
+      await stopTracing(); // the last spans are exported before the process exits
       logger.info('stopped');
       process.exit(0);
     } catch (error) {
@@ -106,25 +118,33 @@ const main = async (): Promise<void> => {
       process.exit(1);
     }
   };
-  // The embedded-postgres package (async-exit-hook) exits the process on these signals as soon as its servers stop,
-  // which would cut the ordered shutdown below short; this process stops its server itself, last.
+  // A library's exit hook on these signals (such as async-exit-hook) would exit the process as soon as its own work is
+  // done, cutting the ordered shutdown below short; this process stops its embedded server itself, last.
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeAllListeners(signal);
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
   const generatedAdmin = !config.admin && !!embedded;
   const admin = config.admin ?? (embedded ? embeddedAdmin(config.dataDir) : undefined);
-  if (admin) await ensureAdmin(running, admin);
-  if (embedded) {
-    await seedDemoData(running.app);
-    if (admin) await seedDemoShop(running.app, admin);
+  try {
+    if (admin) await ensureAdmin(running, admin);
+    if (embedded) {
+      await seedDemoData(running.app);
+      if (admin) await seedDemoShop(running.app, admin);
+    }
+    await running.app.listen(config.port, config.host);
+  } catch (error) {
+    // the port may have been taken since the check: stop what started, so no server is left behind
+    await running.shutdown().catch(() => undefined);
+    await embedded?.stop().catch(() => undefined);
+    throw error;
   }
-
-  await running.app.listen(config.port, config.host);
   console.log(banner(config, admin, generatedAdmin));
 };
 
 main().catch((error: unknown) => {
-  AppLogger.create('error').fatal('orderly failed to start', { err: error });
+  const sentence = startupFailure(error, listening);
+  if (sentence) console.error(`orderly: ${sentence}`);
+  else AppLogger.create('error').fatal('orderly failed to start', { err: error });
   process.exit(1);
 });

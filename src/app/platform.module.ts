@@ -13,13 +13,20 @@ import { NatsMessageBus } from '../platform/messaging/nats.message-bus';
 import { OutboxPublisher } from '../platform/messaging/outbox-publisher';
 import { PgInbox } from '../platform/messaging/pg.inbox';
 import { RabbitMqMessageBus } from '../platform/messaging/rabbitmq.message-bus';
+import { HealthController } from '../platform/http/health.controller';
+import { Readiness } from '../platform/observability/health';
+import { readinessProviders } from '../platform/observability/health.providers';
 import { AppLogger } from '../platform/observability/logger';
+import { Metrics } from '../platform/observability/metrics';
+import { metricsProviders } from '../platform/observability/metrics.providers';
+import { MetricsServer } from '../platform/observability/metrics.server';
 import { Database } from '../platform/persistence/database';
 import { PgDatabase } from '../platform/persistence/pg.database';
 import { PgScheduler } from '../platform/scheduling/pg.scheduler';
 import { Scheduler } from '../platform/scheduling/scheduler';
 import { closeRedis, connectRedis, REDIS } from '../platform/redis';
 import { Clock, SystemClock } from '../shared-kernel/clock';
+import { allMigrations } from './all-migrations';
 
 /** How often due scheduled messages (timeouts) are delivered, and expired idempotency keys purged. */
 const SCHEDULER_POLL_MS = 500;
@@ -127,8 +134,8 @@ const connectBus = async (config: Config, logger: AppLogger): Promise<MessageBus
 /**
  * Global technical services every context injects by their abstract class: Config, Clock, Database, EventStore,
  * LogConsumers, Scheduler, MessageBus, IntegrationEvents (the outbox publisher), Inbox, AccessTokens, AppLogger,
- * the Redis connection (`REDIS`, null without REDIS_URL), plus the HTTP request pipeline (guards, interceptors,
- * problem+json filter).
+ * the Redis connection (`REDIS`, null without REDIS_URL), the readiness check (`Readiness`), plus the HTTP request
+ * pipeline (guards, interceptors, problem+json filter) and the health probes.
  */
 @Global()
 @Module({})
@@ -139,7 +146,12 @@ export class PlatformModule {
       { provide: Clock, useValue: options.clock ?? new SystemClock() },
       { provide: AppLogger, useValue: options.logger ?? AppLogger.create(config.logLevel) },
       options.database ? { provide: Database, useValue: options.database } : { provide: Database, useFactory: () => openDatabase(config) },
-      { provide: EventStore, useFactory: (db: Database) => new PostgresEventStore(db), inject: [Database] },
+      {
+        provide: EventStore,
+        useFactory: (db: Database, metrics: Metrics) =>
+          new PostgresEventStore(db, { onCommitted: (events) => metrics.countAppended(events) }),
+        inject: [Database, Metrics],
+      },
       {
         provide: CONSUMER_DATABASE,
         useFactory: (db: Database) =>
@@ -148,11 +160,14 @@ export class PlatformModule {
       },
       {
         provide: LogConsumers,
-        useFactory: (db: Database, store: EventStore, clock: Clock, logger: AppLogger) => {
+        useFactory: (db: Database, store: EventStore, clock: Clock, logger: AppLogger, metrics: Metrics) => {
           const log = logger.child({ component: 'consumers' });
-          return new PgLogConsumers(db, store, clock, { log: (level, msg, fields) => log[level](msg, fields) });
+          return new PgLogConsumers(db, store, clock, {
+            log: (level, msg, fields) => log[level](msg, fields),
+            onRetry: (consumer) => metrics.consumerRetries.inc({ consumer }),
+          });
         },
-        inject: [CONSUMER_DATABASE, EventStore, Clock, AppLogger],
+        inject: [CONSUMER_DATABASE, EventStore, Clock, AppLogger, Metrics],
       },
       {
         provide: Scheduler,
@@ -177,12 +192,16 @@ export class PlatformModule {
           config.redisUrl ? connectRedis(config.redisUrl, config.redisCommandTimeoutMs, logger.child({ component: 'redis' })) : null,
         inject: [AppLogger],
       },
+      ...metricsProviders(config),
+      ...readinessProviders(config, allMigrations),
       PlatformRuntime,
     ];
     return {
       module: PlatformModule,
       global: true,
       imports: [HttpApiModule],
+      // the probes live beside the readiness check they answer from, not in the request pipeline
+      controllers: [HealthController],
       providers,
       exports: [
         Config,
@@ -197,6 +216,9 @@ export class PlatformModule {
         IntegrationEvents,
         Inbox,
         REDIS,
+        Metrics,
+        MetricsServer,
+        Readiness,
         PlatformRuntime,
         HttpApiModule,
       ],

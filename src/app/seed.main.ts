@@ -1,32 +1,16 @@
 import { parseArgs } from 'node:util';
-import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { Presets, SingleBar } from 'cli-progress';
-import { Client } from 'pg';
 import { Config, ConfigError, loadConfig } from '../platform/config';
 import { InProcessMessageBus } from '../platform/messaging/in-process.message-bus';
 import { AppLogger, NestLoggerAdapter } from '../platform/observability/logger';
-import { startEmbeddedPostgres, type RunningPostgres } from '../platform/persistence/embedded-postgres';
 import { PgDatabase } from '../platform/persistence/pg.database';
 import { AppModule } from './app.module';
 import { seedCatalog } from './catalog-seed';
+import { openCliDatabase } from './cli';
 import { migrate } from './create-app';
 
 const USAGE = 'usage: npm run seed -- [--products N] [--batch N] [--concurrency N]';
-
-/** The embedded default's server when `npm start` is running it (same port and database as it uses), else undefined. */
-const runningEmbedded = async (port: number): Promise<string | undefined> => {
-  const url = `postgres://postgres:postgres@127.0.0.1:${port}/orderly`;
-  const client = new Client({ connectionString: url, connectionTimeoutMillis: 1000 });
-  try {
-    await client.connect();
-    return url;
-  } catch {
-    return undefined;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-};
 
 /**
  * `npm run seed -- --products 100000`: fills the catalog with generated products (variants across a category tree,
@@ -41,12 +25,9 @@ const main = async (): Promise<void> => {
   const config = loadConfig(process.env);
   const logger = AppLogger.create(config.logLevel === 'info' ? 'warn' : config.logLevel);
 
-  let embedded: RunningPostgres | undefined;
-  let url = config.databaseUrl ?? (await runningEmbedded(config.embeddedPgPort));
-  if (!url) {
-    embedded = await startEmbeddedPostgres({ dataDir: join(config.dataDir, 'pg'), port: config.embeddedPgPort });
-    url = embedded.url;
-  }
+  // DATABASE_URL, else the embedded server of a running `npm start`, else that one started for the run
+  const target = await openCliDatabase(config, logger);
+  const url = target.url;
   const seedUrl = new URL(url);
   seedUrl.searchParams.set('options', '-c synchronous_commit=off');
   const database = new PgDatabase(seedUrl.toString(), { max: concurrency + 2, applicationName: 'orderly-seed' });
@@ -91,7 +72,7 @@ const main = async (): Promise<void> => {
     }
   } finally {
     await database.close().catch(() => undefined);
-    await embedded?.stop();
+    await target.stop();
   }
 };
 

@@ -7,6 +7,7 @@ import { TRUSTED_PROXIES_SETTING } from './http/client-address';
 import { HTTP_TIMEOUT_SETTINGS, type HttpTimeouts, httpTimeoutsOf } from './http/http-timeouts';
 import { RATE_LIMIT_SETTINGS, type RateLimitSettings, rateLimitSettingsOf } from './http/rate-limit-policies';
 import { EmailAddress, SingleLineText } from './http/text-schemas';
+import { READINESS_SETTINGS, type ReadinessSettings, readinessSettingsOf } from './observability/health-settings';
 import { blankToUndefined, intSetting as int, urlSetting as url } from './settings';
 
 export type MessageBusKind = 'in-process' | 'rabbitmq' | 'nats';
@@ -28,6 +29,8 @@ const EnvSchema = z.object({
   PORT: int(1, 65535, 3000),
   // 127.0.0.1 keeps a laptop's API private; containers set HOST=0.0.0.0.
   HOST: z.preprocess(blankToUndefined, z.string().default('127.0.0.1')),
+  // Prometheus scrapes /metrics here, never on the API port; 0: any free port (tests), off: no metrics server
+  METRICS_PORT: z.preprocess(blankToUndefined, z.union([z.literal('off'), z.coerce.number().int().min(0).max(65535)]).default(9464)),
   DATABASE_URL: url(['postgres:', 'postgresql:']),
   DB_POOL_SIZE: int(1, 1000, 20),
   DATA_DIR: z.preprocess(blankToUndefined, z.string().default('./.data')),
@@ -79,6 +82,7 @@ const EnvSchema = z.object({
   ...RATE_LIMIT_SETTINGS,
   TRUSTED_PROXIES: TRUSTED_PROXIES_SETTING,
   ...HTTP_TIMEOUT_SETTINGS,
+  ...READINESS_SETTINGS,
   PASSWORD_HASH_CONCURRENCY: int(1, 256, threadPoolShare()),
   PASSWORD_HASH_QUEUE_MAX: int(0, 100_000, 64),
 });
@@ -87,12 +91,19 @@ const EnvSchema = z.object({
 export class Config {
   readonly port!: number;
   readonly host!: string;
+  /** Port of the Prometheus `/metrics` server (on `host`); 0: a free port chosen at start; null: no metrics server. */
+  readonly metricsPort!: number | null;
   /** Absent: the app runs on an embedded PostgreSQL under `dataDir`. */
   readonly databaseUrl?: string;
   readonly dbPoolSize!: number;
   /** Absolute path. */
   readonly dataDir!: string;
   readonly embeddedPgPort!: number;
+  /**
+   * Whether EMBEDDED_PG_PORT was set: that port or a clear refusal when it is taken. Unset, a taken default gives way
+   * to a free port remembered in DATA_DIR/pg-port (see embedded-postgres-port.ts).
+   */
+  readonly embeddedPgPortFixed?: boolean;
   readonly messageBus!: MessageBusKind;
   readonly amqpUrl?: string;
   readonly natsUrl?: string;
@@ -152,6 +163,8 @@ export class Config {
   /** Proxies whose X-Forwarded-For is believed (addresses, CIDR ranges or proxy-addr's range names); none by default. */
   readonly trustedProxies!: readonly string[];
   readonly httpTimeouts!: HttpTimeouts;
+  /** What `GET /health/ready` waits for and counts as a stuck log consumer. */
+  readonly readiness!: ReadinessSettings;
   /**
    * At most `concurrency` argon2 hashes at once (default: a core and a libuv pool thread stay free, see
    * `threadPoolShare`), `maxQueued` waiting; past that the request is answered 503.
@@ -185,10 +198,12 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
   return new Config({
     port: e.PORT,
     host: e.HOST,
+    metricsPort: e.METRICS_PORT === 'off' ? null : e.METRICS_PORT,
     databaseUrl: e.DATABASE_URL,
     dbPoolSize: e.DB_POOL_SIZE,
     dataDir,
     embeddedPgPort: e.EMBEDDED_PG_PORT,
+    embeddedPgPortFixed: blankToUndefined(env.EMBEDDED_PG_PORT) !== undefined,
     messageBus: chooseMessageBus(e.MESSAGE_BUS, e.AMQP_URL, e.NATS_URL),
     amqpUrl: e.AMQP_URL,
     natsUrl: e.NATS_URL,
@@ -222,6 +237,7 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     rateLimits: rateLimitSettingsOf(e),
     trustedProxies: e.TRUSTED_PROXIES,
     httpTimeouts: httpTimeoutsOf(e),
+    readiness: readinessSettingsOf(e),
     passwordHashing: { concurrency: e.PASSWORD_HASH_CONCURRENCY, maxQueued: e.PASSWORD_HASH_QUEUE_MAX },
   });
 };

@@ -23,8 +23,11 @@ export abstract class DomainError extends Error {
 }
 
 /**
- * A DomainError of one kind whose code is given where it is thrown: for rules that need no class of their own
- * (a missing resource looked up by id, an input refused at the edge).
+ * A DomainError of one kind. Every error of the code base is one of the kinds below, with its code a string literal
+ * written where the error is made: thrown as it is (`new NotFound('catalog.product_not_found', …)`) by a rule that
+ * needs no class of its own, or passed to `super` by a named error class (`class CartNotFound extends NotFound`).
+ * Never built from parts: test/problem-codes.spec.ts collects every code from the source, to check the OpenAPI
+ * document lists only codes that exist.
  */
 const errorOfKind = <K extends ErrorKind>(kind: K, defaultMessage: string) =>
   class extends DomainError {
@@ -43,4 +46,6 @@ export class InvalidInput extends errorOfKind('validation', 'the input is not va
 export class Conflict extends errorOfKind('conflict', 'conflict with the current state') {}
 export class Forbidden extends errorOfKind('forbidden', 'forbidden') {}
 export class Unauthorized extends errorOfKind('unauthorized', 'authentication required') {}
+export class Unprocessable extends errorOfKind('unprocessable', 'the request cannot be carried out') {}
+export class RateLimited extends errorOfKind('rate_limited', 'too many requests') {}
 export class Unavailable extends errorOfKind('unavailable', 'temporarily unavailable') {}

@@ -16,6 +16,7 @@ import { Scheduler } from '../../src/platform/scheduling/scheduler';
 import { Clock, ManualClock } from '../../src/shared-kernel/clock';
 import { newId } from '../../src/shared-kernel/ids';
 import { freshDatabase } from './db';
+import { validateResponses } from './openapi-responses';
 
 export type Role = 'customer' | 'staff' | 'admin';
 
@@ -83,6 +84,8 @@ export const bootTestApp = async (options: BootOptions = {}): Promise<TestApp> =
     JWT_SECRET: 'test-secret-of-at-least-32-characters!',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
     RATE_LIMITS: 'off',
+    // many apps run at once: each scrape endpoint on a free port (the app's MetricsServer tells which)
+    METRICS_PORT: '0',
     ...options.env,
   });
   const config = new Config({ ...base, ...options.configOverrides, databaseUrl });
@@ -106,6 +109,11 @@ export const bootTestApp = async (options: BootOptions = {}): Promise<TestApp> =
   if (options.background) await runtime.start();
   else runtime.installOutbox();
 
+  // every answer is checked against the app's OpenAPI document (status, content type, body, problem codes)
+  validateResponses(
+    app,
+    (options.controllers ?? []).map((controller) => (controller as { name: string }).name),
+  );
   const inject: TestApp['inject'] = (method, url, { headers = {}, body, token, query, remoteAddress } = {}) =>
     app.inject({
       method: method.toUpperCase() as 'GET',

@@ -71,6 +71,8 @@ export const startApp = async (
       LOG_LEVEL: 'warn',
       // the tests drive many customers from 127.0.0.1; the limits have suites of their own
       RATE_LIMITS: 'off',
+      // several instances run at once: each scrape endpoint on a free port
+      METRICS_PORT: '0',
       ...env,
     },
   });

@@ -1,8 +1,9 @@
 import { Global, Module, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { EventStore } from '../../platform/event-store/event-store';
 import { IntegrationEvents } from '../../platform/messaging/message-bus';
+import { Metrics } from '../../platform/observability/metrics';
 import { AddVariantHandler } from './application/add-variant';
-import { CatalogReadCache } from './application/catalog-read-cache';
+import { CatalogReadCache, READ_CACHE_TTL_MS } from './application/catalog-read-cache';
 import { CreateCategoryHandler } from './application/create-category';
 import { CreateProductHandler } from './application/create-product';
 import { ImportProductsHandler } from './application/import-products';
@@ -28,7 +29,12 @@ import { StockLevelsSubscriber } from './interface/stock-levels.subscriber';
 @Module({
   controllers: [ProductsController, ProductVariantsController, CategoriesController, SearchController],
   providers: [
-    { provide: CatalogReadCache, useFactory: () => new CatalogReadCache() },
+    {
+      provide: CatalogReadCache,
+      useFactory: (metrics: Metrics) =>
+        new CatalogReadCache(READ_CACHE_TTL_MS, Date.now, (hit) => metrics.cacheLookup('catalog_read', hit)),
+      inject: [Metrics],
+    },
     CachedReadsHook,
     ProductWrites,
     CreateCategoryHandler,

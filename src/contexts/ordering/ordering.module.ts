@@ -5,6 +5,7 @@ import { IntegrationEvents } from '../../platform/messaging/message-bus';
 import { CancelOrderHandler } from './application/cancel-order';
 import { CheckoutProcess } from './application/checkout.process';
 import { ConfirmOrderHandler } from './application/confirm-order';
+import { CheckoutMetrics } from './application/checkout-metrics';
 import { couponRedemptionsProjection } from './application/coupon-redemptions';
 import { CreateCouponHandler } from './application/create-coupon';
 import { orderPlacedV1Upcaster } from './application/order-placed.upcaster';
@@ -35,6 +36,7 @@ import { RecordDispatchHandler } from './application/record-dispatch';
 import { RecordInterceptionFailureHandler } from './application/record-interception-failure';
 import { RecordParcelReturnHandler } from './application/record-parcel-return';
 import { ShipmentFactsSubscriber } from './interface/shipment-facts.subscriber';
+import { PrometheusCheckoutMetrics } from './infrastructure/prometheus.checkout-metrics';
 
 /**
  * ordering: orders (event-sourced, inline projections `ordering.orders`, refunds and returns), the checkout process
@@ -56,6 +58,7 @@ import { ShipmentFactsSubscriber } from './interface/shipment-facts.subscriber';
     OrderOutcomes,
     ConfirmOrderHandler,
     CancelOrderHandler,
+    { provide: CheckoutMetrics, useClass: PrometheusCheckoutMetrics },
     CheckoutProcess,
     SetTaxRateHandler,
     CreateCouponHandler,

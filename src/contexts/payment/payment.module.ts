@@ -1,6 +1,9 @@
 import { Module, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
+import { Config } from '../../platform/config';
 import { EventStore } from '../../platform/event-store/event-store';
 import { IntegrationEvents } from '../../platform/messaging/message-bus';
+import { Metrics } from '../../platform/observability/metrics';
+import { Database } from '../../platform/persistence/database';
 import { AuthorizePaymentHandler } from './application/authorize-payment';
 import { CapturePaymentHandler } from './application/capture-payment';
 import { paymentLedgerProjection } from './application/payment-ledger.projection';
@@ -9,14 +12,15 @@ import { RecordProviderReportHandler } from './application/record-provider-repor
 import { RefundPaymentHandler } from './application/refund-payment';
 import { toIntegrationEvent } from './application/to-integration-events';
 import { VoidPaymentHandler } from './application/void-payment';
+import { meterProviderCalls } from './infrastructure/metered.payment-gateway';
 import { SandboxPaymentGateway } from './infrastructure/sandbox.payment-gateway';
 import { PaymentCommandsSubscriber } from './interface/payment-commands.subscriber';
 import { PaymentsController } from './interface/payments.controller';
 import { SandboxWebhooksController } from './interface/sandbox-webhooks.controller';
 
 /**
- * payment: one event-sourced payment per order behind the PaymentGateway port (the sandbox provider by default), its
- * ledger (inline projection `payment.ledger`) and the provider's signed webhooks.
+ * payment: one event-sourced payment per order behind the PaymentGateway port (the sandbox provider by default, its
+ * calls timed for the metrics), its ledger (inline projection `payment.ledger`) and the provider's signed webhooks.
  */
 @Module({
   controllers: [PaymentsController, SandboxWebhooksController],
@@ -27,7 +31,12 @@ import { SandboxWebhooksController } from './interface/sandbox-webhooks.controll
     RefundPaymentHandler,
     RecordProviderReportHandler,
     PaymentCommandsSubscriber,
-    { provide: PaymentGateway, useClass: SandboxPaymentGateway },
+    {
+      provide: PaymentGateway,
+      useFactory: (db: Database, metrics: Metrics, config: Config) =>
+        meterProviderCalls(new SandboxPaymentGateway(db, config), metrics, config.paymentProviderTimeoutMs),
+      inject: [Database, Metrics, Config],
+    },
   ],
 })
 export class PaymentModule implements OnModuleInit, OnApplicationBootstrap {

@@ -1,13 +1,21 @@
 import type { Clock } from '../../shared-kernel/clock';
 import { LOG_START, type EventStore, type LogCheckpoint, type RecordedEvent } from '../event-store/event-store';
 import { compareCheckpoints } from '../event-store/event-recording';
-import { type Database, markAppliedOnce, type Sql, type TransactionOptions } from '../persistence/database';
+import { afterCommit, type Database, markAppliedOnce, type Sql, type TransactionOptions } from '../persistence/database';
 import { isOutage } from '../outage';
 import type { LogConsumer } from './log-consumer';
 
 export type LogFn = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown>) => void;
 
-export type BatchContext = { db: Database; store: EventStore; clock: Clock; log: LogFn; batchSize: number };
+export type BatchContext = {
+  db: Database;
+  store: EventStore;
+  clock: Clock;
+  log: LogFn;
+  batchSize: number;
+  /** Told of a failed delivery that will be retried, once the retry is recorded (metrics). */
+  onRetry?: (consumer: string) => void;
+};
 
 export type BatchOutcome =
   /** another instance holds this consumer right now */
@@ -238,5 +246,7 @@ const settle = async (
     [consumer.name, event.globalPosition, attempts, retryAt, errorText(error)],
   );
   ctx.log('warn', 'event handler failed; will retry', { ...fields, retryAt: retryAt.toISOString() });
+  const { onRetry } = ctx;
+  if (onRetry) afterCommit(tx, () => onRetry(consumer.name));
   return { kind: 'waiting', retryAt };
 };

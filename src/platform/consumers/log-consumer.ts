@@ -27,6 +27,11 @@ export type LogConsumer = {
    * log do not wait for (`TransactionOptions.appendsNoEvents`): a long batch holds no other consumer back.
    */
   appendsNoEvents?: boolean;
+  /**
+   * Optional: it only carries events on to a message bus (the outbox), whose subscribers each trace their handling:
+   * it gets no consumer span of its own (see tracing-consumers.ts).
+   */
+  relay?: boolean;
   /** failures before the event goes to the dead-letter table (default 5) */
   maxAttempts?: number;
   /**
@@ -47,6 +52,8 @@ export abstract class LogConsumers {
   /** Processes until every consumer (or only those named) has caught up with the log as it is now (tests, rebuilds). */
   abstract drain(names?: readonly string[]): Promise<void>;
   abstract status(): Promise<ConsumerStatus[]>;
+  /** The consumers registered in this process, by name, with the event types each wants (none: every event). */
+  abstract registered(): { name: string; types?: readonly string[] }[];
   /**
    * Calls `listener` with the events this process reads as they are committed to the log, while the consumers run:
    * in memory and best effort, to wake someone waiting for a fact (never for an effect that must happen; that is

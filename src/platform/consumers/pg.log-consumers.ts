@@ -8,6 +8,7 @@ import { CONSUMER_LOCK_NAMESPACE, runBatch, saveSkipped, type BatchContext, type
 import { offerRange, type Running, skippedSaveDueIn } from './consumer-position';
 import { LogTail, type TailRange } from './log-tail';
 import { LogConsumers, type ConsumerStatus, type LogConsumer } from './log-consumer';
+import { tracedLogConsumer } from '../observability/tracing-consumers';
 
 export type PgLogConsumersOptions = {
   /** fallback poll when no notification arrives (default 1 s) */
@@ -19,6 +20,8 @@ export type PgLogConsumersOptions = {
   drainTimeoutMs?: number;
   /** how long a consumer passes over unwanted events before it saves its position (default 5 s) */
   skippedCheckpointSaveMs?: number;
+  /** told of each failed delivery that will be retried (metrics) */
+  onRetry?: (consumer: string) => void;
 };
 
 const defaultLog: LogFn = (level, msg, fields) => {
@@ -56,14 +59,15 @@ export class PgLogConsumers extends LogConsumers {
     options: PgLogConsumersOptions = {},
   ) {
     super();
-    this.context = { db, store, clock, log: options.log ?? defaultLog, batchSize: options.batchSize ?? 500 };
+    this.context = { db, store, clock, log: options.log ?? defaultLog, batchSize: options.batchSize ?? 500, onRetry: options.onRetry };
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.drainTimeoutMs = options.drainTimeoutMs ?? 60_000;
     this.skippedCheckpointSaveMs = options.skippedCheckpointSaveMs ?? 5_000;
     this.tail = new LogTail(db, store, this.context.batchSize);
   }
 
-  register(consumer: LogConsumer): void {
+  register(given: LogConsumer): void {
+    const consumer = tracedLogConsumer(given);
     if (this.consumers.has(consumer.name)) throw new Error(`log consumer ${consumer.name} is already registered`);
     const { types } = consumer;
     const wants = consumer.wants?.bind(consumer) ?? (types ? (event: RecordedEvent) => types.includes(event.type) : () => true);
@@ -128,6 +132,13 @@ export class PgLogConsumers extends LogConsumers {
       });
     }
     return statuses;
+  }
+
+  registered(): { name: string; types?: readonly string[] }[] {
+    return [...this.consumers.values()].map(({ consumer }) => ({
+      name: consumer.name,
+      ...(consumer.types ? { types: consumer.types } : {}),
+    }));
   }
 
   /** Reads the tail whenever a notification arrives (or the poll interval passes) and hands out what it read. */

@@ -11,6 +11,7 @@ import {
   type LogCheckpoint,
   type RecordedEvent,
   type Upcaster,
+  traceOf,
 } from './event-store';
 
 /* What the PostgreSQL store and its in-memory twin share, so both behave the same. */
@@ -50,7 +51,7 @@ export const eventMetadata = (meta: CommandMeta, schemaVersion: number): EventMe
   correlationId: meta.correlationId,
   ...(meta.causationId !== undefined && { causationId: meta.causationId }),
   ...(meta.userId !== undefined && { userId: meta.userId }),
-  ...(meta.traceparent !== undefined && { traceparent: meta.traceparent }),
+  ...traceOf(meta),
   occurredAt: meta.now.toISOString(),
   schemaVersion,
 });

@@ -12,8 +12,10 @@ export type CommandMeta = {
   correlationId: string;
   causationId?: string;
   userId?: string;
-  /** W3C traceparent of the request or message that caused the command. */
+  /** W3C traceparent of the span the command runs in (request or message handler); absent while tracing is off. */
   traceparent?: string;
+  /** W3C tracestate that goes with `traceparent`, when there is one. */
+  tracestate?: string;
   now: Date;
 };
 
@@ -24,6 +26,7 @@ export type EventMetadata = {
   causationId?: string;
   userId?: string;
   traceparent?: string;
+  tracestate?: string;
   /** ISO-8601, from CommandMeta.now */
   occurredAt: string;
   schemaVersion: number;
@@ -37,6 +40,14 @@ export type RecordedEvent<E extends AnyEvent = AnyEvent> = E & {
   globalPosition: string;
   metadata: EventMetadata;
 };
+
+/** The W3C trace context of an event's metadata, a message or a command's meta: only the fields present. */
+export const traceOf = (source: { traceparent?: string; tracestate?: string }): { traceparent?: string; tracestate?: string } =>
+  source.traceparent === undefined
+    ? {}
+    : source.tracestate === undefined
+      ? { traceparent: source.traceparent }
+      : { traceparent: source.traceparent, tracestate: source.tracestate };
 
 /** 'any': no check; 'no_stream': the stream must not exist; a number: the stream's current version must equal it. */
 export type ExpectedVersion = 'any' | 'no_stream' | number;

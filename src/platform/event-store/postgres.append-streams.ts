@@ -9,6 +9,8 @@ export type AppendStreamsDeps = {
   projections: readonly { projection: InlineProjection; handles: ReadonlySet<string> }[];
   preloaded: PreloadedStreams;
   notifyCommitted: () => void;
+  /** Reports the appended events once `tx` has committed (metrics). */
+  reportCommitted: (tx: Sql, events: readonly RecordedEvent[]) => void;
 };
 
 type Row = { ord: number; stream: string; version: number; id: string; type: string; schemaVersion: number } & Pick<
@@ -66,5 +68,6 @@ export const appendStreams = async (deps: AppendStreamsDeps, appends: readonly S
     if (handled.length > 0) await projection.apply(tx, handled);
   }
   appends.forEach(({ stream }, i) => deps.preloaded.appended(tx, stream, parts[i]));
+  deps.reportCommitted(tx, recorded);
   return parts;
 };

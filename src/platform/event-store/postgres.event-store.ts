@@ -41,6 +41,11 @@ import { appendStreams, type AppendStreamsDeps } from './postgres.append-streams
 import { readAllAfter } from './postgres.read-all';
 import { PreloadedStreams } from './preloaded-streams';
 
+export type PostgresEventStoreOptions = {
+  /** Told of the events this store appended once they are committed (never of a rolled-back append): metrics. */
+  onCommitted?: (events: readonly RecordedEvent[]) => void;
+};
+
 /** How often an 'any' append is retried when a concurrent append took the same version. */
 const ANY_VERSION_ATTEMPTS = 20;
 
@@ -66,7 +71,10 @@ export class PostgresEventStore extends EventStore {
   private readonly notifyCommitted = () => this.notifier.notify();
   private readonly preloaded = new PreloadedStreams();
 
-  constructor(private readonly db: Database) {
+  constructor(
+    private readonly db: Database,
+    private readonly options: PostgresEventStoreOptions = {},
+  ) {
     super();
     this.notifier = new CommitNotifier(db);
   }
@@ -159,6 +167,7 @@ export class PostgresEventStore extends EventStore {
       const outcome = await this.inTransactionOf(tx, projections.length > 0, attempt);
       if (outcome.kind === 'appended') {
         if (!tx) this.notifier.notify();
+        this.reportCommitted(tx, outcome.events);
         this.preloaded.appended(tx, stream, outcome.events);
         const last = outcome.events[outcome.events.length - 1];
         return { nextExpectedVersion: last.version, duplicate: false, events: outcome.events };
@@ -186,6 +195,7 @@ export class PostgresEventStore extends EventStore {
     projections: this.projections,
     preloaded: this.preloaded,
     notifyCommitted: this.notifyCommitted,
+    reportCommitted: (tx, events) => this.reportCommitted(tx, events),
   };
 
   async readStream<E extends AnyEvent = AnyEvent>(
@@ -259,6 +269,13 @@ export class PostgresEventStore extends EventStore {
   private async inTransactionOf(tx: Sql | undefined, withProjections: boolean, attempt: (sql: Sql) => Promise<Attempt>): Promise<Attempt> {
     if (tx) return attempt(tx);
     return withProjections ? this.db.transaction(attempt) : attempt(this.db);
+  }
+
+  /** Hands appended events to `onCommitted` once the caller's transaction commits, or now for an append of its own. */
+  private reportCommitted(tx: Sql | undefined, events: readonly RecordedEvent[]): void {
+    const report = this.options.onCommitted;
+    if (!report || events.length === 0) return;
+    if (!tx || !afterCommit(tx, () => report(events))) report(events);
   }
 
   private async appendNothing(stream: string, expectedVersion: ExpectedVersion, commandId: string, tx?: Sql): Promise<AppendResult> {

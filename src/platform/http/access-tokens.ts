@@ -4,6 +4,7 @@ import { Clock } from '../../shared-kernel/clock';
 import { Unauthorized } from '../../shared-kernel/errors';
 import { isUuid, newId } from '../../shared-kernel/ids';
 import { Config } from '../config';
+import { Metrics } from '../observability/metrics';
 import type { AuthUser, Role } from './request-context';
 import { RevokedSessions } from './revoked-sessions';
 
@@ -42,6 +43,7 @@ export class AccessTokens {
     config: Config,
     private readonly clock: Clock,
     @Optional() private readonly revokedSessions?: RevokedSessions,
+    @Optional() private readonly metrics?: Metrics,
   ) {
     this.key = new TextEncoder().encode(config.jwtSecret);
   }
@@ -77,7 +79,9 @@ export class AccessTokens {
   private async verifySignature(token: string): Promise<VerifiedToken> {
     const nowMs = this.clock.now().getTime();
     const known = this.verified.get(token);
-    if (known && nowMs < known.expiresAtMs) return known;
+    const hit = known !== undefined && nowMs < known.expiresAtMs;
+    this.metrics?.cacheLookup('access_token', hit);
+    if (hit) return known;
     if (known) this.verified.delete(token);
     try {
       const { payload } = await jwtVerify(token, this.key, {

@@ -4,7 +4,6 @@ import { Conflict, DomainError, InvalidInput } from '../../shared-kernel/errors'
 import { WrongExpectedVersion } from '../event-store/event-store';
 import { canonicalJson, requestHash } from './idempotency-keys';
 import { toProblem } from './problem-details.filter';
-import { traceparentFor } from './request-meta.interceptor';
 
 class SlowDown extends DomainError {
   readonly kind = 'rate_limited';
@@ -47,12 +46,5 @@ describe('request hash', () => {
     expect(canonicalJson({ b: 1, a: [{ d: 1, c: 2 }] })).toBe('{"a":[{"c":2,"d":1}],"b":1}');
     expect(requestHash({ a: 1, b: 2 }, { id: 'x' })).toBe(requestHash({ b: 2, a: 1 }, { id: 'x' }));
     expect(requestHash({ a: 1 }, { id: 'x' })).not.toBe(requestHash({ a: 1 }, { id: 'y' }));
-  });
-});
-
-describe('traceparentFor', () => {
-  it('starts a trace when there is none or it is malformed', () => {
-    expect(traceparentFor(undefined)).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
-    expect(traceparentFor('00-00000000000000000000000000000000-00f067aa0ba902b7-01')).not.toContain('00000000000000000000000000000000');
   });
 });

@@ -4,6 +4,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config';
 import { AppLogger } from '../observability/logger';
+import { nameServerSpan } from '../observability/tracing-context';
 import { forwardedByUntrustedPeer } from './client-address';
 import { connectionsCheckingInterval } from './http-timeouts';
 import { problem, PROBLEM_CONTENT_TYPE } from './problem-details.filter';
@@ -107,9 +108,10 @@ const routerError = (error: Error & { code?: string }, request: FastifyRequest, 
 
 /**
  * Security headers (Nest's built-in, helmet's defaults), the X-Request-Id echo on every response (errors and 404s
- * included), no second answer to a request answered before its body arrived, the early request rate limit, a warning
- * when X-Forwarded-For arrives from an untrusted address, and an access log line per request (debug; 5xx at warn but
- * 503, which the exception filter logs by its cause). Call before `app.init()`.
+ * included), the route template as the name of the request's trace span, no second answer to a request answered
+ * before its body arrived, the early request rate limit, a warning when X-Forwarded-For arrives from an untrusted
+ * address, and an access log line per request (debug; 5xx at warn but 503, which the exception filter logs by its
+ * cause). Call before `app.init()`.
  */
 export const configureHttpApp = (app: NestFastifyApplication): void => {
   app.useSecurityHeaders({
@@ -123,6 +125,7 @@ export const configureHttpApp = (app: NestFastifyApplication): void => {
   let untrustedForwardingReported = false;
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header(REQUEST_ID_HEADER, String(request.id));
+    nameServerSpan(request.routeOptions.url);
     if (!untrustedForwardingReported && forwardedByUntrustedPeer(request)) {
       untrustedForwardingReported = true;
       logger.warn(

@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { catchError, from, mergeMap, Observable, throwError } from 'rxjs';
 import { Clock } from '../../shared-kernel/clock';
-import { Conflict, DomainError, InvalidInput } from '../../shared-kernel/errors';
+import { Conflict, InvalidInput, Unprocessable } from '../../shared-kernel/errors';
 import { AppLogger } from '../observability/logger';
 import { ANONYMOUS, callerScope, IdempotencyKeys, requestHash } from './idempotency-keys';
 import { PROBLEM_CONTENT_TYPE, ReplayedResponse, toProblem } from './problem-details.filter';
@@ -11,9 +11,10 @@ import { IDEMPOTENT, type IdempotentOptions, OrderlyRequest } from './request-co
 import { endpointOf, idempotencyKeyOf } from './request-meta.interceptor';
 
 /** 422: the key was used before for a different request. */
-export class IdempotencyKeyReused extends DomainError {
-  readonly kind = 'unprocessable';
-  readonly code = 'idempotency.key_reused';
+export class IdempotencyKeyReused extends Unprocessable {
+  constructor(message: string) {
+    super('idempotency.key_reused', message);
+  }
 }
 
 export const REPLAYED_HEADER = 'idempotent-replayed';

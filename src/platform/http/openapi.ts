@@ -8,16 +8,59 @@ import { serveSwaggerUi } from './swagger-ui';
 import { RATE_LIMIT_POLICIES, type RateLimitPolicy, type RateLimitSubject, WRITE_METHODS } from './rate-limit-policies';
 import { IDEMPOTENT, IS_PUBLIC, RATE_LIMIT_EXEMPT, RATE_LIMITED, type RateLimitedOptions, Role, ROLES } from './request-context';
 import { ZodPipe } from './zod.pipe';
+import { addProblemCodes, PROBLEM_SCHEMA, platformProblems, type ProblemResponseObject } from './openapi-problems';
+
+export { ApiProblems, PROBLEM_CODES } from './openapi-problems';
 
 export const OPENAPI_JSON_PATH = 'api/docs-json';
 export const OPENAPI_UI_PATH = 'api/docs';
-const PROBLEM_REF = '#/components/schemas/Problem';
+
+/**
+ * The schemas declared once and referenced from every operation (`components.schemas`): zod schemas with a
+ * `.meta({ id })` (e.g. Money), collected as the routes are documented. Request shapes are named `<id>Input`, since
+ * zod writes an object as accepted (extra properties allowed) differently from the same object as sent.
+ */
+const sharedSchemas = new Map<string, SchemaObject>();
+
+const shareDefinitions = (definitions: Record<string, SchemaObject>, io: 'input' | 'output'): Record<string, string> => {
+  const names: Record<string, string> = {};
+  for (const [id, definition] of Object.entries(definitions)) {
+    const name = io === 'output' ? id : `${id}Input`;
+    const known = sharedSchemas.get(name);
+    if (known && JSON.stringify(known) !== JSON.stringify(definition)) throw new Error(`two different zod schemas share the id ${id}`);
+    sharedSchemas.set(name, definition);
+    names[id] = name;
+  }
+  return names;
+};
 
 /** JSON Schema (OpenAPI 3.0 dialect) of a zod schema: request shapes as accepted (`input`), responses as sent. */
 export const openApiSchema = (schema: z.ZodType, io: 'input' | 'output'): SchemaObject => {
   const json = z.toJSONSchema(schema, { target: 'openapi-3.0', io, unrepresentable: 'any' }) as Record<string, unknown>;
+  const definitions = json.definitions as Record<string, SchemaObject> | undefined;
   delete json.$schema;
-  return json as SchemaObject;
+  delete json.definitions;
+  if (!definitions) return json as SchemaObject;
+  const names = shareDefinitions(definitions, io);
+  const referenced = JSON.stringify(json).replace(/"#\/definitions\/([^"]+)"/g, (_, id: string) => `"#/components/schemas/${names[id]}"`);
+  return JSON.parse(referenced, typeNullableReferences) as SchemaObject;
+};
+
+/**
+ * zod writes a nullable shared schema as `{ nullable: true, allOf: [{ $ref }] }`; OpenAPI 3.0 gives `nullable` a
+ * meaning only next to `type`, so the referenced schema's type is written there too.
+ */
+function typeNullableReferences(this: unknown, _key: string, value: unknown): unknown {
+  const node = value as { nullable?: boolean; type?: string; allOf?: { $ref?: string }[] } | null;
+  const ref = node?.allOf?.length === 1 ? node.allOf[0].$ref : undefined;
+  if (!node || node.nullable !== true || node.type !== undefined || !ref) return value;
+  return { type: sharedSchemas.get(ref.slice(ref.lastIndexOf('/') + 1))?.type, ...node };
+}
+
+/** The shared schemas the document's operations reference (an app of a few contexts references fewer). */
+const sharedSchemasOf = (document: OpenAPIObject): Record<string, SchemaObject> => {
+  const paths = JSON.stringify(document.paths);
+  return Object.fromEntries([...sharedSchemas].filter(([name]) => paths.includes(`"#/components/schemas/${name}"`)));
 };
 
 /** Documents the request body with the same zod schema the ZodPipe validates it with. */
@@ -56,65 +99,14 @@ export const ValidQuery =
     onMethod(ApiZodQuery(schema), target, key);
   };
 
-/** Money as every response shows it: integer minor units and an ISO 4217 currency. */
-export const MoneyResponse = z.object({ amount: z.number().int().describe('minor units'), currency: z.string().length(3) });
+/** Money as every response shows it: integer minor units and an ISO 4217 currency (one shared `Money` schema). */
+export const MoneyResponse = z
+  .object({ amount: z.number().int().describe('minor units'), currency: z.string().length(3).describe('ISO 4217 code') })
+  .meta({ id: 'Money', description: 'an amount of money: integer minor units (cents) and an ISO 4217 currency' });
 
 /** Documents a success response with a zod schema of its body. */
 export const ApiZodResponse = (status: number, schema: z.ZodType, description = 'success') =>
   ApiResponse({ status, description, schema: openApiSchema(schema, 'output') });
-
-const PROBLEM_DESCRIPTIONS: Record<number, string> = {
-  400: 'invalid request (problem+json; `errors` lists each invalid field)',
-  401: 'missing or invalid access token',
-  403: 'the caller may not do this',
-  404: 'not found',
-  409: 'conflict with the current state',
-  413: 'request body too large',
-  415: 'unsupported media type',
-  422: 'unprocessable (e.g. an Idempotency-Key reused with a different body)',
-  429: 'too many requests (see Retry-After)',
-  500: 'unexpected error (no internals are disclosed)',
-  503: 'temporarily unavailable (see Retry-After)',
-};
-
-const problemResponse = (status: number, codes: readonly string[] = []) => ({
-  description: `${PROBLEM_DESCRIPTIONS[status] ?? 'error'}${codes.length ? `. Codes: ${codes.map((c) => `\`${c}\``).join(', ')}` : ''}`,
-  content: { 'application/problem+json': { schema: { $ref: PROBLEM_REF } } },
-});
-
-/**
- * Documents error responses of a route as RFC 9457 problem+json: a status alone, or statuses with the stable
- * `code`s the route may answer with them, e.g. `ApiProblems(400, { 404: ['ordering.order_not_found'] })`.
- */
-export const ApiProblems = (...entries: (number | Record<number, readonly string[]>)[]) =>
-  applyDecorators(
-    ...entries.flatMap((entry) =>
-      typeof entry === 'number'
-        ? [ApiResponse({ status: entry, ...problemResponse(entry) })]
-        : Object.entries(entry).map(([status, codes]) =>
-            ApiResponse({ status: Number(status), ...problemResponse(Number(status), codes) }),
-          ),
-    ),
-  );
-
-const PROBLEM_SCHEMA: SchemaObject = {
-  type: 'object',
-  required: ['type', 'title', 'status', 'detail', 'code'],
-  properties: {
-    type: { type: 'string', description: 'URI identifying the problem type' },
-    title: { type: 'string' },
-    status: { type: 'integer' },
-    detail: { type: 'string' },
-    code: { type: 'string', description: "stable machine-readable code '<context>.<snake_case>'" },
-    instance: { type: 'string' },
-    correlationId: { type: 'string', description: 'the X-Request-Id of the request' },
-    errors: {
-      type: 'array',
-      items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' }, code: { type: 'string' } } },
-    },
-    details: { type: 'object', additionalProperties: true },
-  },
-};
 
 type RouteSecurity = {
   isPublic: boolean;
@@ -175,13 +167,11 @@ const documentRateLimit = (operation: OperationObject, policies: RateLimitPolicy
     .map((p) => `\`${p}\` (${RATE_LIMIT_POLICIES[p].setting}, counted ${COUNTED_PER[RATE_LIMIT_POLICIES[p].countedPer]})`)
     .join(' or ');
   const limit = `Rate limit ${names}; every answer of a request it counted carries the RateLimit header fields.`;
-  const own = operation.responses['429'] as { description?: string } | undefined;
-  const description = own?.description
-    ? `${own.description}${own.description.includes('Codes: ') ? ', ' : '. Codes: '}\`request.rate_limited\``
-    : problemResponse(429, ['request.rate_limited']).description;
+  addProblemCodes(operation, 429, ['request.rate_limited']);
+  const own = operation.responses['429'] as ProblemResponseObject;
   operation.responses['429'] = {
-    ...problemResponse(429),
-    description: `${description}. ${limit}`,
+    ...own,
+    description: `${own.description}. ${limit}`,
     headers: { 'Retry-After': { description: 'seconds to wait', schema: { type: 'integer' } }, ...RATE_LIMIT_HEADERS },
   };
   for (const [status, response] of Object.entries(operation.responses)) {
@@ -192,16 +182,13 @@ const documentRateLimit = (operation: OperationObject, policies: RateLimitPolicy
 
 /** Adds what every route shares: security, Idempotency-Key, rate limits, and the problem responses the platform may answer. */
 const completeOperation = (operation: OperationObject, method: string, security: RouteSecurity | undefined): void => {
-  const responses = operation.responses;
-  const add = (status: number) => (responses[String(status)] ??= problemResponse(status));
-  if (security?.isPublic) {
+  const isPublic = security?.isPublic === true;
+  if (isPublic) {
     // anonymous callers are welcome; a valid token still identifies the caller (a customer's own cart)
     operation.security = [{}, { bearer: [] }];
   } else {
     operation.security = [{ bearer: [] }, { apiKey: [] }];
-    add(401);
     if (security?.roles?.length) {
-      add(403);
       operation.description = `${operation.description ?? ''}\n\nRoles: ${security.roles.join(', ')} (and admin).`.trim();
     }
   }
@@ -215,19 +202,29 @@ const completeOperation = (operation: OperationObject, method: string, security:
       schema: { type: 'string', maxLength: 255 },
     };
     operation.parameters = [...(operation.parameters ?? []), idempotencyKey];
-    add(409);
-    add(422);
   }
-  if (operation.requestBody || operation.parameters?.length || security?.idempotent) add(400);
-  if (operation.requestBody) {
-    add(413);
-    add(415);
+  const problems = platformProblems({
+    isPublic,
+    writes: WRITE_METHODS.has(method.toUpperCase()),
+    hasBody: operation.requestBody !== undefined,
+    hasQuery: (operation.parameters ?? []).some((p) => 'in' in p && p.in === 'query'),
+    hasPathParams: (operation.parameters ?? []).some((p) => 'in' in p && p.in === 'path'),
+    idempotent: security?.idempotent,
+  });
+  for (const [status, codes] of Object.entries(problems)) {
+    // a status the route answers itself in another form stays as it documents it (the readiness probe's plain 503)
+    const own = operation.responses[status] as ResponseObject | undefined;
+    if (own?.content && !own.content['application/problem+json']) continue;
+    addProblemCodes(operation, Number(status), codes);
   }
   const policies = rateLimitPolicies(security, method);
   if (policies.length > 0) documentRateLimit(operation, policies);
-  add(500);
-  add(503);
+  operation.responses = sortedByStatus(operation.responses);
 };
+
+/** Responses in status order (2xx before 4xx before 5xx), as readers and Swagger UI expect them. */
+const sortedByStatus = (responses: OperationObject['responses']): OperationObject['responses'] =>
+  Object.fromEntries(Object.entries(responses).sort(([a], [b]) => a.localeCompare(b)));
 
 /** Builds the OpenAPI document of every route (with its error responses) from the running app. */
 export const buildOpenApiDocument = (app: INestApplication, version = '1.0.0'): OpenAPIObject => {
@@ -235,6 +232,9 @@ export const buildOpenApiDocument = (app: INestApplication, version = '1.0.0'): 
     .setTitle('Orderly API')
     .setDescription('Event-sourced commerce backend. Errors are RFC 9457 problem+json with a stable `code`.')
     .setVersion(version)
+    .setLicense('MIT', 'https://opensource.org/license/mit')
+    // relative: the document describes the server that serves it, wherever it runs (paths carry /api/v1)
+    .addServer('/', 'the server that serves this document')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
     .addApiKey(
       { type: 'apiKey', in: 'header', name: 'X-Api-Key', description: 'server clients: a scoped API key (staff rights at most)' },
@@ -242,7 +242,10 @@ export const buildOpenApiDocument = (app: INestApplication, version = '1.0.0'): 
     )
     .build();
   const document = SwaggerModule.createDocument(app, config, { operationIdFactory: (controller, method) => `${controller}_${method}` });
-  document.components = { ...document.components, schemas: { ...document.components?.schemas, Problem: PROBLEM_SCHEMA } };
+  document.components = {
+    ...document.components,
+    schemas: { ...document.components?.schemas, ...sharedSchemasOf(document), Problem: PROBLEM_SCHEMA },
+  };
   const security = routeSecurity(app);
   for (const item of Object.values(document.paths) as PathItemObject[]) {
     for (const method of ['get', 'put', 'post', 'delete', 'patch', 'options', 'head'] as const) {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import { DomainError } from '../../shared-kernel/errors';
+import { RateLimited } from '../../shared-kernel/errors';
 import { Config } from '../config';
 import { REDIS } from '../redis';
 import { RATE_LIMIT_POLICY_NAMES, type RateLimitPolicy, type RateLimitRule } from './rate-limit-policies';
@@ -18,11 +18,12 @@ export type RateLimitVerdict = {
 };
 
 /** 429: the caller used up its requests of a policy for the current window. */
-export class RateLimitExceeded extends DomainError {
-  readonly kind = 'rate_limited';
-  readonly code = 'request.rate_limited';
+export class RateLimitExceeded extends RateLimited {
   constructor(verdict: RateLimitVerdict) {
-    super(`too many requests; retry in ${verdict.resetS} s`, { policy: verdict.policy, retryAfterSeconds: verdict.resetS });
+    super('request.rate_limited', `too many requests; retry in ${verdict.resetS} s`, {
+      policy: verdict.policy,
+      retryAfterSeconds: verdict.resetS,
+    });
   }
 }
 

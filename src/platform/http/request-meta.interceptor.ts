@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
@@ -8,6 +7,7 @@ import { InvalidInput } from '../../shared-kernel/errors';
 import { newId } from '../../shared-kernel/ids';
 import type { CommandMeta } from '../event-store/event-store';
 import { withLogContext } from '../observability/logger';
+import { currentTraceContext } from '../observability/tracing-context';
 import type { OrderlyRequest } from './request-context';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -15,7 +15,6 @@ export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
-const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
 const header = (headers: IncomingMessage['headers'] | OrderlyRequest['headers'], name: string): string | undefined => {
   const value = headers[name];
@@ -26,14 +25,6 @@ const header = (headers: IncomingMessage['headers'] | OrderlyRequest['headers'],
 export const correlationIdFor = (request: IncomingMessage): string => {
   const incoming = header(request.headers, REQUEST_ID_HEADER);
   return incoming && REQUEST_ID.test(incoming) ? incoming : newId();
-};
-
-/** A W3C traceparent for this request: the caller's trace continues with a new span id, or a new trace starts. */
-export const traceparentFor = (incoming: string | undefined): string => {
-  const span = randomBytes(8).toString('hex');
-  const match = incoming ? TRACEPARENT.exec(incoming.trim().toLowerCase()) : null;
-  if (match && !/^0+$/.test(match[1]) && !/^0+$/.test(match[2])) return `00-${match[1]}-${span}-${match[3]}`;
-  return `00-${randomBytes(16).toString('hex')}-${span}-01`;
 };
 
 /** The Idempotency-Key header, checked for length; undefined when absent. */
@@ -57,8 +48,9 @@ export const endpointOf = (request: FastifyRequest): string => `${request.method
 /**
  * Builds the CommandMeta of every request once (controllers take it with `@Meta()`): command id from the
  * Idempotency-Key scoped to caller and endpoint (else a new id), correlation id (Fastify's request id, from
- * X-Request-Id), user, traceparent and `now` from the injected Clock. Log lines written while handling the
- * request carry its correlation id.
+ * X-Request-Id), user, the trace context of the request's server span (tracing on: the http instrumentation continued
+ * the caller's `traceparent` or started a trace; off: none) and `now` from the injected Clock. Log lines written
+ * while handling the request carry its correlation id.
  */
 @Injectable()
 export class RequestMetaInterceptor implements NestInterceptor {
@@ -71,7 +63,7 @@ export class RequestMetaInterceptor implements NestInterceptor {
     const meta: CommandMeta = {
       commandId: key ? `${principalOf(request)}:${endpointOf(request)}:${key}` : newId(),
       correlationId: String(request.id),
-      traceparent: traceparentFor(header(request.headers, 'traceparent')),
+      ...currentTraceContext(),
       now: this.clock.now(),
       ...(request.user ? { userId: request.user.id } : {}),
     };

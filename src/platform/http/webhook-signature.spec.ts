@@ -6,7 +6,15 @@ const body = Buffer.from('{"id":"evt_1","type":"payment.captured"}');
 const now = new Date('2026-03-01T12:00:00Z');
 const t = Math.floor(now.getTime() / 1000);
 const verify = (header: string | undefined, rawBody: Buffer | undefined = body, at = now) =>
-  verifyWebhook({ secret, header, rawBody, now: at, toleranceS: 300, codePrefix: 'payment' });
+  verifyWebhook({
+    secret,
+    header,
+    rawBody,
+    now: at,
+    toleranceS: 300,
+    invalidCode: 'payment.webhook_signature_invalid',
+    staleCode: 'payment.webhook_stale',
+  });
 
 describe('webhook signatures', () => {
   it('accepts what the provider signed', () => {

@@ -17,8 +17,9 @@ export const signWebhook = (secret: string, rawBody: string | Buffer, timestamp:
 };
 
 /**
- * Throws `<prefix>.webhook_signature_invalid` (401) for a missing, malformed or wrong signature, and
- * `<prefix>.webhook_stale` (401) when the signed timestamp is more than `toleranceS` away from `now`.
+ * Throws `invalidCode` (401, e.g. `payment.webhook_signature_invalid`) for a missing, malformed or wrong signature,
+ * and `staleCode` (401, e.g. `payment.webhook_stale`) when the signed timestamp is more than `toleranceS` away from
+ * `now`.
  */
 export const verifyWebhook = (options: {
   secret: string;
@@ -26,11 +27,12 @@ export const verifyWebhook = (options: {
   rawBody: Buffer | undefined;
   now: Date;
   toleranceS: number;
-  codePrefix: string;
+  invalidCode: string;
+  staleCode: string;
 }): void => {
-  const { secret, rawBody, now, toleranceS, codePrefix } = options;
+  const { secret, rawBody, now, toleranceS, invalidCode, staleCode } = options;
   const header = Array.isArray(options.header) ? options.header[0] : options.header;
-  const invalid = () => new WebhookSignatureInvalid(`${codePrefix}.webhook_signature_invalid`, 'the webhook signature is missing or wrong');
+  const invalid = () => new WebhookSignatureInvalid(invalidCode, 'the webhook signature is missing or wrong');
   if (!header || !rawBody || header.length > 1000) throw invalid();
   const parts = new Map(
     header.split(',').map((part) => {
@@ -44,6 +46,6 @@ export const verifyWebhook = (options: {
   const expected = createHmac('sha256', secret).update(`${t}.`).update(rawBody).digest();
   if (!timingSafeEqual(expected, Buffer.from(v1, 'hex'))) throw invalid();
   if (Math.abs(now.getTime() / 1000 - Number(t)) > toleranceS) {
-    throw new WebhookSignatureInvalid(`${codePrefix}.webhook_stale`, `the webhook timestamp is more than ${toleranceS} s away from now`);
+    throw new WebhookSignatureInvalid(staleCode, `the webhook timestamp is more than ${toleranceS} s away from now`);
   }
 };

@@ -1,5 +1,9 @@
 import { MessageBus, type BatchHandler, type IntegrationMessage, type MessageHandler } from './message-bus';
 import { defaultBusLogger, waitOutOutages, type BusLogger, type DeliveryPolicy } from './delivery-policy';
+import { consumeMessages } from '../observability/tracing-consumers';
+
+/** `messaging.system` of its consumer spans. */
+const IN_PROCESS = 'orderly.in_process';
 
 export type InProcessBusOptions = Partial<DeliveryPolicy> & { logger?: BusLogger };
 
@@ -89,6 +93,10 @@ export class InProcessMessageBus extends MessageBus {
     }
   }
 
+  isConnected(): boolean {
+    return !this.closed;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
@@ -143,12 +151,15 @@ export class InProcessMessageBus extends MessageBus {
         // A copy as it would come off the wire: handlers never share or see non-JSON values.
         const copy = JSON.parse(JSON.stringify(delivered)) as IntegrationMessage | IntegrationMessage[];
         const fields = { subscriber: subscription.subscriber, messageId: message.id };
-        await waitOutOutages(
-          () => (Array.isArray(copy) ? subscription.batch!(copy) : subscription.handler(copy)),
-          retryDelayMs,
-          () => this.closed,
-          this.logger,
-          fields,
+        // the message field `traceparent` is this bus's header: each handling runs in a consumer span under it
+        await consumeMessages(IN_PROCESS, subscription.subscriber, Array.isArray(copy) ? copy : [copy], (traced) =>
+          waitOutOutages(
+            () => (Array.isArray(copy) ? subscription.batch!(traced) : subscription.handler(traced[0])),
+            retryDelayMs,
+            () => this.closed,
+            this.logger,
+            fields,
+          ),
         );
         return undefined;
       } catch (error) {

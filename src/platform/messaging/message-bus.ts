@@ -1,5 +1,5 @@
 import type { Sql, TransactionOptions } from '../persistence/database';
-import type { CommandMeta, RecordedEvent } from '../event-store/event-store';
+import { type CommandMeta, type RecordedEvent, traceOf } from '../event-store/event-store';
 
 /** A message on the wire between contexts: an integration event or a command. Plain JSON. */
 export type IntegrationMessage<D = unknown> = {
@@ -10,7 +10,9 @@ export type IntegrationMessage<D = unknown> = {
   occurredAt: string;
   correlationId: string;
   causationId?: string;
+  /** W3C trace context of the span that produced it (absent while tracing is off); brokers carry it as headers too. */
   traceparent?: string;
+  tracestate?: string;
   data: D;
 };
 
@@ -37,6 +39,11 @@ export abstract class MessageBus {
   }
   /** Stops consuming and closes connections; in-flight handlers finish first. */
   abstract close(): Promise<void>;
+  /**
+   * Whether the transport can take messages now (readiness): the broker connection is up and the bus is not closed
+   * or failed for good. In-process: until closed.
+   */
+  abstract isConnected(): boolean;
 }
 
 /** The wire message an event becomes: id, correlation, causation and trace context taken from the event. */
@@ -46,7 +53,7 @@ export const messageFrom = <D>(event: RecordedEvent, type: string, data: D): Int
   occurredAt: event.metadata.occurredAt,
   correlationId: event.metadata.correlationId,
   causationId: event.metadata.eventId,
-  ...(event.metadata.traceparent ? { traceparent: event.metadata.traceparent } : {}),
+  ...traceOf(event.metadata),
   data,
 });
 
@@ -60,7 +67,7 @@ export const metaForMessage = (message: IntegrationMessage, subscriber: string, 
   correlationId: message.correlationId,
   causationId: message.id,
   ...(userId ? { userId } : {}),
-  ...(message.traceparent ? { traceparent: message.traceparent } : {}),
+  ...traceOf(message),
   now,
 });
 

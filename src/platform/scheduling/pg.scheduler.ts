@@ -124,6 +124,11 @@ export class PgScheduler extends Scheduler {
     this.nextDue = undefined;
   }
 
+  /** Whether the poller runs: between `start()` and `stop()` (readiness). */
+  get running(): boolean {
+    return this.timer !== undefined;
+  }
+
   /** Stops the poller and waits for a round in progress. */
   async stop(): Promise<void> {
     const timer = this.timer;

@@ -107,7 +107,12 @@ export class CartsController {
   @Put('items/:sku')
   @CartWrite()
   @ApiOperation({ summary: 'Set the quantity of an item in the cart (its price snapshot is kept)' })
-  @ApiProblems(400, { ...CALLER_PROBLEMS, 404: ['cart.item_not_found', NOT_FOUND], 409: ['cart.line_quantity_exceeded'] })
+  @ApiProblems({
+    ...CALLER_PROBLEMS,
+    400: ['cart.invalid_sku'],
+    404: ['cart.item_not_found', NOT_FOUND],
+    409: ['cart.line_quantity_exceeded'],
+  })
   async change(
     @Param('sku', SkuParam) sku: string,
     @ValidBody(ChangeCartItemQuantityBody) body: z.infer<typeof ChangeCartItemQuantityBody>,
@@ -120,7 +125,7 @@ export class CartsController {
   @Delete('items/:sku')
   @CartWrite()
   @ApiOperation({ summary: 'Take an item out of the cart' })
-  @ApiProblems(400, { ...CALLER_PROBLEMS, 404: ['cart.item_not_found', NOT_FOUND] })
+  @ApiProblems({ ...CALLER_PROBLEMS, 400: ['cart.invalid_sku'], 404: ['cart.item_not_found', NOT_FOUND] })
   async remove(@Param('sku', SkuParam) sku: string, @Caller() caller: CartCaller, @Meta() meta: CommandMeta) {
     return (await this.removeItem.execute({ caller, sku }, meta)).cart;
   }

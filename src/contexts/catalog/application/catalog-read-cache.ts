@@ -27,13 +27,15 @@ export class CatalogReadCache {
   constructor(
     private readonly ttlMs = READ_CACHE_TTL_MS,
     private readonly now: () => number = Date.now,
+    /** Told of every lookup, hit or miss (metrics). */
+    private readonly onLookup: (hit: boolean) => void = () => undefined,
   ) {}
 
   /** The stored body for `key` if it is current, else undefined. */
   peek(key: string): Buffer | undefined {
     const entry = this.entries.get(key);
     if (!entry || entry.generation !== this.generation || entry.expiresAt <= this.now()) return undefined;
-    this.hitCount++;
+    this.counted(true);
     return entry.body;
   }
 
@@ -47,12 +49,18 @@ export class CatalogReadCache {
     if (cached !== undefined) return cached;
     const entry = this.entries.get(key);
     if (entry && entry.generation === this.generation) {
-      this.hitCount++;
+      this.counted(true);
       this.refresh(key, compute, ttlMs).catch(() => undefined);
       return entry.body;
     }
-    this.missCount++;
+    this.counted(false);
     return this.refresh(key, compute, ttlMs);
+  }
+
+  private counted(hit: boolean): void {
+    if (hit) this.hitCount++;
+    else this.missCount++;
+    this.onLookup(hit);
   }
 
   private async refresh(key: string, compute: () => Promise<string>, ttlMs: number): Promise<Buffer> {

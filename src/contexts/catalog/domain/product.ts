@@ -1,4 +1,4 @@
-import { Conflict, DomainError, InvalidInput } from '../../../shared-kernel/errors';
+import { Conflict, InvalidInput, Unprocessable } from '../../../shared-kernel/errors';
 import type { Money } from '../../../shared-kernel/money';
 import { checkText, type TextRule, textProblemMessage } from '../../../shared-kernel/text';
 import {
@@ -102,11 +102,9 @@ export const upcastProductCreatedV1 = (data: Record<string, unknown>): Record<st
   return { ...rest, options: [], variants: [{ sku, price, weightGrams: 0, options: {} }], images: [], published: true };
 };
 
-export class UnknownCategory extends DomainError {
-  readonly kind = 'unprocessable';
-  readonly code = 'catalog.unknown_category';
+export class UnknownCategory extends Unprocessable {
   constructor(category: string) {
-    super('no category has this slug', { category });
+    super('catalog.unknown_category', 'no category has this slug', { category });
   }
 }
 
@@ -117,11 +115,9 @@ export class ProductAlreadyExists extends Conflict {
 }
 
 /** A product-level price change is only meaningful when the product has one variant; otherwise reprice a variant. */
-export class PriceNeedsVariant extends DomainError {
-  readonly kind = 'unprocessable';
-  readonly code = 'catalog.price_needs_variant';
+export class PriceNeedsVariant extends Unprocessable {
   constructor(productId: string) {
-    super('this product has several variants: reprice one of them', { productId });
+    super('catalog.price_needs_variant', 'this product has several variants: reprice one of them', { productId });
   }
 }
 

@@ -38,44 +38,43 @@ export class VariantCombinationTaken extends Conflict {
   }
 }
 
-const invalid = (code: string, message: string, details: Record<string, unknown> = {}) =>
-  new InvalidInput(`catalog.${code}`, message, details);
+const invalid = (code: string, message: string, details: Record<string, unknown> = {}) => new InvalidInput(code, message, details);
 
 const LABEL_RULE: TextRule = { kind: 'line', min: 1, max: 50 };
 const label = (text: string, what: string): string => {
   const verdict = checkText(text, LABEL_RULE);
-  if (!verdict.ok) throw invalid('invalid_option', `${what} ${textProblemMessage(verdict.problem, LABEL_RULE)}`, { [what]: text });
+  if (!verdict.ok) throw invalid('catalog.invalid_option', `${what} ${textProblemMessage(verdict.problem, LABEL_RULE)}`, { [what]: text });
   return verdict.text;
 };
 const fold = (text: string) => text.toLocaleLowerCase('en');
 
 export const priceOf = (price: Money): Money => {
   const valid = money(price.amount, price.currency);
-  if (valid.amount <= 0) throw invalid('invalid_price', 'a price must be positive', { price });
+  if (valid.amount <= 0) throw invalid('catalog.invalid_price', 'a price must be positive', { price });
   return valid;
 };
 
 export const weightOf = (grams: number | undefined): number => {
   const weight = grams ?? 0;
   if (!Number.isInteger(weight) || weight < 0 || weight > MAX_WEIGHT_GRAMS)
-    throw invalid('invalid_weight', `a weight is a whole number of grams from 0 to ${MAX_WEIGHT_GRAMS}`, { weightGrams: grams });
+    throw invalid('catalog.invalid_weight', `a weight is a whole number of grams from 0 to ${MAX_WEIGHT_GRAMS}`, { weightGrams: grams });
   return weight;
 };
 
 /** Option names are distinct (ignoring case) and contain no ':' (facet filters are written `Name:Value`). */
 export const optionsOf = (options: readonly ProductOption[]): ProductOption[] => {
-  if (options.length > MAX_OPTIONS) throw invalid('invalid_option', `a product has at most ${MAX_OPTIONS} options`);
+  if (options.length > MAX_OPTIONS) throw invalid('catalog.invalid_option', `a product has at most ${MAX_OPTIONS} options`);
   const names = new Set<string>();
   return options.map((option) => {
     const name = label(option.name, 'option name');
-    if (name.includes(':')) throw invalid('invalid_option', "an option name contains no ':'", { option: name });
-    if (names.has(fold(name))) throw invalid('invalid_option', 'option names are distinct', { option: name });
+    if (name.includes(':')) throw invalid('catalog.invalid_option', "an option name contains no ':'", { option: name });
+    if (names.has(fold(name))) throw invalid('catalog.invalid_option', 'option names are distinct', { option: name });
     names.add(fold(name));
     if (option.values.length === 0 || option.values.length > MAX_OPTION_VALUES)
-      throw invalid('invalid_option', `an option has 1 to ${MAX_OPTION_VALUES} values`, { option: name });
+      throw invalid('catalog.invalid_option', `an option has 1 to ${MAX_OPTION_VALUES} values`, { option: name });
     const values = option.values.map((value) => label(value, 'option value'));
     if (new Set(values.map(fold)).size !== values.length)
-      throw invalid('invalid_option', 'the values of an option are distinct', { option: name });
+      throw invalid('catalog.invalid_option', 'the values of an option are distinct', { option: name });
     return { name, values };
   });
 };
@@ -104,14 +103,19 @@ export const variantOf = (input: VariantInput, options: readonly ProductOption[]
   );
   const chosen: [string, string][] = options.map((option) => {
     const value = given.get(fold(option.name));
-    if (value === undefined) throw invalid('invalid_variant', `every variant has a value for option ${option.name}`, { sku: input.sku });
+    if (value === undefined)
+      throw invalid('catalog.invalid_variant', `every variant has a value for option ${option.name}`, { sku: input.sku });
     given.delete(fold(option.name));
     const listed = option.values.find((v) => fold(v) === fold(value));
     if (!listed && !allowNewValues)
-      throw invalid('invalid_variant', `${value} is not a value of option ${option.name}`, { sku: input.sku, values: option.values });
+      throw invalid('catalog.invalid_variant', `${value} is not a value of option ${option.name}`, {
+        sku: input.sku,
+        values: option.values,
+      });
     return [option.name, listed ?? value];
   });
-  if (given.size > 0) throw invalid('invalid_variant', 'a variant has values only for the options of its product', { sku: input.sku });
+  if (given.size > 0)
+    throw invalid('catalog.invalid_variant', 'a variant has values only for the options of its product', { sku: input.sku });
   return { sku: input.sku, price: priceOf(input.price), weightGrams: weightOf(input.weightGrams), options: Object.fromEntries(chosen) };
 };
 
@@ -121,35 +125,37 @@ const combination = (variant: Variant, options: readonly ProductOption[]) =>
 /** A set of variants is valid together: 1 to MAX_VARIANTS, distinct SKUs, distinct combinations, one currency. */
 export const checkVariants = (variants: readonly Variant[], options: readonly ProductOption[]): void => {
   if (variants.length === 0 || variants.length > MAX_VARIANTS)
-    throw invalid('invalid_variant', `a product has 1 to ${MAX_VARIANTS} variants`, { variants: variants.length });
+    throw invalid('catalog.invalid_variant', `a product has 1 to ${MAX_VARIANTS} variants`, { variants: variants.length });
   const skus = new Set<string>();
   const combinations = new Set<string>();
   for (const variant of variants) {
-    if (skus.has(variant.sku)) throw invalid('duplicate_sku', 'each variant has its own SKU', { sku: variant.sku });
+    if (skus.has(variant.sku)) throw invalid('catalog.duplicate_sku', 'each variant has its own SKU', { sku: variant.sku });
     skus.add(variant.sku);
     const key = combination(variant, options);
     if (combinations.has(key)) throw new VariantCombinationTaken(variant.sku, variant.options);
     combinations.add(key);
     if (variant.price.currency !== variants[0].price.currency)
-      throw invalid('mixed_currencies', 'the variants of a product are priced in one currency', { sku: variant.sku });
+      throw invalid('catalog.mixed_currencies', 'the variants of a product are priced in one currency', { sku: variant.sku });
   }
 };
 
 /** Image URLs are https, at most MAX_IMAGES and distinct. They are stored and shown, never fetched by the server. */
 export const imagesOf = (images: readonly string[] | undefined): string[] => {
   const list = images ?? [];
-  if (list.length > MAX_IMAGES) throw invalid('invalid_image', `a product has at most ${MAX_IMAGES} images`);
+  if (list.length > MAX_IMAGES) throw invalid('catalog.invalid_image', `a product has at most ${MAX_IMAGES} images`);
   const seen = new Set<string>();
   return list.map((text) => {
     let url: URL;
     try {
       url = new URL(text);
     } catch {
-      throw invalid('invalid_image', 'an image is an absolute https URL', { url: text });
+      throw invalid('catalog.invalid_image', 'an image is an absolute https URL', { url: text });
     }
     if (url.protocol !== 'https:' || url.username || url.password || text.length > MAX_IMAGE_URL || !url.hostname)
-      throw invalid('invalid_image', `an image is an https URL of at most ${MAX_IMAGE_URL} characters, without credentials`, { url: text });
-    if (seen.has(url.href)) throw invalid('invalid_image', 'images are distinct', { url: text });
+      throw invalid('catalog.invalid_image', `an image is an https URL of at most ${MAX_IMAGE_URL} characters, without credentials`, {
+        url: text,
+      });
+    if (seen.has(url.href)) throw invalid('catalog.invalid_image', 'images are distinct', { url: text });
     seen.add(url.href);
     return url.href;
   });

@@ -1,4 +1,5 @@
 import { Controller, Get, Post, Res } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import type { CommandMeta } from '../../../platform/event-store/event-store';
@@ -22,6 +23,7 @@ export class CategoriesController {
   /** Every category by slug (`items`) and the same as a tree (`tree`). */
   @Get()
   @Public()
+  @ApiOperation({ summary: 'Every category, by slug and as a tree' })
   @ApiZodResponse(200, CategoryListResponse)
   list(@CurrentReader() reader: Reader, @Res({ passthrough: true }) reply: FastifyReply) {
     return answer(this.cache, { ...reader, audience: 'public' }, reply, async () => {
@@ -33,6 +35,7 @@ export class CategoriesController {
   @Post()
   @Roles('admin')
   @Idempotent()
+  @ApiOperation({ summary: 'Create a category' })
   @ApiZodResponse(201, CategoryResponse)
   @ApiProblems({
     400: ['request.invalid', 'catalog.category_too_deep'],

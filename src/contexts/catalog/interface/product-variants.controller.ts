@@ -1,4 +1,5 @@
 import { Controller, Param, Patch, Post } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
 import type { z } from 'zod';
 import type { CommandMeta } from '../../../platform/event-store/event-store';
 import { ApiProblems, ApiZodResponse, ValidBody } from '../../../platform/http/openapi';
@@ -18,6 +19,7 @@ export class ProductVariantsController {
   @Post()
   @Roles('admin')
   @Idempotent()
+  @ApiOperation({ summary: 'Add a variant (a SKU) to a product' })
   @ApiZodResponse(201, ProductResponse)
   @ApiProblems(
     { 400: ['request.invalid', 'catalog.invalid_variant', 'catalog.mixed_currencies'], 404: ['catalog.product_not_found'] },
@@ -30,6 +32,7 @@ export class ProductVariantsController {
   @Patch(':sku')
   @Roles('admin')
   @Idempotent()
+  @ApiOperation({ summary: 'Reprice or reweigh a variant' })
   @ApiZodResponse(200, ProductResponse)
   @ApiProblems({ 400: ['request.invalid', 'catalog.mixed_currencies'], 404: ['catalog.product_not_found', 'catalog.variant_not_found'] })
   revise(

@@ -1,4 +1,5 @@
 import { Controller, Get, HttpCode, Param, Patch, Post, Res } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import type { CommandMeta } from '../../../platform/event-store/event-store';
@@ -32,6 +33,7 @@ export class ProductsController {
   /** Pages in creation order; follow `nextCursor` until it is null. */
   @Get()
   @Public()
+  @ApiOperation({ summary: 'Browse the products, a page at a time' })
   @ApiZodResponse(200, ProductPageResponse)
   @ApiProblems({ 400: ['request.invalid', 'catalog.invalid_cursor'] })
   list(
@@ -45,6 +47,7 @@ export class ProductsController {
   /** Unpublished products answer 404 except to staff. */
   @Get(':id')
   @Public()
+  @ApiOperation({ summary: 'A product with its variants' })
   @ApiZodResponse(200, ProductResponse)
   @ApiProblems(PRODUCT_NOT_FOUND)
   get(@Param('id') id: string, @CurrentReader() reader: Reader, @Res({ passthrough: true }) reply: FastifyReply) {
@@ -60,6 +63,7 @@ export class ProductsController {
   @Post()
   @Roles('admin')
   @Idempotent()
+  @ApiOperation({ summary: 'Create a product (published at once)' })
   @ApiZodResponse(201, ProductResponse)
   @ApiProblems(
     { 400: ['request.invalid', 'catalog.invalid_variant', 'catalog.invalid_option', 'catalog.duplicate_sku', 'catalog.invalid_image'] },
@@ -76,6 +80,7 @@ export class ProductsController {
   @Patch(':id')
   @Roles('admin')
   @Idempotent()
+  @ApiOperation({ summary: "Revise a product's name, description, category or images" })
   @ApiZodResponse(200, ProductResponse)
   @ApiProblems({
     400: ['request.invalid', 'catalog.invalid_image'],
@@ -90,6 +95,7 @@ export class ProductsController {
   @HttpCode(200)
   @Roles('admin')
   @Idempotent()
+  @ApiOperation({ summary: 'Publish a product: the storefront shows and sells it' })
   @ApiZodResponse(200, ProductResponse)
   @ApiProblems(PRODUCT_NOT_FOUND)
   publish(@Param('id') id: string, @Meta() meta: CommandMeta) {
@@ -100,6 +106,7 @@ export class ProductsController {
   @HttpCode(200)
   @Roles('admin')
   @Idempotent()
+  @ApiOperation({ summary: 'Unpublish a product: hidden from the storefront, no longer sold' })
   @ApiZodResponse(200, ProductResponse)
   @ApiProblems(PRODUCT_NOT_FOUND)
   unpublish(@Param('id') id: string, @Meta() meta: CommandMeta) {

@@ -1,4 +1,5 @@
 import { Controller, Get, Res } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import { ApiProblems, ApiZodResponse, ValidQuery } from '../../../platform/http/openapi';
@@ -26,6 +27,7 @@ export class SearchController {
   @Get()
   @Public()
   @RateLimited('search')
+  @ApiOperation({ summary: 'Search the published products, with filters and facets' })
   @ApiZodResponse(200, SearchResponse)
   @ApiProblems({ 400: ['request.invalid', 'catalog.invalid_cursor'] })
   search(
@@ -49,6 +51,7 @@ export class SearchController {
   @Get('suggest')
   @Public()
   @RateLimited('suggest')
+  @ApiOperation({ summary: 'Suggestions for a search box as the customer types' })
   @ApiZodResponse(200, SuggestResponse)
   @ApiProblems(400)
   suggest(

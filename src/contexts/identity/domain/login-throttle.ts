@@ -1,4 +1,4 @@
-import { DomainError } from '../../../shared-kernel/errors';
+import { RateLimited } from '../../../shared-kernel/errors';
 
 /**
  * How failed logins slow the next attempts. Failures are counted for three subjects: the account at one client
@@ -31,11 +31,9 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * Same answer for a known and an unknown email (the counters are kept per email either way), so it does not
  * reveal which accounts exist.
  */
-export class TooManyLoginAttempts extends DomainError {
-  readonly kind = 'rate_limited';
-  readonly code = 'auth.too_many_attempts';
+export class TooManyLoginAttempts extends RateLimited {
   constructor(retryAfterSeconds: number) {
-    super('too many failed logins; wait before trying again', { retryAfterSeconds });
+    super('auth.too_many_attempts', 'too many failed logins; wait before trying again', { retryAfterSeconds });
   }
 }
 

@@ -1,10 +1,8 @@
-import { DomainError } from '../../../shared-kernel/errors';
+import { InvalidInput } from '../../../shared-kernel/errors';
 
-export class PasswordTooCommon extends DomainError {
-  readonly kind = 'validation';
-  readonly code = 'identity.password_too_common';
+export class PasswordTooCommon extends InvalidInput {
   constructor() {
-    super('this password is one of the most commonly used ones, which attackers try first; choose another');
+    super('identity.password_too_common', 'this password is one of the most commonly used ones, which attackers try first; choose another');
   }
 }
 

@@ -1,4 +1,4 @@
-import { DomainError } from '../../../shared-kernel/errors';
+import { Unauthorized } from '../../../shared-kernel/errors';
 
 /** 30 days: a session lasts this long without a new login, as long as it is used (each use rotates the token). */
 export const REFRESH_TOKEN_TTL_MS = 30 * 24 * 60 * 60 * 1000;
@@ -14,11 +14,9 @@ export type RefreshTokenRecord = {
   familyRevoked: boolean;
 };
 
-export class InvalidRefreshToken extends DomainError {
-  readonly kind = 'unauthorized';
-  readonly code = 'identity.invalid_refresh_token';
+export class InvalidRefreshToken extends Unauthorized {
   constructor() {
-    super('the refresh token is unknown, expired or revoked; log in again');
+    super('identity.invalid_refresh_token', 'the refresh token is unknown, expired or revoked; log in again');
   }
 }
 

@@ -1,4 +1,4 @@
-import { Conflict, DomainError, InvalidInput, NotFound } from '../../../shared-kernel/errors';
+import { Conflict, InvalidInput, NotFound, Unauthorized } from '../../../shared-kernel/errors';
 import { canonicalEmail } from '../../../shared-kernel/identifiers';
 import { checkText, type TextRule, textProblemMessage } from '../../../shared-kernel/text';
 
@@ -43,11 +43,9 @@ export class EmailTaken extends Conflict {
 }
 
 /** Same answer for an unknown email and a wrong password, so the response does not reveal which accounts exist. */
-export class InvalidCredentials extends DomainError {
-  readonly kind = 'unauthorized';
-  readonly code = 'identity.invalid_credentials';
+export class InvalidCredentials extends Unauthorized {
   constructor() {
-    super('the email or password is not correct');
+    super('identity.invalid_credentials', 'the email or password is not correct');
   }
 }
 

@@ -1,5 +1,5 @@
 import { Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import type { CommandMeta } from '../../../platform/event-store/event-store';
 import { ApiProblems, ApiZodResponse, ValidBody } from '../../../platform/http/openapi';
@@ -91,6 +91,7 @@ export class AddressesController {
   @HttpCode(204)
   @Idempotent()
   @ApiOperation({ summary: 'Remove an address' })
+  @ApiResponse({ status: 204, description: 'removed' })
   @ApiProblems({ 404: ['identity.address_not_found'] })
   async remove(@Param('id') id: string, @CurrentUser() user: AuthUser): Promise<void> {
     await this.removeAddress.execute({ userId: user.id, addressId: id });

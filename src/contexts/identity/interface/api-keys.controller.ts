@@ -1,5 +1,5 @@
 import { Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import type { CommandMeta } from '../../../platform/event-store/event-store';
 import { API_KEY_SCOPE, CUSTOMER_ONLY_RESOURCES } from '../../../platform/http/api-keys';
@@ -39,7 +39,12 @@ const ApiKeySchema = z.object({
   expiresAt: z.iso.datetime().nullable(),
   lastUsedAt: z.iso.datetime().nullable().describe('to the minute'),
 });
-const IssuedApiKeySchema = ApiKeySchema.extend({ key: z.string().describe('send as X-Api-Key; shown only in this answer') });
+const IssuedApiKeySchema = ApiKeySchema.extend({
+  key: z
+    .string()
+    .optional()
+    .describe('send as X-Api-Key; shown only in this answer (never stored, so absent when an Idempotency-Key replays it)'),
+});
 
 /**
  * API keys for server clients (admin only). A key acts as staff within its scopes, never on customer routes and
@@ -76,6 +81,7 @@ export class ApiKeysController {
   @HttpCode(204)
   @Idempotent()
   @ApiOperation({ summary: 'Revoke a key: refused from now on' })
+  @ApiResponse({ status: 204, description: 'revoked' })
   @ApiProblems({ 404: ['identity.api_key_not_found'] })
   async revoke(@Param('id') id: string, @CurrentUser() user: AuthUser, @Meta() meta: CommandMeta): Promise<void> {
     await this.revokeApiKey.execute({ keyId: id, revokedBy: user.id }, meta);

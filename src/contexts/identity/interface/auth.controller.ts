@@ -63,7 +63,7 @@ export class AuthController {
       'route is rate limited per client address, and login answers an unknown email exactly like a wrong password.',
   })
   @ApiZodResponse(201, ProfileSchema, 'the new account')
-  @ApiProblems({ 400: ['identity.password_too_common'], 409: ['identity.email_taken'] })
+  @ApiProblems({ 400: ['identity.password_too_common'], 409: ['identity.email_taken'], 503: ['identity.password_hashing_busy'] })
   register(@ValidBody(RegisterBody) body: z.infer<typeof RegisterBody>, @Meta() meta: CommandMeta) {
     return this.registerUser.execute(body, meta);
   }
@@ -85,7 +85,7 @@ export class AuthController {
   })
   @ApiHeader({ name: CART_TOKEN_HEADER, required: false, description: "a guest cart's token: its lines move into the customer's cart" })
   @ApiZodResponse(200, SessionSchema)
-  @ApiProblems({ 401: ['identity.invalid_credentials'], 429: ['auth.too_many_attempts'] })
+  @ApiProblems({ 401: ['identity.invalid_credentials'], 429: ['auth.too_many_attempts'], 503: ['identity.password_hashing_busy'] })
   async login(
     @ValidBody(LogInBody) body: z.infer<typeof LogInBody>,
     @Ip() clientAddress: string,
@@ -107,7 +107,7 @@ export class AuthController {
   @Header('Cache-Control', 'no-store')
   @ApiOperation({ summary: 'Rotate a refresh token; reusing a spent one revokes its whole session, access tokens included' })
   @ApiZodResponse(200, SessionSchema)
-  @ApiProblems(401)
+  @ApiProblems({ 401: ['identity.invalid_refresh_token'] })
   refresh(@ValidBody(RefreshTokenBody) body: z.infer<typeof RefreshTokenBody>, @Meta() meta: CommandMeta) {
     return this.refreshSession.execute(body, meta);
   }

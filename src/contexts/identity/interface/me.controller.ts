@@ -18,7 +18,7 @@ export class MeController {
   @Get('me')
   @ApiOperation({ summary: 'The authenticated user' })
   @ApiZodResponse(200, ProfileSchema)
-  @ApiProblems(404)
+  @ApiProblems({ 404: ['identity.user_not_found'] })
   async me(@CurrentUser() user: AuthUser): Promise<Profile> {
     const found = await getUser(this.db, user.id);
     if (!found) throw new UserNotFound(user.id);

@@ -21,7 +21,7 @@ export class StaffController {
   @Idempotent()
   @ApiOperation({ summary: 'Create a staff account', description: 'The password must not be one of the most commonly used passwords.' })
   @ApiZodResponse(201, ProfileSchema, 'the new staff account')
-  @ApiProblems({ 400: ['identity.password_too_common'], 409: ['identity.email_taken'] })
+  @ApiProblems({ 400: ['identity.password_too_common'], 409: ['identity.email_taken'], 503: ['identity.password_hashing_busy'] })
   create(@ValidBody(CreateStaffBody) body: z.infer<typeof CreateStaffBody>, @Meta() meta: CommandMeta) {
     return this.registerUser.execute({ ...body, role: 'staff' }, meta);
   }

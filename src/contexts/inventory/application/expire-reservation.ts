@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import type { LogConsumer } from '../../../platform/consumers/log-consumer';
-import { type CommandMeta, type RecordedEvent, retryOnConflict } from '../../../platform/event-store/event-store';
+import { type CommandMeta, type RecordedEvent, retryOnConflict, traceOf } from '../../../platform/event-store/event-store';
 import { Database } from '../../../platform/persistence/database';
 import { Clock } from '../../../shared-kernel/clock';
 import { expireReservation, type ReservationState } from '../domain/reservation';
@@ -39,10 +39,10 @@ export class ExpireReservationHandler {
     handle: async (event: RecordedEvent) => {
       if (!event.stream.startsWith('inventory.expiry-')) return;
       const { orderId } = ExpiryDue.parse(event.data);
-      const { eventId, correlationId, traceparent } = event.metadata;
+      const { eventId, correlationId } = event.metadata;
       await this.execute(
         { orderId },
-        { commandId: eventId, correlationId, causationId: eventId, ...(traceparent ? { traceparent } : {}), now: this.clock.now() },
+        { commandId: eventId, correlationId, causationId: eventId, ...traceOf(event.metadata), now: this.clock.now() },
       );
     },
   };

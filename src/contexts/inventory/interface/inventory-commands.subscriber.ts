@@ -3,10 +3,13 @@ import { z } from 'zod';
 import { retryOnConflict } from '../../../platform/event-store/event-store';
 import { handleByKey, handleTogether, orderIdOf, splitBatch } from '../../../platform/messaging/batches';
 import { Inbox, type IntegrationMessage, MessageBus, metaForMessage } from '../../../platform/messaging/message-bus';
+import { Metrics } from '../../../platform/observability/metrics';
+import { afterCommit, type Sql } from '../../../platform/persistence/database';
 import { Clock } from '../../../shared-kernel/clock';
 import { InvalidInput } from '../../../shared-kernel/errors';
 import { ReleaseStockHandler } from '../application/release-stock';
 import { ReserveStockHandler } from '../application/reserve-stock';
+import type { ReservationState } from '../domain/reservation';
 import { InventoryMessages } from '../contracts';
 
 const SUBSCRIBER = 'inventory.commands';
@@ -40,6 +43,7 @@ export class InventoryCommandsSubscriber {
     private readonly clock: Clock,
     private readonly reserveStock: ReserveStockHandler,
     private readonly releaseStock: ReleaseStockHandler,
+    private readonly metrics: Metrics,
   ) {}
 
   subscribe(): Promise<void> {
@@ -61,7 +65,9 @@ export class InventoryCommandsSubscriber {
         command: parse(ReserveStockV1, message),
         meta: metaForMessage(message, SUBSCRIBER, now),
       }));
-      await handleTogether(this.inbox, SUBSCRIBER, commands, (tx, fresh) => this.reserveStock.executeTogether(fresh, tx));
+      await handleTogether(this.inbox, SUBSCRIBER, commands, async (tx, fresh) =>
+        this.countRejections(await this.reserveStock.executeTogether(fresh, tx), tx),
+      );
     }
     await handleByKey(alone, orderIdOf, (message) => this.handle(message));
   }
@@ -71,7 +77,9 @@ export class InventoryCommandsSubscriber {
     if (message.type === InventoryMessages.reserveStock) {
       const command = parse(ReserveStockV1, message);
       await retryOnConflict(() =>
-        this.inbox.handleOnce(SUBSCRIBER, message.id, (tx) => this.reserveStock.execute(command, meta, tx).then(() => undefined)),
+        this.inbox.handleOnce(SUBSCRIBER, message.id, async (tx) =>
+          this.countRejections([await this.reserveStock.execute(command, meta, tx)], tx),
+        ),
       );
     } else if (message.type === InventoryMessages.releaseStock) {
       const command = parse(ReleaseStockV1, message);
@@ -79,5 +87,13 @@ export class InventoryCommandsSubscriber {
         this.inbox.handleOnce(SUBSCRIBER, message.id, (tx) => this.releaseStock.execute(command, meta, tx).then(() => undefined)),
       );
     }
+  }
+
+  /** Reservations refused by these commands, counted (`orderly_stock_reservations_rejected_total`) once `tx` commits. */
+  private countRejections(reservations: readonly ReservationState[], tx: Sql): void {
+    const reasons = reservations.flatMap((reservation) => (reservation.status === 'rejected' ? [reservation.reason] : []));
+    if (reasons.length === 0) return;
+    const count = () => reasons.forEach((reason) => this.metrics.stockReservationsRejected.inc({ reason }));
+    if (!afterCommit(tx, count)) count();
   }
 }

@@ -36,7 +36,7 @@ export class InventoryController {
   @Idempotent()
   @ApiOperation({ summary: 'Record the counted on-hand stock of a SKU (ledger kind set_level)' })
   @ApiZodResponse(200, StockLevel)
-  @ApiProblems(400, { 409: ['inventory.on_hand_below_reserved', 'inventory.on_hand_limit_exceeded'] })
+  @ApiProblems({ 400: ['inventory.invalid_sku'], 409: ['inventory.on_hand_below_reserved', 'inventory.on_hand_limit_exceeded'] })
   set(
     @Param('sku', SkuParam) sku: string,
     @ValidBody(SetStockLevelBody) body: z.infer<typeof SetStockLevelBody>,

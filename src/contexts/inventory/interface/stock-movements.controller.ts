@@ -71,7 +71,7 @@ export class StockMovementsController {
   @Idempotent()
   @ApiOperation({ summary: 'Record units received for a SKU, with a reason (a SKU never stocked starts with them)' })
   @ApiZodResponse(200, StockLevel, 'the levels after the restock')
-  @ApiProblems(400, { 409: ['inventory.on_hand_limit_exceeded'] })
+  @ApiProblems({ 400: ['inventory.invalid_sku'], 409: ['inventory.on_hand_limit_exceeded'] })
   restock(@Param('sku', SkuParam) sku: string, @ValidBody(RestockBody) body: z.infer<typeof RestockBody>, @Meta() meta: CommandMeta) {
     return this.restockHandler.execute({ sku, ...body }, meta);
   }
@@ -81,7 +81,7 @@ export class StockMovementsController {
   @Idempotent()
   @ApiOperation({ summary: "Correct a SKU's on-hand stock by a delta, with a reason and an optional note" })
   @ApiZodResponse(200, StockLevel, 'the levels after the adjustment')
-  @ApiProblems(400, { 409: ['inventory.insufficient_stock', 'inventory.on_hand_limit_exceeded'] })
+  @ApiProblems({ 400: ['inventory.invalid_sku'], 409: ['inventory.insufficient_stock', 'inventory.on_hand_limit_exceeded'] })
   adjust(@Param('sku', SkuParam) sku: string, @ValidBody(AdjustmentBody) body: z.infer<typeof AdjustmentBody>, @Meta() meta: CommandMeta) {
     return this.adjustStock.execute({ sku, ...body }, meta);
   }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { Config } from '../../../platform/config';
 import type { LogConsumer } from '../../../platform/consumers/log-consumer';
-import { type CommandMeta, EventStore, type RecordedEvent } from '../../../platform/event-store/event-store';
+import { type CommandMeta, EventStore, type RecordedEvent, traceOf } from '../../../platform/event-store/event-store';
 import type { IntegrationMessage } from '../../../platform/messaging/message-bus';
 import type { Sql } from '../../../platform/persistence/database';
 import { Scheduler } from '../../../platform/scheduling/scheduler';
@@ -71,7 +71,7 @@ export class CheckoutProcess {
     const translate = INPUTS[message.type];
     if (!translate) return undefined;
     const { orderId, input } = translate(message.data);
-    const meta = { correlationId: message.correlationId, causationId: message.id, traceparent: message.traceparent, now };
+    const meta = { correlationId: message.correlationId, causationId: message.id, ...traceOf(message), now };
     return (tx) => this.apply(orderId, input, meta, message.id, tx);
   }
 
@@ -94,11 +94,11 @@ export class CheckoutProcess {
     handle: async (event: RecordedEvent, tx: Sql) => {
       if (!event.stream.startsWith('ordering.checkout-')) return;
       const { orderId } = OrderRef.parse(event.data);
-      const { correlationId, eventId, traceparent } = event.metadata;
+      const { correlationId, eventId } = event.metadata;
       await this.apply(
         orderId,
         { type: 'TimedOut' },
-        { correlationId, causationId: eventId, traceparent, now: this.clock.now() },
+        { correlationId, causationId: eventId, ...traceOf(event.metadata), now: this.clock.now() },
         eventId,
         tx,
       );

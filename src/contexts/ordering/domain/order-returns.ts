@@ -1,4 +1,4 @@
-import { Conflict, DomainError, NotFound } from '../../../shared-kernel/errors';
+import { Conflict, NotFound, Unprocessable } from '../../../shared-kernel/errors';
 import { fractionHalfUp } from '../../../shared-kernel/money';
 import type { RefundRequested, ReturnApproved, ReturnLine, ReturnRequested } from './order-lifecycle.events';
 import { OrderNotFound, refundable, type ActiveOrder, type Order, type ReturnHold } from './order';
@@ -9,9 +9,10 @@ export class OrderNotReturnable extends Conflict {
     super('ordering.order_not_returnable', `cannot return goods of an order that is ${status}`, { orderId, status });
   }
 }
-export class ReturnLineNotInOrder extends DomainError {
-  readonly kind = 'unprocessable';
-  readonly code = 'ordering.return_line_not_in_order';
+export class ReturnLineNotInOrder extends Unprocessable {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('ordering.return_line_not_in_order', message, details);
+  }
 }
 /** More of a SKU than was delivered, counting what earlier returns already send back. */
 export class ReturnExceedsDelivered extends Conflict {

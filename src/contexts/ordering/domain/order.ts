@@ -1,4 +1,4 @@
-import { Conflict, DomainError, NotFound } from '../../../shared-kernel/errors';
+import { Conflict, NotFound, Unprocessable } from '../../../shared-kernel/errors';
 import type { Money } from '../../../shared-kernel/money';
 import type { PostalAddress } from '../../../shared-kernel/postal-address';
 import { priceOrder, type Coupon, type OrderCharge, type ShippingChoice, type TaxRate } from './pricing';
@@ -149,9 +149,10 @@ export const orderDecider = { initialState, evolve };
 export const orderStream = (orderId: string): string => `ordering.order-${orderId}`;
 export const ORDER_EVENT_TYPES = ['OrderPlaced', 'OrderConfirmed', 'OrderCancelled'] as const;
 
-export class EmptyCart extends DomainError {
-  readonly kind = 'unprocessable';
-  readonly code = 'ordering.empty_cart';
+export class EmptyCart extends Unprocessable {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('ordering.empty_cart', message, details);
+  }
 }
 export class CartAlreadyOrdered extends Conflict {
   constructor(cartId: string, orderId: string) {

@@ -1,4 +1,4 @@
-import { Conflict, DomainError } from '../../../shared-kernel/errors';
+import { Conflict, Unprocessable } from '../../../shared-kernel/errors';
 import { fractionHalfUp, sum, times, type Money } from '../../../shared-kernel/money';
 
 /**
@@ -25,29 +25,40 @@ export type ShippingChoice = { method: string; name: string; price: Money };
 
 export type PricedOrder = { subtotal: Money; charges: OrderCharge[]; total: Money };
 
-abstract class Unprocessable extends DomainError {
-  readonly kind = 'unprocessable';
-}
 export class CouponInvalid extends Unprocessable {
-  readonly code = 'ordering.coupon_invalid';
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('ordering.coupon_invalid', message, details);
+  }
 }
 export class CouponExpired extends Unprocessable {
-  readonly code = 'ordering.coupon_expired';
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('ordering.coupon_expired', message, details);
+  }
 }
 export class CouponExhausted extends Unprocessable {
-  readonly code = 'ordering.coupon_exhausted';
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('ordering.coupon_exhausted', message, details);
+  }
 }
 export class CouponCurrencyMismatch extends Unprocessable {
-  readonly code = 'ordering.coupon_currency_mismatch';
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('ordering.coupon_currency_mismatch', message, details);
+  }
 }
 export class CouponMinOrderNotMet extends Unprocessable {
-  readonly code = 'ordering.coupon_min_order_not_met';
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('ordering.coupon_min_order_not_met', message, details);
+  }
 }
 export class CouponAlreadyExpired extends Unprocessable {
-  readonly code = 'ordering.coupon_already_expired';
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('ordering.coupon_already_expired', message, details);
+  }
 }
 export class ShippingMethodUnavailable extends Unprocessable {
-  readonly code = 'ordering.shipping_method_unavailable';
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('ordering.shipping_method_unavailable', message, details);
+  }
 }
 export class OrderItemUnavailable extends Conflict {
   constructor(sku: string) {

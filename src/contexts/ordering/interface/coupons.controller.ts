@@ -52,7 +52,7 @@ export class CouponsController {
   @Get()
   @ApiOperation({ summary: 'Coupons with their use counts, newest first (cursor pagination)' })
   @ApiZodResponse(200, CouponPageResponse)
-  @ApiProblems(400)
+  @ApiProblems({ 400: ['ordering.invalid_cursor'] })
   async list(
     @ValidQuery(ListCouponsQuery) query: z.infer<typeof ListCouponsQuery>,
   ): Promise<{ items: CouponView[]; nextCursor: string | null }> {

@@ -21,7 +21,15 @@ import { NoBodySchema, OrderLifecycleFields } from './order-lifecycle.schemas';
 export const OrderSchema = z.object({
   id: z.uuid(),
   status: z.enum(ORDER_STATUSES),
-  lines: z.array(z.object({ sku: z.string(), name: z.string(), quantity: z.number().int(), unitPrice: MoneySchema })),
+  lines: z.array(
+    z.object({
+      sku: z.string(),
+      productId: z.uuid().optional().describe('the product the SKU is a variant of; absent on orders placed before variants existed'),
+      name: z.string(),
+      quantity: z.number().int(),
+      unitPrice: MoneySchema,
+    }),
+  ),
   charges: z
     .array(z.object({ kind: z.enum(['shipping', 'discount', 'tax']), label: z.string(), amount: MoneySchema }))
     .describe('what the order adds to its lines: shipping, discount (negative), tax; [] on orders placed before checkout pricing'),
@@ -59,7 +67,7 @@ export class OrdersController {
   @Get()
   @ApiOperation({ summary: "The caller's orders, newest first (cursor pagination)" })
   @ApiZodResponse(200, OrderPageSchema)
-  @ApiProblems(400, 401)
+  @ApiProblems({ 400: ['ordering.invalid_cursor'] })
   async list(@ValidQuery(ListOrdersQuery) query: z.infer<typeof ListOrdersQuery>, @CurrentUser() user: AuthUser): Promise<OrderPage> {
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     if (query.cursor !== undefined && !after) throw new InvalidInput('ordering.invalid_cursor', 'the cursor is not valid');

@@ -39,6 +39,7 @@ export class AuthorizePaymentHandler {
   private async authorizeAtProvider(cmd: AuthorizePayment): Promise<AuthorizationOutcome> {
     const policy = providerPolicy(this.config);
     const call = await callProvider(
+      'authorize',
       () => this.gateway.authorize({ paymentId: cmd.orderId, amount: cmd.amount, token: cmd.paymentToken }),
       policy,
     );
@@ -47,7 +48,7 @@ export class AuthorizePaymentHandler {
     // Timed out or errored: the provider may still have authorized (and hold the customer's money), so void by
     // payment id; a provider remembers a void that comes before its authorization.
     {
-      const voided = await callProvider(() => this.gateway.void(cmd.orderId), policy);
+      const voided = await callProvider('void', () => this.gateway.void(cmd.orderId), policy);
       // not voided: throw, so the message comes again and the provider is asked again (it answers from its ledger)
       if (!voided.ok && voided.reason !== 'refused') throw voided.error;
     }
@@ -62,9 +63,9 @@ export class AuthorizePaymentHandler {
    */
   private async captureAtProvider(cmd: AuthorizePayment, providerRef: string): Promise<ImmediateCaptureOutcome> {
     const policy = providerPolicy(this.config);
-    const captured = await callProvider(() => this.gateway.capture(providerRef, cmd.amount), policy);
+    const captured = await callProvider('capture', () => this.gateway.capture(providerRef, cmd.amount), policy);
     if (captured.ok) return { outcome: 'captured' };
-    const voided = await callProvider(() => this.gateway.void(cmd.orderId), policy);
+    const voided = await callProvider('void', () => this.gateway.void(cmd.orderId), policy);
     if (!voided.ok) throw voided.error;
     return { outcome: 'voided', reason: captured.reason === 'refused' ? 'capture_refused' : captured.reason };
   }

@@ -36,7 +36,7 @@ export class CapturePaymentHandler {
       return;
     }
     if (planned.length === 0 || state.status !== 'authorized') return; // captured before
-    const call = await callProvider(() => this.gateway.capture(state.providerRef, cmd.amount), providerPolicy(this.config));
+    const call = await callProvider('capture', () => this.gateway.capture(state.providerRef, cmd.amount), providerPolicy(this.config));
     if (!call.ok && call.reason !== 'refused') throw call.error;
     await this.commit(cmd, meta, commitOnce, call.ok ? capture : refuseCapture);
   }

@@ -1,5 +1,9 @@
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { Config } from '../../../platform/config';
 import { PaymentRefused } from './ports';
+
+/** What payment asks of the provider; names the call's trace span (`payment.provider <operation>`). */
+export type ProviderOperation = 'authorize' | 'capture' | 'void' | 'refund';
 
 export type ProviderPolicy = { timeoutMs: number; attempts: number; backoffMs: number };
 export type ProviderCall<T> = { ok: true; value: T } | { ok: false; reason: 'timeout' | 'provider_error' | 'refused'; error: unknown };
@@ -31,14 +35,42 @@ const withTimeout = <T>(work: Promise<T>, timeoutMs: number): Promise<T> => {
 };
 
 /**
+ * One attempt, in a CLIENT span `payment.provider <operation>` (the no-op API while tracing is off): an answer that is
+ * no success (refusal, timeout, provider error) marks the span failed with the error's name.
+ */
+const attemptCall = <T>(operation: ProviderOperation, attempt: number, call: () => Promise<T>, timeoutMs: number): Promise<T> =>
+  trace
+    .getTracer('orderly.payment')
+    .startActiveSpan(
+      `payment.provider ${operation}`,
+      { kind: SpanKind.CLIENT, attributes: { 'payment.provider.operation': operation, 'payment.provider.attempt': attempt } },
+      async (span) => {
+        try {
+          return await withTimeout(call(), timeoutMs);
+        } catch (error) {
+          const name = error instanceof Error ? error.name : 'Error';
+          span.setAttribute('error.type', name);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: name });
+          throw error;
+        } finally {
+          span.end();
+        }
+      },
+    );
+
+/**
  * Calls the provider with a deadline per attempt and retries provider errors with exponential backoff, a bounded
  * number of times. A timeout is not retried (the first call may still land: the caller decides what to undo);
- * a refusal is not retried either.
+ * a refusal is not retried either. Each attempt is a span of the trace it is made in.
  */
-export const callProvider = async <T>(call: () => Promise<T>, policy: ProviderPolicy): Promise<ProviderCall<T>> => {
+export const callProvider = async <T>(
+  operation: ProviderOperation,
+  call: () => Promise<T>,
+  policy: ProviderPolicy,
+): Promise<ProviderCall<T>> => {
   for (let attempt = 1; ; attempt++) {
     try {
-      return { ok: true, value: await withTimeout(call(), policy.timeoutMs) };
+      return { ok: true, value: await attemptCall(operation, attempt, call, policy.timeoutMs) };
     } catch (error) {
       if (error instanceof PaymentRefused) return { ok: false, reason: 'refused', error };
       if (error instanceof ProviderTimeout) return { ok: false, reason: 'timeout', error };

@@ -40,6 +40,7 @@ export class RefundPaymentHandler {
     let decision: (state: Payment, req: typeof request) => PaymentEvent[] = refund;
     if (planned[0].type === 'PaymentRefunded' && state.status === 'captured') {
       const call = await callProvider(
+        'refund',
         () => this.gateway.refund(state.providerRef, request.amount, request.refundId),
         providerPolicy(this.config),
       );

@@ -32,7 +32,7 @@ export class VoidPaymentHandler {
       throw error;
     }
     if (planned.length === 0) return; // nothing held, or voided before
-    const call = await callProvider(() => this.gateway.void(cmd.orderId), providerPolicy(this.config));
+    const call = await callProvider('void', () => this.gateway.void(cmd.orderId), providerPolicy(this.config));
     if (!call.ok) {
       if (call.reason === 'refused') return; // captured at the provider meanwhile: its capture is reported and refunded
       throw call.error;

@@ -64,7 +64,7 @@ describe.each(testServers())('SandboxPaymentGateway on $name PostgreSQL', (serve
         SandboxProviderError,
       );
     expect(await ledger(id)).toBeUndefined();
-    const call = await callProvider(() => gateway.authorize({ paymentId: id, amount: eur(1000), token: 'tok_error' }), {
+    const call = await callProvider('authorize', () => gateway.authorize({ paymentId: id, amount: eur(1000), token: 'tok_error' }), {
       timeoutMs: 1000,
       attempts: 3,
       backoffMs: 1,
@@ -75,7 +75,7 @@ describe.each(testServers())('SandboxPaymentGateway on $name PostgreSQL', (serve
   it('tok_slow answers after the provider timeout; voided in time, its late authorization is voided at once', async () => {
     const id = paymentId();
     const late = gateway.authorize({ paymentId: id, amount: eur(1000), token: 'tok_slow' });
-    const call = await callProvider(() => late, { timeoutMs: 100, attempts: 3, backoffMs: 1 });
+    const call = await callProvider('authorize', () => late, { timeoutMs: 100, attempts: 3, backoffMs: 1 });
     expect(call).toMatchObject({ ok: false, reason: 'timeout' });
     await gateway.void(id);
     expect(await ledger(id)).toMatchObject({ state: 'voided', amount: null });

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { EventStore } from '../../../platform/event-store/event-store';
 import { handleByKey, handleTogether, orderIdOf, splitBatch } from '../../../platform/messaging/batches';
 import { Inbox, type IntegrationMessage, MessageBus, metaForMessage } from '../../../platform/messaging/message-bus';
+import { withTraceOf } from '../../../platform/observability/tracing-context';
 import type { Sql } from '../../../platform/persistence/database';
 import { Clock } from '../../../shared-kernel/clock';
 import { AuthorizePaymentHandler } from '../application/authorize-payment';
@@ -90,7 +91,12 @@ export class PaymentCommandsSubscriber {
     if (failed) throw failed.reason;
   }
 
+  /** In the message's own trace: its provider calls belong to its checkout, also in a batch of several checkouts. */
   private execute(message: IntegrationMessage, commitOnce: CommitOnce): Promise<void> {
+    return withTraceOf(message, () => this.executeNow(message, commitOnce));
+  }
+
+  private executeNow(message: IntegrationMessage, commitOnce: CommitOnce): Promise<void> {
     const meta = metaForMessage(message, SUBSCRIBER, this.clock.now());
     switch (message.type) {
       case PaymentMessages.authorizePayment:

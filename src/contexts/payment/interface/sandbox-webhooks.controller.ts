@@ -50,7 +50,8 @@ export class SandboxWebhooksController {
       rawBody: request.rawBody,
       now: meta.now,
       toleranceS: this.config.webhookToleranceS,
-      codePrefix: 'payment',
+      invalidCode: 'payment.webhook_signature_invalid',
+      staleCode: 'payment.webhook_stale',
     });
     const event = parseSandboxWebhook(request.body);
     if (event) await this.record.execute(event, meta);

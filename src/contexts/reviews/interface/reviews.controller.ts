@@ -66,7 +66,7 @@ export class ReviewsController {
   @ApiOperation({ summary: 'Review a product received in a delivered order (one review per customer and product)' })
   @ApiZodResponse(201, ReviewSchema)
   @ApiProblems({
-    400: ['reviews.invalid_rating', 'reviews.invalid_text'],
+    400: ['reviews.invalid_product_id', 'reviews.invalid_rating', 'reviews.invalid_text'],
     403: ['reviews.purchase_required'],
     409: ['reviews.already_reviewed'],
   })
@@ -85,7 +85,7 @@ export class ReviewsController {
   @Idempotent()
   @ApiOperation({ summary: 'Hide a review from the product page and its rating (staff)' })
   @ApiZodResponse(200, ReviewSchema)
-  @ApiProblems({ 404: ['reviews.review_not_found'] })
+  @ApiProblems({ 400: ['reviews.invalid_review_id'], 404: ['reviews.review_not_found'] })
   hide(
     @Param('id', new ZodPipe(z.uuid(), 'reviews.invalid_review_id')) reviewId: string,
     @ValidBody(HideReviewBody) body: z.infer<typeof HideReviewBody>,

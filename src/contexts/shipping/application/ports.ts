@@ -1,18 +1,20 @@
-import { DomainError } from '../../../shared-kernel/errors';
+import { Unprocessable } from '../../../shared-kernel/errors';
 import type { Address } from '../domain/shipment';
 
 export type ParcelRegistration = { orderId: string; trackingNumber: string; address: Address };
 
 /** 422: the carrier will not accept this tracking number (malformed, or not one it issued). */
-export class TrackingNumberRefused extends DomainError {
-  readonly kind = 'unprocessable';
-  readonly code = 'shipping.tracking_number_refused';
+export class TrackingNumberRefused extends Unprocessable {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('shipping.tracking_number_refused', message, details);
+  }
 }
 
 /** 422: no carrier adapter has this name. */
-export class UnknownCarrier extends DomainError {
-  readonly kind = 'unprocessable';
-  readonly code = 'shipping.unknown_carrier';
+export class UnknownCarrier extends Unprocessable {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('shipping.unknown_carrier', message, details);
+  }
 }
 
 /**

@@ -1,13 +1,17 @@
 import { Body, Controller, HttpCode, Post, Req, type RawBodyRequest } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import { Config } from '../../../platform/config';
 import type { CommandMeta } from '../../../platform/event-store/event-store';
-import { ApiProblems, ApiZodBody } from '../../../platform/http/openapi';
+import { ApiProblems, ApiZodBody, ApiZodResponse } from '../../../platform/http/openapi';
 import { Meta, Public, API_V1, RateLimitExempt } from '../../../platform/http/request-context';
 import { SIGNATURE_HEADER, verifyWebhook } from '../../../platform/http/webhook-signature';
 import { ZodPipe } from '../../../platform/http/zod.pipe';
 import { RecordTrackingEventHandler } from '../application/record-tracking-event';
 import { TrackingEventBody } from './shipping.schemas';
+
+const TrackingEventReceived = z.object({ received: z.literal(true), duplicate: z.boolean() });
 
 const parseEvent = new ZodPipe(TrackingEventBody, 'shipping.invalid_tracking_event');
 
@@ -30,7 +34,9 @@ export class SandboxWebhookController {
   @RateLimitExempt()
   // no Idempotency-Key: the event id is the key (inbox), and a stored 404 or 401 must never answer the carrier's retry
   @HttpCode(200)
+  @ApiOperation({ summary: 'Tracking events from the sandbox carrier (signed)' })
   @ApiZodBody(TrackingEventBody)
+  @ApiZodResponse(200, TrackingEventReceived, 'recorded, or already known (`duplicate`)')
   @ApiProblems(
     { 400: ['shipping.invalid_tracking_event'] },
     { 401: ['shipping.webhook_signature_invalid', 'shipping.webhook_stale'] },
@@ -43,7 +49,8 @@ export class SandboxWebhookController {
       rawBody: request.rawBody,
       now: meta.now,
       toleranceS: this.config.webhookToleranceS,
-      codePrefix: 'shipping',
+      invalidCode: 'shipping.webhook_signature_invalid',
+      staleCode: 'shipping.webhook_stale',
     });
     const event = parseEvent.transform(body);
     const { duplicate } = await this.recordTrackingEvent.execute(

@@ -1,4 +1,5 @@
 import { Controller, Get, Param } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
 import { ApiProblems, ApiZodResponse } from '../../../platform/http/openapi';
 import { Roles, API_V1 } from '../../../platform/http/request-context';
 import { Database } from '../../../platform/persistence/database';
@@ -13,6 +14,7 @@ export class ShipmentsController {
   constructor(private readonly db: Database) {}
 
   @Get(':orderId')
+  @ApiOperation({ summary: 'The shipment of an order: carrier, tracking number, tracking events' })
   @ApiZodResponse(200, ShipmentResponse)
   @ApiProblems({ 404: ['shipping.shipment_not_found'] })
   async get(@Param('orderId') orderId: string) {

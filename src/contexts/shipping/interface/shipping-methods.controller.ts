@@ -1,4 +1,5 @@
 import { Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import { ApiOperation, ApiResponse } from '@nestjs/swagger';
 import type { z } from 'zod';
 import type { CommandMeta } from '../../../platform/event-store/event-store';
 import { ApiProblems, ApiZodResponse, ValidBody, ValidQuery } from '../../../platform/http/openapi';
@@ -35,6 +36,7 @@ export class ShippingMethodsController {
   /** Active methods that ship to `country` and accept `weightGrams`, with their price, cheapest first (per currency). */
   @Get()
   @Public()
+  @ApiOperation({ summary: 'The shipping methods for a country and weight, with their prices' })
   @ApiZodResponse(200, ShippingOffersResponse)
   @ApiProblems(400)
   async list(@ValidQuery(ListShippingMethodsQuery) query: z.infer<typeof ListShippingMethodsQuery>) {
@@ -44,6 +46,7 @@ export class ShippingMethodsController {
   /** One method as configured, active or retired. */
   @Get(':code')
   @Roles('admin')
+  @ApiOperation({ summary: 'A shipping method as configured' })
   @ApiZodResponse(200, ShippingMethodResponse)
   @ApiProblems(NOT_FOUND)
   async get(@Param('code') code: string) {
@@ -55,6 +58,7 @@ export class ShippingMethodsController {
   @Post()
   @Roles('admin')
   @Idempotent()
+  @ApiOperation({ summary: 'Create a shipping method' })
   @ApiZodResponse(201, ShippingMethodResponse)
   @ApiProblems(INVALID, { 409: ['shipping.method_code_taken'] })
   create(@ValidBody(CreateShippingMethodBody) body: z.infer<typeof CreateShippingMethodBody>, @Meta() meta: CommandMeta) {
@@ -65,6 +69,7 @@ export class ShippingMethodsController {
   @Patch(':code')
   @Roles('admin')
   @Idempotent()
+  @ApiOperation({ summary: 'Change a shipping method, retire it or offer it again' })
   @ApiZodResponse(200, ShippingMethodResponse)
   @ApiProblems(INVALID, NOT_FOUND)
   revise(
@@ -81,6 +86,8 @@ export class ShippingMethodsController {
   @Roles('admin')
   @Idempotent()
   @HttpCode(204)
+  @ApiOperation({ summary: 'Retire a shipping method' })
+  @ApiResponse({ status: 204, description: 'retired (also when it was retired already)' })
   @ApiProblems(NOT_FOUND)
   async retire(@Param('code') code: string, @Meta() meta: CommandMeta): Promise<void> {
     if (!isMethodCode(code)) throw methodNotFound(code);

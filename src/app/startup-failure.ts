@@ -1,0 +1,66 @@
+import { createServer } from 'node:net';
+import { EmbeddedPostgresDataUnreachable } from '../platform/persistence/embedded-postgres';
+import { EmbeddedPostgresPortTaken } from '../platform/persistence/embedded-postgres-port';
+import { EmbeddedPostgresInUse } from '../platform/persistence/embedded-postgres-previous-run';
+import { PostgresProgramsUnreachable } from '../platform/persistence/postgres-programs';
+
+type ListenError = NodeJS.ErrnoException & { address?: string; port?: number };
+
+/** The settings of the ports this process listens on, by name (`{ PORT: 3000 }`), to name the one to change. */
+export type ListenSettings = Record<string, number | null | undefined>;
+
+const listenProblem = (error: ListenError, settings: ListenSettings): string | undefined => {
+  if (error.syscall !== 'listen' || error.port === undefined) return undefined;
+  const where = `${error.address ?? 'HOST'}:${error.port}`;
+  const setting = Object.entries(settings).find(([, port]) => port === error.port)?.[0];
+  const change = setting ? `set ${setting} to` : 'choose';
+  switch (error.code) {
+    case 'EADDRINUSE':
+      return `${where}${setting ? ` (${setting})` : ''} is taken by another program; stop it, or ${change} a free port`;
+    case 'EACCES':
+      return `this user may not listen on ${where}${setting ? ` (${setting})` : ''}; ${change} a port above 1023`;
+    case 'EADDRNOTAVAIL':
+      return `${error.address} (HOST) is not an address of this machine; set HOST to one of its addresses, e.g. 127.0.0.1`;
+    default:
+      return undefined;
+  }
+};
+
+/** The failure itself and the causes it wraps, outermost first (bounded: a cause chain may loop). */
+const causes = (error: unknown): unknown[] => {
+  const chain: unknown[] = [];
+  for (let each = error; each !== undefined && chain.length < 10; each = (each as { cause?: unknown }).cause) chain.push(each);
+  return chain;
+};
+
+/**
+ * One sentence for a start that failed for a reason the person starting it can fix (a port taken, a directory out
+ * of reach): what happened and what to set. Undefined for anything else, which is logged with its stack.
+ * `listening` names the settings of the ports the process listens on (`{ PORT: config.port }`).
+ */
+export const startupFailure = (error: unknown, listening: ListenSettings = {}): string | undefined => {
+  for (const each of causes(error)) {
+    if (each instanceof EmbeddedPostgresDataUnreachable) {
+      return `${each.message}; set DATA_DIR to a directory it can reach, e.g. /var/lib/orderly`;
+    }
+    if (each instanceof PostgresProgramsUnreachable) return `${each.message}; set TMPDIR to a directory every user can reach, e.g. /tmp`;
+    if (each instanceof EmbeddedPostgresPortTaken) {
+      return `${each.message} (EMBEDDED_PG_PORT); set EMBEDDED_PG_PORT to a free port, or leave it unset to let Orderly pick one`;
+    }
+    if (each instanceof EmbeddedPostgresInUse) return each.message;
+    const listen = each instanceof Error ? listenProblem(each as ListenError, listening) : undefined;
+    if (listen) return listen;
+  }
+  return undefined;
+};
+
+/**
+ * Fails fast, before the database starts, when the HTTP server could not listen on `host:port` (a trial listen,
+ * closed at once); rejects with the error a real listen would give, which `startupFailure` puts in one sentence.
+ */
+export const assertCanListen = (port: number, host: string): Promise<void> =>
+  new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen({ port, host, exclusive: true }, () => server.close(() => resolve()));
+  });

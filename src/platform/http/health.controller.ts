@@ -1,0 +1,63 @@
+import { Controller, Get, Res } from '@nestjs/common';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { Readiness } from '../observability/health';
+import { ApiZodResponse, openApiSchema } from './openapi';
+import { Public } from './request-context';
+
+const CheckState = z.enum(['ok', 'down']);
+export const HealthyResponse = z.object({ status: z.literal('ok') });
+export const UnavailableResponse = z.object({
+  status: z.literal('unavailable'),
+  checks: z
+    .object({ database: CheckState, broker: CheckState, consumers: CheckState, scheduler: CheckState })
+    .describe('each check by name; never an error message, host or version'),
+});
+
+/**
+ * Probes for load balancers and orchestrators, outside `/api/v1`: no credentials, no rate limit (no policy names
+ * them), never cached. They answer plain JSON, also the readiness 503: probes read the status code, and the body
+ * names only which check failed.
+ */
+@ApiTags('health')
+@Public()
+@Controller('health')
+export class HealthController {
+  constructor(private readonly readiness: Readiness) {}
+
+  /** Answers while the process runs and its event loop turns; looks at no dependency (restarting fixes none). */
+  @Get('live')
+  @ApiOperation({
+    summary: 'Liveness: the process runs and answers',
+    description: 'No dependency is checked: a failing database or broker is for readiness to report, not a reason to restart.',
+  })
+  @ApiZodResponse(200, HealthyResponse, 'the process is alive')
+  live(@Res({ passthrough: true }) reply: FastifyReply): z.infer<typeof HealthyResponse> {
+    void reply.header('cache-control', 'no-store');
+    return { status: 'ok' };
+  }
+
+  @Get('ready')
+  @ApiOperation({
+    summary: 'Readiness: the process can serve traffic',
+    description:
+      'Ready when the database answers and is migrated, the broker (when one is configured) is connected, no log ' +
+      'consumer is stuck and the scheduler runs. Each check answers within READINESS_CHECK_TIMEOUT_MS or counts as down.',
+  })
+  @ApiZodResponse(200, HealthyResponse, 'ready')
+  @ApiResponse({
+    status: 503,
+    description: 'not ready: which checks are down (plain JSON, not problem+json: probes read the status)',
+    content: { 'application/json': { schema: openApiSchema(UnavailableResponse, 'output') } },
+  })
+  async ready(
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<z.infer<typeof HealthyResponse> | z.infer<typeof UnavailableResponse>> {
+    const report = await this.readiness.check();
+    void reply.header('cache-control', 'no-store');
+    if (report.ready) return { status: 'ok' };
+    void reply.status(503);
+    return { status: 'unavailable', checks: report.checks };
+  }
+}
