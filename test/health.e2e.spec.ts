@@ -82,6 +82,9 @@ describe('health probes of a running app (consumers and scheduler in the backgro
     const unavailable = document.paths['/health/ready'].get.responses[503];
     expect(Object.keys(unavailable.content ?? {})).toEqual(['application/json']);
     expect(JSON.stringify(unavailable.content)).toContain('scheduler');
+    // liveness fails only on a broker connection given up for good (readiness-faults.e2e.spec.ts)
+    const failed = document.paths['/health/live'].get.responses[503];
+    expect(Object.keys(failed.content ?? {})).toEqual(['application/json']);
   });
 });
 

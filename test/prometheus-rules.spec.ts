@@ -40,6 +40,7 @@ describe('Prometheus alert rules (deploy/prometheus/alerts.yml)', () => {
         'OrderlyConsumerLagGrowing',
         'OrderlyConsumerStalled',
         'OrderlyOutboxBacklogGrowing',
+        'OrderlyMetricsStale',
         'OrderlyCheckoutFailureRatioHigh',
         'OrderlyHttpLatencyHigh',
         'OrderlyHttpServerErrors',

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { EnsureAdminHandler } from '../contexts/identity/application/ensure-admin';
 import { Config, ConfigError, loadConfig } from '../platform/config';
 import { AppLogger } from '../platform/observability/logger';
-import { stopTracing } from '../platform/observability/tracing';
+import { METRICS_PATH, MetricsServer } from '../platform/observability/metrics.server';
 import { startEmbeddedPostgres } from '../platform/persistence/embedded-postgres';
 import { embeddedPostgresOptions } from '../platform/persistence/embedded-postgres-settings';
 import { Clock } from '../shared-kernel/clock';
@@ -14,6 +14,8 @@ import { newId } from '../shared-kernel/ids';
 import { createApp, RunningApp } from './create-app';
 import { seedDemoData } from './demo-data';
 import { DEMO_CUSTOMER_PASSWORD, DEMO_CUSTOMERS, seedDemoShop } from './demo-shop';
+import { stopTracingBeforeExit } from './flush-traces';
+import { chooseMetricsPort } from './metrics-port';
 import { assertCanListen, type ListenSettings, startupFailure } from './startup-failure';
 
 /** The embedded default's admin when ORDERLY_ADMIN_EMAIL/PASSWORD are not set; its password is kept in DATA_DIR. */
@@ -39,14 +41,23 @@ const ensureAdmin = async (running: RunningApp, admin: { email: string; password
   running.logger.info('admin account ensured', { email: admin.email, outcome });
 };
 
-const banner = (config: Config, admin: { email: string; password: string } | undefined, generatedAdmin: boolean): string => {
-  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+/** The address to print for a server listening on `host` (one on every interface is reached on the loopback). */
+const reachableHost = (host: string): string => (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host);
+
+const banner = (
+  config: Config,
+  metricsPort: number | undefined,
+  admin: { email: string; password: string } | undefined,
+  generatedAdmin: boolean,
+): string => {
+  const host = reachableHost(config.host);
   const base = `http://${host}:${config.port}`;
   const lines = [
     `Orderly is listening on ${config.host}:${config.port}`,
     `  API:  ${base}/api/v1`,
     `  Docs: ${base}/api/docs (OpenAPI JSON: ${base}/api/docs-json)`,
   ];
+  if (metricsPort !== undefined) lines.push(`  Metrics: http://${host}:${metricsPort}${METRICS_PATH}`);
   if (admin) {
     const password = generatedAdmin ? admin.password : '<ORDERLY_ADMIN_PASSWORD>';
     lines.push(
@@ -78,13 +89,14 @@ const main = async (): Promise<void> => {
   }
   const logger = AppLogger.create(config.logLevel);
   listening = { PORT: config.port, METRICS_PORT: config.metricsPort };
-  // a taken HTTP port is told before the database starts, not after a minute of initdb and seeding
+  // a taken HTTP or metrics port is told before the database starts, not after a minute of initdb and seeding
   await assertCanListen(config.port, config.host);
+  const metrics = await chooseMetricsPort(config);
 
   const embedded = config.databaseUrl
     ? undefined
     : await startEmbeddedPostgres({ ...embeddedPostgresOptions(config), onNotice: (message) => logger.warn(message) });
-  const runtimeConfig = embedded ? new Config({ ...config, databaseUrl: embedded.url }) : config;
+  const runtimeConfig = new Config({ ...config, metricsPort: metrics.port, ...(embedded && { databaseUrl: embedded.url }) });
 
   let running: RunningApp;
   try {
@@ -92,6 +104,13 @@ const main = async (): Promise<void> => {
   } catch (error) {
     await embedded?.stop().catch(() => undefined);
     throw error;
+  }
+  const metricsAddress = running.app.get(MetricsServer).address();
+  if (metrics.instead !== undefined && metricsAddress) {
+    logger.warn(
+      `port ${metrics.instead} of the metrics server is taken by another program: /metrics is served on ` +
+        `${reachableHost(config.host)}:${metricsAddress.port} instead; set METRICS_PORT to choose its port`,
+    );
   }
 
   let stopping = false;
@@ -110,11 +129,12 @@ const main = async (): Promise<void> => {
     try {
       await running.shutdown();
       await embedded?.stop();
-      await stopTracing(); // the last spans are exported before the process exits
+      await stopTracingBeforeExit(); // the last spans are exported before the process exits
       logger.info('stopped');
       process.exit(0);
     } catch (error) {
       logger.error('shutdown failed', { err: error });
+      await stopTracingBeforeExit(); // the spans of what failed too
       process.exit(1);
     }
   };
@@ -139,12 +159,13 @@ const main = async (): Promise<void> => {
     await embedded?.stop().catch(() => undefined);
     throw error;
   }
-  console.log(banner(config, admin, generatedAdmin));
+  console.log(banner(config, metricsAddress?.port, admin, generatedAdmin));
 };
 
-main().catch((error: unknown) => {
+main().catch(async (error: unknown) => {
   const sentence = startupFailure(error, listening);
   if (sentence) console.error(`orderly: ${sentence}`);
   else AppLogger.create('error').fatal('orderly failed to start', { err: error });
+  await stopTracingBeforeExit(); // the spans of the failed start (its migrations, its seeding) are not lost
   process.exit(1);
 });

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,6 +66,17 @@ describe('a start that cannot succeed', () => {
       code: 1,
       stderr: `orderly: 127.0.0.1:${httpPort} (PORT) is taken by another program; stop it, or set PORT to a free port\n`,
     });
+  });
+
+  it('is told in one sentence when METRICS_PORT is set and taken, before the database starts', async () => {
+    const dataDir = join(dir, 'metrics-port');
+    const { code, stdout, stderr } = await runMain({ PORT: String(await freePort()), DATA_DIR: dataDir, METRICS_PORT: String(httpPort) });
+    expect(stdout).not.toMatch(/\n\s+at /); // no stack trace
+    expect({ code, stderr }).toEqual({
+      code: 1,
+      stderr: `orderly: 127.0.0.1:${httpPort} (METRICS_PORT) is taken by another program; stop it, or set METRICS_PORT to a free port\n`,
+    });
+    expect(existsSync(join(dataDir, 'pg'))).toBe(false);
   });
 
   it('is told in one sentence when EMBEDDED_PG_PORT is set and taken', async () => {

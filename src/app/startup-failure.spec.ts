@@ -23,10 +23,10 @@ describe('startupFailure', () => {
   });
 
   it('tells programs out of reach of the postgres user, with nowhere to copy them', () => {
-    const error = new PostgresProgramsUnreachable('/root/app/node_modules/x/native', '/root/tmp', { dir: '/root', mode: 0o700 });
+    const error = new PostgresProgramsUnreachable('/root/app/node_modules/x/native', '/root/app/.data', { dir: '/root', mode: 0o700 });
     expect(startupFailure(error)).toBe(
-      "PostgreSQL's programs in /root/app/node_modules/x/native are out of reach of the user it runs as, and so is /root/tmp, " +
-        'where they would be copied: /root (mode 700) is closed to it; set TMPDIR to a directory every user can reach, e.g. /tmp',
+      "PostgreSQL's programs in /root/app/node_modules/x/native are out of reach of the user it runs as, and so is /root/app/.data, " +
+        'where they would be copied: /root (mode 700) is closed to it; set DATA_DIR to a directory it can reach, e.g. /var/lib/orderly',
     );
   });
 

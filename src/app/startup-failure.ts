@@ -43,7 +43,9 @@ export const startupFailure = (error: unknown, listening: ListenSettings = {}): 
     if (each instanceof EmbeddedPostgresDataUnreachable) {
       return `${each.message}; set DATA_DIR to a directory it can reach, e.g. /var/lib/orderly`;
     }
-    if (each instanceof PostgresProgramsUnreachable) return `${each.message}; set TMPDIR to a directory every user can reach, e.g. /tmp`;
+    if (each instanceof PostgresProgramsUnreachable) {
+      return `${each.message}; set DATA_DIR to a directory it can reach, e.g. /var/lib/orderly`;
+    }
     if (each instanceof EmbeddedPostgresPortTaken) {
       return `${each.message} (EMBEDDED_PG_PORT); set EMBEDDED_PG_PORT to a free port, or leave it unset to let Orderly pick one`;
     }

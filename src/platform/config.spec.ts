@@ -84,6 +84,19 @@ describe('loadConfig', () => {
     expect(set.redisCommandTimeoutMs).toBe(2000);
   });
 
+  it('tells whether METRICS_PORT was set, and refuses it on the HTTP port', () => {
+    const base = { JWT_SECRET: secret, DATA_DIR: dataDir() };
+    expect(loadConfig(base)).toMatchObject({ metricsPort: 9464, metricsPortFixed: false });
+    expect(loadConfig({ ...base, METRICS_PORT: ' ' })).toMatchObject({ metricsPort: 9464, metricsPortFixed: false });
+    expect(loadConfig({ ...base, METRICS_PORT: '9100' })).toMatchObject({ metricsPort: 9100, metricsPortFixed: true });
+    expect(loadConfig({ ...base, METRICS_PORT: 'off' })).toMatchObject({ metricsPort: null, metricsPortFixed: true });
+    expect(() => loadConfig({ ...base, PORT: '8080', METRICS_PORT: '8080' })).toThrow(
+      new ConfigError('METRICS_PORT must differ from PORT (both are 8080): the metrics are served on a port of their own'),
+    );
+    // unset, the default gives way at start instead (metrics-port.ts)
+    expect(loadConfig({ ...base, PORT: '9464' })).toMatchObject({ port: 9464, metricsPort: 9464, metricsPortFixed: false });
+  });
+
   it('chooses the bus from the URLs unless forced', () => {
     const base = { JWT_SECRET: secret, DATA_DIR: dataDir() };
     expect(loadConfig({ ...base, AMQP_URL: 'amqp://127.0.0.1' }).messageBus).toBe('rabbitmq');

@@ -93,6 +93,11 @@ export class Config {
   readonly host!: string;
   /** Port of the Prometheus `/metrics` server (on `host`); 0: a free port chosen at start; null: no metrics server. */
   readonly metricsPort!: number | null;
+  /**
+   * Whether METRICS_PORT was set: that port, or a clear refusal when it is taken. Unset, a taken default (another copy
+   * of the app on the machine) gives way to a free port, which the start banner names (see metrics-port.ts).
+   */
+  readonly metricsPortFixed?: boolean;
   /** Absent: the app runs on an embedded PostgreSQL under `dataDir`. */
   readonly databaseUrl?: string;
   readonly dbPoolSize!: number;
@@ -193,12 +198,17 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
   if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
     throw new ConfigError('HTTP_HEADERS_TIMEOUT_MS must not be longer than HTTP_REQUEST_TIMEOUT_MS');
   }
+  const metricsPortFixed = blankToUndefined(env.METRICS_PORT) !== undefined;
+  if (metricsPortFixed && e.METRICS_PORT === e.PORT) {
+    throw new ConfigError(`METRICS_PORT must differ from PORT (both are ${e.PORT}): the metrics are served on a port of their own`);
+  }
   const dataDir = resolve(e.DATA_DIR);
   const jwtSecret = e.JWT_SECRET ?? embeddedJwtSecret(e.DATABASE_URL, dataDir);
   return new Config({
     port: e.PORT,
     host: e.HOST,
     metricsPort: e.METRICS_PORT === 'off' ? null : e.METRICS_PORT,
+    metricsPortFixed,
     databaseUrl: e.DATABASE_URL,
     dbPoolSize: e.DB_POOL_SIZE,
     dataDir,

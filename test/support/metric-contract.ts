@@ -25,6 +25,7 @@ export const ORDERLY_METRICS: readonly ContractMetric[] = [
   { name: 'orderly_cache_requests_total', type: 'counter', labels: ['cache', 'result'] },
   { name: 'orderly_db_pool_connections', type: 'gauge', labels: ['state'] },
   { name: 'orderly_ready', type: 'gauge', labels: [] },
+  { name: 'orderly_metrics_collection_errors_total', type: 'counter', labels: ['query'] },
 ];
 
 /** Labels Prometheus attaches to every scraped series. */

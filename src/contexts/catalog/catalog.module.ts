@@ -31,8 +31,7 @@ import { StockLevelsSubscriber } from './interface/stock-levels.subscriber';
   providers: [
     {
       provide: CatalogReadCache,
-      useFactory: (metrics: Metrics) =>
-        new CatalogReadCache(READ_CACHE_TTL_MS, Date.now, (hit) => metrics.cacheLookup('catalog_read', hit)),
+      useFactory: (metrics: Metrics) => new CatalogReadCache(READ_CACHE_TTL_MS, Date.now, metrics.cacheLookups('catalog_read')),
       inject: [Metrics],
     },
     CachedReadsHook,

@@ -41,10 +41,12 @@ export type RecordedEvent<E extends AnyEvent = AnyEvent> = E & {
   metadata: EventMetadata;
 };
 
+const NO_TRACE_FIELDS: { traceparent?: string; tracestate?: string } = Object.freeze({});
+
 /** The W3C trace context of an event's metadata, a message or a command's meta: only the fields present. */
 export const traceOf = (source: { traceparent?: string; tracestate?: string }): { traceparent?: string; tracestate?: string } =>
   source.traceparent === undefined
-    ? {}
+    ? NO_TRACE_FIELDS
     : source.tracestate === undefined
       ? { traceparent: source.traceparent }
       : { traceparent: source.traceparent, tracestate: source.tracestate };

@@ -1,4 +1,4 @@
-import { afterCommit, appendsNoEvents, type Database, isAppliedOnce, type Sql } from '../persistence/database';
+import { afterCommit, appendsNoEvents, type Database, isAppliedOnce, onceCommitted, type Sql } from '../persistence/database';
 import {
   EventStore,
   WrongExpectedVersion,
@@ -275,7 +275,7 @@ export class PostgresEventStore extends EventStore {
   private reportCommitted(tx: Sql | undefined, events: readonly RecordedEvent[]): void {
     const report = this.options.onCommitted;
     if (!report || events.length === 0) return;
-    if (!tx || !afterCommit(tx, () => report(events))) report(events);
+    onceCommitted(tx, () => report(events));
   }
 
   private async appendNothing(stream: string, expectedVersion: ExpectedVersion, commandId: string, tx?: Sql): Promise<AppendResult> {

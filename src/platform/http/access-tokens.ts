@@ -38,14 +38,17 @@ export class AccessTokens {
   readonly lifetimeSeconds = ACCESS_TOKEN_TTL_SECONDS;
   private readonly key: Uint8Array;
   private readonly verified = new Map<string, VerifiedToken>();
+  /** counts each lookup of `verified` as a hit or a miss (every authenticated request makes one) */
+  private readonly countLookup: (hit: boolean) => void;
 
   constructor(
     config: Config,
     private readonly clock: Clock,
     @Optional() private readonly revokedSessions?: RevokedSessions,
-    @Optional() private readonly metrics?: Metrics,
+    @Optional() metrics?: Metrics,
   ) {
     this.key = new TextEncoder().encode(config.jwtSecret);
+    this.countLookup = metrics?.cacheLookups('access_token') ?? (() => undefined);
   }
 
   /** `sessionId`: the session (refresh-token family) the token belongs to; revoking it refuses the token. */
@@ -80,7 +83,7 @@ export class AccessTokens {
     const nowMs = this.clock.now().getTime();
     const known = this.verified.get(token);
     const hit = known !== undefined && nowMs < known.expiresAtMs;
-    this.metrics?.cacheLookup('access_token', hit);
+    this.countLookup(hit);
     if (hit) return known;
     if (known) this.verified.delete(token);
     try {

@@ -97,6 +97,11 @@ export class InProcessMessageBus extends MessageBus {
     return !this.closed;
   }
 
+  /** No connection to lose. */
+  hasFailed(): boolean {
+    return false;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);

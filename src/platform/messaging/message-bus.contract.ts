@@ -223,6 +223,9 @@ export const messageBusContract = (name: string, factory: () => Promise<BusFixtu
       release();
       await Promise.all([closing, publishing]);
       expect(slow.ids()).toEqual([first.id]);
+      // closed on purpose: not connected, and not failed either (liveness must not restart a process shutting down)
+      expect(bus.isConnected()).toBe(false);
+      expect(bus.hasFailed()).toBe(false);
 
       // The same durable subscriber on a new bus takes over; the closed bus's handler sees nothing more.
       const next = await open();

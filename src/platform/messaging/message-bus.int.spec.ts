@@ -151,7 +151,10 @@ const probe = (type: string): IntegrationMessage => ({
   data: {},
 });
 
-/** Connects a bus through a proxy, cuts the proxy, and checks that the loss is logged and publish rejects. */
+/**
+ * Connects a bus through a proxy, cuts the proxy (refusing every reconnection), and checks that the loss is logged,
+ * publish rejects and the bus reports it has failed for good (liveness restarts the process on it).
+ */
 const losesConnection = async (
   url: string,
   open: (url: string, logger: BusLogger) => Promise<MessageBus>,
@@ -163,8 +166,11 @@ const losesConnection = async (
   const bus = await open(proxy.url, logger);
   try {
     await bus.publish([probe('connection.probe.v1')]);
+    expect(bus.hasFailed()).toBe(false);
     proxy.cut();
     await eventually(() => expect(logged.length).toBeGreaterThan(0));
+    await eventually(() => expect(bus.hasFailed()).toBe(true));
+    expect(bus.isConnected()).toBe(false);
     await expect(bus.publish([probe('connection.probe.v1')])).rejects.toThrow();
   } finally {
     await bus.close();
@@ -174,7 +180,7 @@ const losesConnection = async (
 };
 
 describe.runIf(runs('rabbitmq'))('RabbitMqMessageBus on a lost connection', () => {
-  it('logs the loss and rejects publish', async () => {
+  it('logs the loss, rejects publish and has failed at once (it does not reconnect)', async () => {
     const exchange = `orderly.test-${run}-lost`;
     await losesConnection(
       BACKEND_URLS.rabbitmq,
@@ -189,11 +195,12 @@ describe.runIf(runs('rabbitmq'))('RabbitMqMessageBus on a lost connection', () =
 });
 
 describe.runIf(runs('nats'))('NatsMessageBus on a lost connection', () => {
-  it('logs the loss and rejects publish', async () => {
+  it('logs the loss, rejects publish and has failed once its reconnect attempts are spent', async () => {
     const stream = `ORDERLY_TEST_${run}_LOST`;
+    const reconnect = { maxAttempts: 2, waitMs: 50 };
     await losesConnection(
       BACKEND_URLS.nats,
-      (url, logger) => NatsMessageBus.connect(url, { stream, subjectPrefix: `orderly-test-${run}-lost`, logger }),
+      (url, logger) => NatsMessageBus.connect(url, { stream, subjectPrefix: `orderly-test-${run}-lost`, reconnect, logger }),
       () => deleteStreams([stream, `${stream}_DLQ`]),
     );
   });

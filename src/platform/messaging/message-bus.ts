@@ -44,6 +44,12 @@ export abstract class MessageBus {
    * or failed for good. In-process: until closed.
    */
   abstract isConnected(): boolean;
+  /**
+   * Whether the transport has given up for good: its connection is gone and it will not connect again by itself
+   * (RabbitMQ after any loss, NATS once its reconnect attempts are spent). Only a restart brings it back, so liveness
+   * fails on it. Never because of `close()`. In-process: never.
+   */
+  abstract hasFailed(): boolean;
 }
 
 /** The wire message an event becomes: id, correlation, causation and trace context taken from the event. */

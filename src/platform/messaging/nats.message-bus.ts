@@ -34,6 +34,13 @@ export type NatsBusOptions = Partial<DeliveryPolicy> & {
   maxAgeMs?: number;
   /** window in which the server drops a republished message id (default 2 minutes) */
   duplicateWindowMs?: number;
+  /**
+   * After the connection is lost, the client tries to connect again up to `maxAttempts` times (-1: forever), `waitMs`
+   * apart (defaults: forever, 2 s apart: a broker outage is waited out, readiness down meanwhile, rather than ended
+   * by restarts that cannot connect either). Once they are spent the bus has failed for good (`hasFailed`): only a
+   * restart connects it again.
+   */
+  reconnect?: { maxAttempts?: number; waitMs?: number };
   logger?: BusLogger;
 };
 
@@ -82,7 +89,12 @@ export class NatsMessageBus extends MessageBus {
       prefetch: options.prefetch ?? 64,
       ackWaitMs: options.ackWaitMs ?? 30_000,
     };
-    const nc = await connect({ servers: url, name: 'orderly' });
+    const nc = await connect({
+      servers: url,
+      name: 'orderly',
+      maxReconnectAttempts: options.reconnect?.maxAttempts ?? -1,
+      reconnectTimeWait: options.reconnect?.waitMs ?? 2_000,
+    });
     try {
       const jsm = await jetstreamManager(nc);
       const common = {
@@ -145,6 +157,11 @@ export class NatsMessageBus extends MessageBus {
   /** Connected to a server (between a disconnect and the reconnect it is not), not failed for good, not closing. */
   isConnected(): boolean {
     return this.connected && !this.failure && !this.closing && !this.nc.isClosed();
+  }
+
+  /** Once the connection closed other than by `close()`: its reconnect attempts are spent (see `reconnect`). */
+  hasFailed(): boolean {
+    return this.failure !== undefined;
   }
 
   /** Stops pulling, lets in-flight handlers and publishes finish, then drains the connection (flushing the acks). */

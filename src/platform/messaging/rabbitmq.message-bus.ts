@@ -121,6 +121,11 @@ export class RabbitMqMessageBus extends MessageBus {
     return !this.failure && !this.closing;
   }
 
+  /** Once the connection or the publisher channel failed: there is no reconnection. */
+  hasFailed(): boolean {
+    return this.failure !== undefined;
+  }
+
   /** Stops consuming, lets in-flight handlers and publishes finish, then closes the channels and the connection. */
   close(): Promise<void> {
     this.closing ??= this.shutdown();

@@ -2,11 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { ConsumerStallWatch, type ConsumerPosition } from './health-consumers';
 
 const STUCK_AFTER_MS = 60_000;
-const at = (name: string, checkpoint: string, oldestUnprocessedAgeMs: number | null): ConsumerPosition => ({
-  name,
-  checkpoint,
-  oldestUnprocessedAgeMs,
-});
+const at = (
+  name: string,
+  checkpoint: string,
+  oldestUnprocessedAgeMs: number | null,
+  retryOverdueMs: number | null = null,
+): ConsumerPosition => ({ name, checkpoint, oldestUnprocessedAgeMs, retryOverdueMs });
 
 describe('ConsumerStallWatch', () => {
   it('calls a consumer stuck when old work waits and its checkpoint stood still for the threshold', () => {
@@ -44,5 +45,25 @@ describe('ConsumerStallWatch', () => {
     expect(watch.stuck([at('a', '1/2', 121_000), at('b', '1/1', 122_000)], 61_000)).toEqual(['b']);
     expect(watch.stuck([at('a', '1/2', 150_000), at('b', '1/1', 150_000)], 90_000)).toEqual(['b']);
     expect(watch.stuck([at('a', '1/2', 181_000), at('b', '1/1', 181_000)], 121_000)).toEqual(['a', 'b']);
+  });
+
+  it('never calls a consumer stuck while it retries a recorded failure, however long its work waits', () => {
+    const watch = new ConsumerStallWatch(STUCK_AFTER_MS);
+    // a mail server down: the retry is scheduled again and again, the checkpoint stays where it is
+    for (const [now, overdue] of [
+      [0, -100],
+      [60_000, -30_000],
+      [3_600_000, 5_000],
+      [7_200_000, STUCK_AFTER_MS],
+    ] as const) {
+      expect(watch.stuck([at('notifications.mail', '4/40', now + 61_000, overdue)], now)).toEqual([]);
+    }
+  });
+
+  it('calls a failing consumer stuck once its retry is overdue by the threshold: nothing runs it any more', () => {
+    const watch = new ConsumerStallWatch(STUCK_AFTER_MS);
+    watch.stuck([at('notifications.mail', '4/40', 61_000, -1_000)], 0);
+    expect(watch.stuck([at('notifications.mail', '4/40', 121_000, 30_000)], 60_000)).toEqual([]);
+    expect(watch.stuck([at('notifications.mail', '4/40', 151_000, 60_001)], 90_000)).toEqual(['notifications.mail']);
   });
 });

@@ -13,8 +13,8 @@ export const READINESS_SETTINGS = {
 
 /**
  * `checkTimeoutMs`: how long one dependency check (database, consumers) may take before it counts as down.
- * `consumerStuckAfterMs`: a log consumer is stuck when the oldest event it has not processed is older than this and
- * its checkpoint has not moved for as long (see `ConsumerStallWatch`).
+ * `consumerStuckAfterMs`: a log consumer is stuck when the oldest event it has not processed is older than this, its
+ * checkpoint has not moved for as long, and it is not retrying a recorded failure (see `ConsumerStallWatch`).
  */
 export type ReadinessSettings = { checkTimeoutMs: number; consumerStuckAfterMs: number };
 

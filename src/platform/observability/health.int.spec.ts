@@ -17,8 +17,9 @@ import { consumerPositions } from './health-consumers';
 import { AppLogger } from './logger';
 
 /**
- * The readiness check on real PostgreSQL, log consumers and scheduler: a stuck consumer, a busy one, a missing
- * migration, a stopped scheduler, a closed bus, and a database that accepts connections but never answers. The
+ * The readiness check on real PostgreSQL, log consumers and scheduler: a stuck consumer, a busy one, one that fails
+ * and retries on an outage (not stuck) and one whose retries nothing runs any more (stuck), a missing migration, a
+ * stopped scheduler, a closed bus, and a database that accepts connections but never answers. The
  * stuck threshold is short here (the setting's floor of 10 s is for production, where consumers save positions
  * they pass over every 5 s; these consumers want every event of their type and save as they go).
  */
@@ -149,6 +150,62 @@ describe.each(testServers())('Readiness on $name', (server) => {
     expect((await readiness.check()).checks.consumers).toBe('down');
     gate.release();
     await eventually(async () => (await readiness.check()).ready, 'the consumer to move on and readiness to return');
+  });
+
+  /** Consumers with one consumer of `type` whose handler fails every time on an outage (retried, never dead-lettered). */
+  const outageConsumers = (name: string, type: string) => {
+    const consumers = new PgLogConsumers(suite.db, store, new SystemClock(), { log: () => undefined, pollIntervalMs: 50 });
+    consumers.register({
+      name,
+      types: [type],
+      handle: () => Promise.reject(Object.assign(new Error('the mail server does not answer'), { kind: 'unavailable' })),
+    });
+    return consumers;
+  };
+  const failedAttempts = async (name: string) =>
+    Number(
+      (
+        await suite.db.query<{ attempts: number | null }>(
+          'select max(attempts) as attempts from es.consumer_failures where consumer = $1',
+          [name],
+        )
+      ).rows[0].attempts ?? 0,
+    );
+
+  it('does not call a consumer stuck while its handler keeps failing on an outage and it retries', async () => {
+    const type = `Outage-${newId()}`;
+    const name = `test.outage-${newId()}`;
+    const stuckAfterMs = 1_000; // longer than its retries' backoff while this test watches (100 ms, doubling)
+    const { readiness } = await platform(outageConsumers(name, type), {
+      settings: { checkTimeoutMs: CHECK_TIMEOUT_MS, consumerStuckAfterMs: stuckAfterMs },
+    });
+    await append(type);
+    expect((await readiness.check()).checks.consumers).toBe('ok');
+    await eventually(async () => (await failedAttempts(name)) >= 2, 'the handler to fail and be retried');
+    const standing = (await consumerPositions(suite.db, [name]))[0].checkpoint;
+    await sleep(stuckAfterMs + 100);
+    for (let probe = 0; probe < 6; probe++) {
+      expect((await readiness.check()).checks.consumers, `probe ${probe}`).toBe('ok');
+      await sleep(200);
+    }
+    // what would have made it stuck otherwise: old work waits and its checkpoint stood still all along
+    const [position] = await consumerPositions(suite.db, [name]);
+    expect(position.checkpoint).toBe(standing);
+    expect(position.oldestUnprocessedAgeMs).toBeGreaterThan(stuckAfterMs);
+    expect(await failedAttempts(name)).toBeGreaterThanOrEqual(3);
+  });
+
+  it('calls a failing consumer stuck once nothing retries it any more (its loop stopped)', async () => {
+    const type = `Abandoned-${newId()}`;
+    const name = `test.abandoned-${newId()}`;
+    const consumers = outageConsumers(name, type);
+    const { readiness } = await platform(consumers);
+    await append(type);
+    expect((await readiness.check()).checks.consumers).toBe('ok');
+    await eventually(async () => (await failedAttempts(name)) >= 1, 'the handler to fail');
+    await consumers.stop();
+    // its last retry falls due and nothing runs it: once it is overdue by the threshold, the consumer is stuck
+    await eventually(async () => (await readiness.check()).checks.consumers === 'down', 'the abandoned consumer to be called stuck');
   });
 
   it('does not call a busy consumer stuck: far behind, it moves between checks', async () => {

@@ -46,7 +46,7 @@ const within = <T>(work: Promise<T>, ms: number): Promise<T> => {
 /**
  * Whether this process should get traffic (`GET /health/ready`, the `orderly_ready` gauge): the database answers and
  * has every migration this code needs, the broker connection is up (the in-process bus always is), no log consumer
- * is stuck (see `ConsumerStallWatch`) and the scheduler's poller runs. Each check that does I/O answers within
+ * is stuck (see `ConsumerStallWatch`: one that fails and retries is not) and the scheduler's poller runs. Each check that does I/O answers within
  * `checkTimeoutMs` or counts as down: a hung database gives 503 at once, not a hung probe. A check still running
  * when the next one is asked for is joined, not started again, so probes against a hung database hold at most one
  * query per check. Failures are logged when a check changes state, with their cause; callers see names and ok/down.

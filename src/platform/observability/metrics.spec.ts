@@ -27,10 +27,28 @@ describe('Metrics', () => {
     expect(await valueOf(metrics, 'orderly_events_appended_total', { category: 'payment.payment' })).toBe(1);
   });
 
+  it('adds what the hot paths counted when the registry is read, once: a second read adds nothing more', async () => {
+    const metrics = new Metrics();
+    const catalog = metrics.cacheLookups('catalog_read');
+    for (const hit of [true, true, false]) catalog(hit);
+    metrics.countAppended([{ stream: 'ordering.order-1' }, { stream: 'ordering.order-1' }, { stream: 'ordering.checkout-1' }]);
+    const first = await metrics.exposition();
+    expect(first.body).toMatch(/^orderly_cache_requests_total\{cache="catalog_read",result="hit"\} 2$/m);
+    expect(first.body).toMatch(/^orderly_cache_requests_total\{cache="catalog_read",result="miss"\} 1$/m);
+    expect(first.body).toMatch(/^orderly_events_appended_total\{category="ordering.order"\} 2$/m);
+    catalog(false);
+    metrics.countAppended([{ stream: 'ordering.order-2' }]);
+    const second = await metrics.exposition();
+    expect(second.body).toMatch(/^orderly_cache_requests_total\{cache="catalog_read",result="hit"\} 2$/m);
+    expect(second.body).toMatch(/^orderly_cache_requests_total\{cache="catalog_read",result="miss"\} 2$/m);
+    expect(second.body).toMatch(/^orderly_events_appended_total\{category="ordering.order"\} 3$/m);
+    expect(second.body).toMatch(/^orderly_events_appended_total\{category="ordering.checkout"\} 1$/m);
+  });
+
   it('keeps apps apart: each has its own registry, and both show the process metrics', async () => {
     const one = new Metrics();
     const other = new Metrics();
-    one.cacheLookup('catalog_read', true);
+    one.cacheLookups('catalog_read')(true);
     expect(await valueOf(one, 'orderly_cache_requests_total', { cache: 'catalog_read', result: 'hit' })).toBe(1);
     expect(await valueOf(other, 'orderly_cache_requests_total', {})).toBe(0);
     for (const metrics of [one, other]) {

@@ -1,4 +1,14 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, type LabelValues, Registry } from 'prom-client';
+
+/**
+ * One series of a counter counted on a hot path: a plain number, added to the counter when the registry is read.
+ * prom-client hashes and checks the label values on every `inc`, through a child from `labels()` too (about 150 ns,
+ * against a few for a number), so the counts of every request and every appended event wait here for the scrape.
+ */
+class Tally {
+  count = 0;
+  constructor(readonly labels: LabelValues<string>) {}
+}
 
 /**
  * The Prometheus metrics of one app: every `orderly_*` series of the contract (docs/adr/0033-prometheus-metrics.md),
@@ -7,10 +17,14 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
  *
  * Counters and histograms are recorded where things happen (after the transaction that made them commits); the
  * gauges of the platform's state are read when Prometheus scrapes (`MetricsState`), so the hot paths never pay for them.
+ * The counters of the hottest paths (appended events, cache lookups) count in plain numbers until a scrape (`Tally`).
  */
 export class Metrics {
   readonly registry = new Registry();
   private readonly scrapeListeners: (() => void)[] = [];
+  private readonly tallies = new Map<Counter<string>, Tally[]>();
+  /** appended events by stream category, counted until the next scrape */
+  private readonly appended = new Map<string, Tally>();
 
   readonly httpRequestDuration = new Histogram({
     name: 'orderly_http_request_duration_seconds',
@@ -20,11 +34,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  readonly eventsAppended = new Counter({
+  readonly eventsAppended: Counter<'category'> = new Counter({
     name: 'orderly_events_appended_total',
     help: 'Events this process appended to the log, by stream category',
     labelNames: ['category'] as const,
     registers: [this.registry],
+    collect: (): void => this.addTallies(this.eventsAppended),
   });
 
   readonly consumerRetries = new Counter({
@@ -71,20 +86,53 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  readonly cacheRequests = new Counter({
+  readonly cacheRequests: Counter<'cache' | 'result'> = new Counter({
     name: 'orderly_cache_requests_total',
     help: 'Cache lookups, by cache and result (hit, miss)',
     labelNames: ['cache', 'result'] as const,
     registers: [this.registry],
+    collect: (): void => this.addTallies(this.cacheRequests),
   });
 
   /** Counts events appended by this process; call once their transaction has committed. */
   countAppended(events: readonly { stream: string }[]): void {
-    for (const { stream } of events) this.eventsAppended.inc({ category: streamCategory(stream) });
+    let stream: string | undefined;
+    let tally: Tally | undefined;
+    for (const event of events) {
+      // an append writes to one stream, or a few: the category is looked up once per stream
+      if (event.stream !== stream) {
+        stream = event.stream;
+        const category = streamCategory(stream);
+        tally = this.appended.get(category);
+        if (!tally) this.appended.set(category, (tally = this.tally(this.eventsAppended, { category })));
+      }
+      tally!.count += 1;
+    }
   }
 
-  cacheLookup(cache: string, hit: boolean): void {
-    this.cacheRequests.inc({ cache, result: hit ? 'hit' : 'miss' });
+  /** What counts one cache's lookups (`orderly_cache_requests_total`): bound once, called on every lookup. */
+  cacheLookups(cache: string): (hit: boolean) => void {
+    const hits = this.tally(this.cacheRequests, { cache, result: 'hit' });
+    const misses = this.tally(this.cacheRequests, { cache, result: 'miss' });
+    return (hit) => void ((hit ? hits : misses).count += 1);
+  }
+
+  /** A series of `counter` counted in a plain number until the registry is read. */
+  private tally(counter: Counter<string>, labels: LabelValues<string>): Tally {
+    const tally = new Tally(labels);
+    const tallies = this.tallies.get(counter);
+    if (tallies) tallies.push(tally);
+    else this.tallies.set(counter, [tally]);
+    return tally;
+  }
+
+  /** Adds what was counted since the last read to `counter`: one `inc` per series. */
+  private addTallies(counter: Counter<string>): void {
+    for (const tally of this.tallies.get(counter) ?? []) {
+      if (tally.count === 0) continue;
+      counter.inc(tally.labels, tally.count);
+      tally.count = 0;
+    }
   }
 
   /** A gauge of this app whose value `collect` sets when Prometheus scrapes. */

@@ -2,7 +2,7 @@ import { type Attributes, context, isSpanContextValid, ROOT_CONTEXT, type Span, 
 import type { LogConsumer } from '../consumers/log-consumer';
 import type { RecordedEvent } from '../event-store/event-store';
 import type { IntegrationMessage } from '../messaging/message-bus';
-import { contextOf, NO_TRACE, type TraceCarrier, traceCarrierOf } from './tracing-context';
+import { contextOf, NO_TRACE, type TraceCarrier, traceCarrierOf, tracingRecording, wellFormedTrace } from './tracing-context';
 
 /* Consumer spans: what a subscriber or a log consumer does with a message or an event runs in a CONSUMER span named
    `<consumer> process <type>`, whose parent is the context the message or event was written in. The handler gets
@@ -104,7 +104,10 @@ export const consumeMessage = (
   subscriber: string,
   message: IntegrationMessage,
   handle: (message: IntegrationMessage) => Promise<void>,
-): Promise<void> => inConsumerSpan(subscriber, consumedMessage(system, message), (carrier) => handle(retraced(message, carrier)));
+): Promise<void> =>
+  tracingRecording()
+    ? inConsumerSpan(subscriber, consumedMessage(system, message), (carrier) => handle(retraced(message, carrier)))
+    : handle(message);
 
 /** A bus subscriber's handler for a batch of messages (see `inConsumerSpans`). */
 export const consumeMessages = (
@@ -113,11 +116,13 @@ export const consumeMessages = (
   messages: readonly IntegrationMessage[],
   handle: (messages: IntegrationMessage[]) => Promise<void>,
 ): Promise<void> =>
-  inConsumerSpans(
-    subscriber,
-    messages.map((message) => consumedMessage(system, message)),
-    (carriers) => handle(messages.map((message, i) => retraced(message, carriers[i]))),
-  );
+  tracingRecording()
+    ? inConsumerSpans(
+        subscriber,
+        messages.map((message) => consumedMessage(system, message)),
+        (carriers) => handle(messages.map((message, i) => retraced(message, carriers[i]))),
+      )
+    : handle([...messages]);
 
 /** The headers that carry a message's trace context on a broker; undefined when it has none. */
 export const traceHeadersOf = (message: TraceCarrier): Record<string, string> | undefined =>
@@ -130,10 +135,8 @@ export const withHeaderTrace = (message: IntegrationMessage, header: (name: stri
     const found = Buffer.isBuffer(value) ? value.toString('utf8') : value;
     return typeof found === 'string' && found !== '' ? found : undefined;
   };
-  const traceparent = text('traceparent');
-  if (!traceparent) return message;
-  const tracestate = text('tracestate');
-  return retraced(message, tracestate ? { traceparent, tracestate } : { traceparent });
+  const carrier = wellFormedTrace(text('traceparent'), text('tracestate'));
+  return carrier.traceparent ? retraced(message, carrier) : message;
 };
 
 const consumedEvent = (event: RecordedEvent): Consumed => ({
@@ -167,17 +170,21 @@ export const tracedLogConsumer = (consumer: LogConsumer): LogConsumer => {
     wants: consumer.wants?.bind(consumer),
     reset: consumer.reset?.bind(consumer),
     handle: (event: RecordedEvent, tx: Parameters<LogConsumer['handle']>[1]) =>
-      inConsumerSpan(consumer.name, consumedEvent(event), (carrier) => consumer.handle(withEventTrace(event, carrier), tx)),
+      tracingRecording()
+        ? inConsumerSpan(consumer.name, consumedEvent(event), (carrier) => consumer.handle(withEventTrace(event, carrier), tx))
+        : consumer.handle(event, tx),
     handleBatch:
       handleBatch &&
       ((events: RecordedEvent[], tx: Parameters<LogConsumer['handle']>[1]) =>
-        inConsumerSpans(consumer.name, events.map(consumedEvent), (carriers) =>
-          handleBatch.call(
-            consumer,
-            events.map((event, i) => withEventTrace(event, carriers[i])),
-            tx,
-          ),
-        )),
+        tracingRecording()
+          ? inConsumerSpans(consumer.name, events.map(consumedEvent), (carriers) =>
+              handleBatch.call(
+                consumer,
+                events.map((event, i) => withEventTrace(event, carriers[i])),
+                tx,
+              ),
+            )
+          : handleBatch.call(consumer, events, tx)),
   } satisfies { [K in keyof Required<LogConsumer>]: LogConsumer[K] }; // a field added to LogConsumer must be passed on here
   return traced;
 };

@@ -10,6 +10,32 @@ export type TraceCarrier = { traceparent?: string; tracestate?: string };
 /** The carrier of no trace context. */
 export const NO_TRACE: TraceCarrier = Object.freeze({});
 
+/*
+ * Whether an SDK records spans (set by `startTracing`/`stopTracing`). The no-op API costs little per call, but a
+ * consumer span is asked for every event of every consumer and every message: while tracing is off those paths check
+ * this first and call the handler as it is.
+ */
+let recording = false;
+
+/** Tells the consumer paths whether spans are recorded (tracing.ts, when it starts and stops the SDK). */
+export const setTracingRecording = (on: boolean): void => {
+  recording = on;
+};
+
+/** Whether spans are recorded: tracing was started and not stopped since. */
+export const tracingRecording = (): boolean => recording;
+
+/** `traceparent` as W3C Trace Context version 00 writes it; anything else from a broker's headers is dropped. */
+const TRACEPARENT = /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/;
+/** W3C caps tracestate at 32 list members; a header far longer than that is not one. */
+const TRACESTATE_MAX_LENGTH = 1024;
+
+/** The trace context of two header values, when they are well-formed; NO_TRACE when `traceparent` is not. */
+export const wellFormedTrace = (traceparent: string | undefined, tracestate: string | undefined): TraceCarrier => {
+  if (!traceparent || !TRACEPARENT.test(traceparent)) return NO_TRACE;
+  return tracestate && tracestate.length <= TRACESTATE_MAX_LENGTH ? { traceparent, tracestate } : { traceparent };
+};
+
 /** The trace context of `ctx`'s span; empty without a valid span (always, while tracing is off). */
 export const traceCarrierOf = (ctx: Context): TraceCarrier => {
   const spanContext = trace.getSpanContext(ctx);

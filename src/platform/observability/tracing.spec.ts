@@ -192,6 +192,19 @@ describe('while tracing is on', () => {
     expect(m).toMatchObject({ traceparent: header, tracestate: 'vendor=1' });
   });
 
+  it('drops broker headers that are no W3C trace context, and a tracestate too long to be one', () => {
+    const sent = message('cart.checkout', { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' });
+    for (const forged of ['00-xyz-1-01', `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01\nset-cookie: x`, 'x'.repeat(10_000)]) {
+      expect(withHeaderTrace(sent, (name) => (name === 'traceparent' ? forged : undefined))).toBe(sent);
+    }
+    const header = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const long = withHeaderTrace(sent, (name) =>
+      name === 'traceparent' ? header : name === 'tracestate' ? 'v='.padEnd(5000, 'x') : undefined,
+    );
+    expect(long).toMatchObject({ traceparent: header });
+    expect(long).not.toHaveProperty('tracestate');
+  });
+
   it('runs a log consumer in consumer spans parented from the event metadata, on copies of the events', async () => {
     const producer = produced('PlaceOrder');
     const stored = event('CheckoutTimedOut', producer.carrier.traceparent);

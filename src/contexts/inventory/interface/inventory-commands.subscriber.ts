@@ -4,7 +4,7 @@ import { retryOnConflict } from '../../../platform/event-store/event-store';
 import { handleByKey, handleTogether, orderIdOf, splitBatch } from '../../../platform/messaging/batches';
 import { Inbox, type IntegrationMessage, MessageBus, metaForMessage } from '../../../platform/messaging/message-bus';
 import { Metrics } from '../../../platform/observability/metrics';
-import { afterCommit, type Sql } from '../../../platform/persistence/database';
+import { onceCommitted, type Sql } from '../../../platform/persistence/database';
 import { Clock } from '../../../shared-kernel/clock';
 import { InvalidInput } from '../../../shared-kernel/errors';
 import { ReleaseStockHandler } from '../application/release-stock';
@@ -94,6 +94,6 @@ export class InventoryCommandsSubscriber {
     const reasons = reservations.flatMap((reservation) => (reservation.status === 'rejected' ? [reservation.reason] : []));
     if (reasons.length === 0) return;
     const count = () => reasons.forEach((reason) => this.metrics.stockReservationsRejected.inc({ reason }));
-    if (!afterCommit(tx, count)) count();
+    onceCommitted(tx, count);
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Metrics } from '../../../platform/observability/metrics';
-import { afterCommit, type Sql } from '../../../platform/persistence/database';
+import { onceCommitted, type Sql } from '../../../platform/persistence/database';
 import { type CheckoutEnding, CheckoutMetrics } from '../application/checkout-metrics';
 
 /** The checkout's cancellation reasons are a handful of snake_case words; anything else is one label value. */
@@ -18,7 +18,7 @@ export class PrometheusCheckoutMetrics extends CheckoutMetrics {
 
   ended(ending: CheckoutEnding, tx?: Sql): void {
     const record = () => this.record(ending);
-    if (!tx || !afterCommit(tx, record)) record();
+    onceCommitted(tx, record);
   }
 
   private record(ending: CheckoutEnding): void {
