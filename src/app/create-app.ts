@@ -15,7 +15,6 @@ import { openDatabase, PlatformOptions, PlatformRuntime } from './platform.modul
 
 export { allMigrations };
 
-/** Applies every migration; returns the ids applied now. */
 /**
  * How long requests in flight get to finish once the server stops accepting. A connection still open after it (a
  * request accepted at the socket but never answered, a client that keeps a connection open) is closed, so a
@@ -23,6 +22,7 @@ export { allMigrations };
  */
 const HTTP_DRAIN_MS = 10_000;
 
+/** Applies every migration; returns the ids applied now. */
 export const migrate = (db: Database): Promise<string[]> => runMigrations(db, allMigrations);
 
 /**

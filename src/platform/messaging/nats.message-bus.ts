@@ -2,8 +2,6 @@ import { connect, headers, nanos, type NatsConnection } from '@nats-io/transport
 import {
   AckPolicy,
   DeliverPolicy,
-  JetStreamApiCodes,
-  JetStreamApiError,
   RetentionPolicy,
   StorageType,
   jetstream,
@@ -12,12 +10,12 @@ import {
   type JetStreamClient,
   type JetStreamManager,
   type JsMsg,
-  type StreamConfig,
 } from '@nats-io/jetstream';
 import { MessageBus, type IntegrationMessage, type MessageHandler } from './message-bus';
 import { isOutage } from '../outage';
 import { defaultBusLogger, describeError, waitOutOutages, type BusLogger, type DeliveryPolicy } from './delivery-policy';
 import { consumeMessage, traceHeadersOf, withHeaderTrace } from '../observability/tracing-consumers';
+import { consumerName, ensureConsumer, ensureStream } from './nats.jetstream-setup';
 
 export type NatsBusOptions = Partial<DeliveryPolicy> & {
   /** stream holding every message (default 'ORDERLY'); dead letters go to `<stream>_DLQ` */
@@ -290,33 +288,4 @@ const natsTraceHeaders = (message: IntegrationMessage) => {
   const h = headers();
   for (const [name, value] of Object.entries(trace)) h.set(name, value);
   return h;
-};
-
-/** Durable names may not contain '.', '*', '>', whitespace or path separators. */
-const consumerName = (subscriber: string, type: string): string => `${subscriber}__${type}`.replace(/[.*>\s/\\]/g, '_');
-
-const isApiError = (error: unknown, code: number): boolean => error instanceof JetStreamApiError && error.code === code;
-
-const ensureStream = async (jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }): Promise<void> => {
-  try {
-    await jsm.streams.info(config.name);
-  } catch (error) {
-    if (!isApiError(error, JetStreamApiCodes.StreamNotFound)) throw error;
-    await jsm.streams.add(config);
-  }
-};
-
-type ConsumerSettings = Parameters<JetStreamManager['consumers']['add']>[1] & { durable_name: string };
-
-/** Creates the durable consumer, or updates the settings that may change on an existing one. */
-const ensureConsumer = async (jsm: JetStreamManager, stream: string, config: ConsumerSettings): Promise<void> => {
-  try {
-    await jsm.consumers.info(stream, config.durable_name);
-  } catch (error) {
-    if (!isApiError(error, JetStreamApiCodes.ConsumerNotFound)) throw error;
-    await jsm.consumers.add(stream, config);
-    return;
-  }
-  const { ack_wait, max_deliver, max_ack_pending } = config;
-  await jsm.consumers.update(stream, config.durable_name, { ack_wait, max_deliver, max_ack_pending });
 };
