@@ -15,22 +15,12 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
+import { queryOnce } from './embedded-postgres.fixtures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startupFailure } from '../../app/startup-failure';
 import { EmbeddedPostgresDataUnreachable, startEmbeddedPostgres } from './embedded-postgres';
 import { packagedPostgresDir, runnablePrograms } from './postgres-programs';
 import { closedDirectory, serverUser } from './postgres-user';
-
-const query = async <T>(url: string, sql: string): Promise<T[]> => {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(sql)).rows as T[];
-  } finally {
-    await client.end();
-  }
-};
 
 const mode = (path: string) => statSync(path).mode & 0o777;
 
@@ -90,7 +80,7 @@ describe.skipIf(process.getuid?.() !== 0)('the embedded PostgreSQL started by ro
       // the server runs the copied program, as the postgres user
       expect(readlinkSync(`/proc/${pid}/exe`)).toBe(join(copy, 'bin', 'postgres'));
       expect(statSync(`/proc/${pid}`).uid).toBe(serverUser()!.uid);
-      await query(first.url, 'create table kept (n int); insert into kept values (7)');
+      await queryOnce(first.url, 'create table kept (n int); insert into kept values (7)');
     } finally {
       await first.stop();
     }
@@ -104,7 +94,7 @@ describe.skipIf(process.getuid?.() !== 0)('the embedded PostgreSQL started by ro
     const copied = statSync(join(copy, 'bin', 'postgres')).ino;
     const second = await startEmbeddedPostgres({ dataDir, port, programsDir });
     try {
-      expect(await query<{ n: number }>(second.url, 'select n from kept')).toEqual([{ n: 7 }]);
+      expect(await queryOnce<{ n: number }>(second.url, 'select n from kept')).toEqual([{ n: 7 }]);
     } finally {
       await second.stop();
     }

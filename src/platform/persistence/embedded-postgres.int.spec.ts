@@ -2,22 +2,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
+import { queryOnce } from './embedded-postgres.fixtures';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, ROOT } from '../../../test/support/processes';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { clearPreviousRun, EmbeddedPostgresInUse } from './embedded-postgres-previous-run';
 import { postgresEnvironment } from './postgres-environment';
-
-const query = async <T>(url: string, sql: string): Promise<T[]> => {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(sql)).rows as T[];
-  } finally {
-    await client.end();
-  }
-};
 
 /** A pid no process has: a child that already exited. */
 const deadPid = async (): Promise<number> => {
@@ -100,14 +90,14 @@ describe('startEmbeddedPostgres', () => {
 
   it('initialises on the first run, reuses the data afterwards, and stops cleanly', async () => {
     const first = await startEmbeddedPostgres({ dataDir, port });
-    expect(await query<{ db: string }>(first.url, 'select current_database() as db')).toEqual([{ db: 'orderly' }]);
-    await query(first.url, 'create table kept (n int); insert into kept values (42)');
+    expect(await queryOnce<{ db: string }>(first.url, 'select current_database() as db')).toEqual([{ db: 'orderly' }]);
+    await queryOnce(first.url, 'create table kept (n int); insert into kept values (42)');
     await first.stop();
     await first.stop();
     expect(existsSync(join(dataDir, 'postmaster.pid'))).toBe(false);
 
     const second = await startEmbeddedPostgres({ dataDir, port });
-    expect(await query<{ n: number }>(second.url, 'select n from kept')).toEqual([{ n: 42 }]);
+    expect(await queryOnce<{ n: number }>(second.url, 'select n from kept')).toEqual([{ n: 42 }]);
     await second.stop();
   });
 
@@ -115,7 +105,7 @@ describe('startEmbeddedPostgres', () => {
     const pidFile = join(dataDir, 'postmaster.pid');
     writeFileSync(pidFile, `${await deadPid()}\n${dataDir}\n0\n${port}\n`);
     const running = await startEmbeddedPostgres({ dataDir, port });
-    expect(await query<{ n: number }>(running.url, 'select n from kept')).toEqual([{ n: 42 }]);
+    expect(await queryOnce<{ n: number }>(running.url, 'select n from kept')).toEqual([{ n: 42 }]);
     await running.stop();
   });
 
@@ -124,7 +114,7 @@ describe('startEmbeddedPostgres', () => {
     const running = await startEmbeddedPostgres({ dataDir, port });
     const newPid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
     expect(newPid).not.toBe(orphanPid);
-    expect(await query<{ n: number }>(running.url, 'select n from kept')).toEqual([{ n: 42 }]);
+    expect(await queryOnce<{ n: number }>(running.url, 'select n from kept')).toEqual([{ n: 42 }]);
     await running.stop();
     expect(() => process.kill(orphanPid, 0)).toThrow();
   });
@@ -154,7 +144,7 @@ describe('startEmbeddedPostgres', () => {
         await adopted.release();
       }
       const running = await startEmbeddedPostgres({ dataDir, port });
-      expect(await query<{ n: number }>(running.url, 'select n from kept')).toEqual([{ n: 42 }]);
+      expect(await queryOnce<{ n: number }>(running.url, 'select n from kept')).toEqual([{ n: 42 }]);
       await running.stop();
     },
   );
