@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LogConsumers } from '../src/platform/consumers/log-consumer';
 import { EventStore } from '../src/platform/event-store/event-store';
+import { MessageBus } from '../src/platform/messaging/message-bus';
 import { newId } from '../src/shared-kernel/ids';
 import type { LoggedIn } from './support/app';
 import { openShop, type Shop } from './support/order-shop';
@@ -125,6 +126,14 @@ describe('Prometheus metrics (e2e)', () => {
       if (types) expect(total(after, 'orderly_consumer_lag_events', { consumer: name }), name).toBe(0);
     }
     expect(total(after, 'orderly_dead_letters')).toBe(0);
+    // every consumer's counters exist from its start, at zero: Prometheus sees the first retry or dead letter
+    for (const name of ['orderly_consumer_retries_total', 'orderly_dead_lettered_total']) {
+      const counted = new Set(samples(after, name).map((s) => s.labels.consumer));
+      expect(
+        consumers.filter((consumer) => !counted.has(consumer)),
+        name,
+      ).toEqual([]);
+    }
     expect(samples(after, 'orderly_outbox_backlog_events')).toHaveLength(1);
     expect(samples(after, 'orderly_scheduler_due_messages')).toEqual([{ name: 'orderly_scheduler_due_messages', labels: {}, value: 0 }]);
     const pool = samples(after, 'orderly_db_pool_connections').map((s) => s.labels.state);
@@ -143,8 +152,30 @@ describe('Prometheus metrics (e2e)', () => {
     expect([...routes].every((route) => route === 'unmatched' || route.startsWith('/'))).toBe(true);
   });
 
+  it("counts a bus subscriber's retried deliveries under its name, with the consumers' retries", async () => {
+    const bus = shop.t.get(MessageBus);
+    const subscriber = 'test.flaky-subscriber';
+    let calls = 0;
+    await bus.subscribe(subscriber, ['test.metrics-probed.v1'], async () => {
+      if (++calls === 1) throw new Error('the first delivery fails');
+    });
+    const before = await scrape(url);
+    // its series start at zero as it subscribes
+    for (const name of ['orderly_consumer_retries_total', 'orderly_dead_lettered_total'])
+      expect(samples(before, name, { consumer: subscriber }), name).toEqual([{ name, labels: { consumer: subscriber }, value: 0 }]);
+    // the in-process bus delivers before publish resolves: the first delivery fails, the retry succeeds
+    await bus.publish([
+      { id: newId(), type: 'test.metrics-probed.v1', occurredAt: new Date().toISOString(), correlationId: newId(), data: {} },
+    ]);
+    const after = await scrape(url);
+
+    expect(calls).toBe(2);
+    expect(delta(before, after, 'orderly_consumer_retries_total', { consumer: subscriber })).toBe(1);
+    expect(delta(before, after, 'orderly_dead_lettered_total', { consumer: subscriber })).toBe(0);
+  });
+
   // last: its consumers keep a retry pending, which `drain()` of later tests would wait for
-  it('counts retried deliveries and shows dead letters per consumer', async () => {
+  it('counts retried deliveries and dead-lettered events, and shows dead letters per consumer', async () => {
     const consumers = shop.t.get(LogConsumers);
     let flakyCalls = 0;
     consumers.register({
@@ -175,6 +206,9 @@ describe('Prometheus metrics (e2e)', () => {
     expect(delta(before, after, 'orderly_consumer_retries_total', { consumer: 'test.broken' })).toBe(0);
     expect(total(after, 'orderly_dead_letters', { consumer: 'test.broken' })).toBe(1);
     expect(total(after, 'orderly_dead_letters', { consumer: 'test.flaky' })).toBe(0);
+    // the counter of dead letters moves as the event is moved, the gauge counts the table
+    expect(delta(before, after, 'orderly_dead_lettered_total', { consumer: 'test.broken' })).toBe(1);
+    expect(delta(before, after, 'orderly_dead_lettered_total', { consumer: 'test.flaky' })).toBe(0);
     expect(total(after, 'orderly_consumer_lag_events', { consumer: 'test.flaky' })).toBe(1);
     expect(total(after, 'orderly_consumer_lag_events', { consumer: 'test.broken' })).toBe(0);
     expect(delta(before, after, 'orderly_events_appended_total', { category: 'test.probe' })).toBe(1);

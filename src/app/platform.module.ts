@@ -7,6 +7,7 @@ import { EventStore } from '../platform/event-store/event-store';
 import { PostgresEventStore } from '../platform/event-store/postgres.event-store';
 import { HttpApiModule } from '../platform/http/http-api.module';
 import { IdempotencyKeys } from '../platform/http/idempotency-keys';
+import type { BusObserver } from '../platform/messaging/delivery-policy';
 import { InProcessMessageBus } from '../platform/messaging/in-process.message-bus';
 import { Inbox, IntegrationEvents, MessageBus } from '../platform/messaging/message-bus';
 import { NatsMessageBus } from '../platform/messaging/nats.message-bus';
@@ -118,16 +119,22 @@ export const busNames = (namespace: string) => {
   };
 };
 
-const connectBus = async (config: Config, logger: AppLogger): Promise<MessageBus> => {
+const connectBus = async (config: Config, logger: AppLogger, metrics: Metrics): Promise<MessageBus> => {
   const log = logger.child({ component: 'messaging' });
   const names = busNames(config.busNamespace);
+  // a subscriber is a consumer: its retries count with the log consumers' (subscriber names are few and fixed)
+  const observer: BusObserver = {
+    subscribed: (subscriber) => metrics.startConsumerCounts(subscriber),
+    retried: (subscriber) => metrics.consumerRetries.inc({ consumer: subscriber }),
+    deadLettered: (subscriber) => metrics.deadLettered.inc({ consumer: subscriber }),
+  };
   switch (config.messageBus) {
     case 'rabbitmq':
-      return RabbitMqMessageBus.connect(config.amqpUrl!, { ...names.rabbitmq, logger: log });
+      return RabbitMqMessageBus.connect(config.amqpUrl!, { ...names.rabbitmq, logger: log, observer });
     case 'nats':
-      return NatsMessageBus.connect(config.natsUrl!, { ...names.nats, logger: log });
+      return NatsMessageBus.connect(config.natsUrl!, { ...names.nats, logger: log, observer });
     case 'in-process':
-      return new InProcessMessageBus({ logger: log });
+      return new InProcessMessageBus({ logger: log, observer });
   }
 };
 
@@ -165,6 +172,8 @@ export class PlatformModule {
           return new PgLogConsumers(db, store, clock, {
             log: (level, msg, fields) => log[level](msg, fields),
             onRetry: (consumer) => metrics.consumerRetries.inc({ consumer }),
+            onDeadLetter: (consumer) => metrics.deadLettered.inc({ consumer }),
+            onRegister: (consumer) => metrics.startConsumerCounts(consumer),
           });
         },
         inject: [CONSUMER_DATABASE, EventStore, Clock, AppLogger, Metrics],
@@ -177,7 +186,11 @@ export class PlatformModule {
       },
       options.bus
         ? { provide: MessageBus, useValue: options.bus }
-        : { provide: MessageBus, useFactory: (logger: AppLogger) => connectBus(config, logger), inject: [AppLogger] },
+        : {
+            provide: MessageBus,
+            useFactory: (logger: AppLogger, metrics: Metrics) => connectBus(config, logger, metrics),
+            inject: [AppLogger, Metrics],
+          },
       {
         provide: OutboxPublisher,
         useFactory: (consumers: LogConsumers, bus: MessageBus) => new OutboxPublisher(consumers, bus),

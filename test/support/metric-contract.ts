@@ -15,6 +15,7 @@ export const ORDERLY_METRICS: readonly ContractMetric[] = [
   { name: 'orderly_consumer_oldest_unprocessed_age_seconds', type: 'gauge', labels: ['consumer'] },
   { name: 'orderly_consumer_retries_total', type: 'counter', labels: ['consumer'] },
   { name: 'orderly_dead_letters', type: 'gauge', labels: ['consumer'] },
+  { name: 'orderly_dead_lettered_total', type: 'counter', labels: ['consumer'] },
   { name: 'orderly_outbox_backlog_events', type: 'gauge', labels: [] },
   { name: 'orderly_scheduler_due_messages', type: 'gauge', labels: [] },
   { name: 'orderly_checkouts_total', type: 'counter', labels: ['outcome', 'reason'] },

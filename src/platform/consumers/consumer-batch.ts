@@ -15,6 +15,8 @@ export type BatchContext = {
   batchSize: number;
   /** Told of a failed delivery that will be retried, once the retry is recorded (metrics). */
   onRetry?: (consumer: string) => void;
+  /** Told of an event moved to the dead letters, once that is committed (metrics). */
+  onDeadLetter?: (consumer: string) => void;
 };
 
 export type BatchOutcome =
@@ -235,6 +237,8 @@ const settle = async (
     );
     await saveCheckpoint(tx, consumer.name, checkpointOf(event));
     ctx.log('error', 'event moved to the dead letters', fields);
+    const { onDeadLetter } = ctx;
+    if (onDeadLetter) afterCommit(tx, () => onDeadLetter(consumer.name));
     return { kind: 'handled', handled: failed.index, checkpoint: checkpointOf(event), more: true };
   }
 

@@ -1,6 +1,6 @@
 import type { Clock } from '../../shared-kernel/clock';
 import { compareCheckpoints } from '../event-store/event-recording';
-import { LOG_START, type EventStore, type LogCheckpoint, type RecordedEvent } from '../event-store/event-store';
+import { type EventStore, type LogCheckpoint, type RecordedEvent } from '../event-store/event-store';
 import { NOTIFY_CHANNEL } from '../event-store/postgres.event-store.sql';
 import type { Database } from '../persistence/database';
 import { PgDatabase, type Listener } from '../persistence/pg.database';
@@ -8,6 +8,7 @@ import { CONSUMER_LOCK_NAMESPACE, runBatch, saveSkipped, type BatchContext, type
 import { offerRange, type Running, skippedSaveDueIn } from './consumer-position';
 import { LogTail, type TailRange } from './log-tail';
 import { LogConsumers, type ConsumerStatus, type LogConsumer } from './log-consumer';
+import { readConsumerStatus, readLogEnd } from './consumer-status';
 import { tracedLogConsumer } from '../observability/tracing-consumers';
 
 export type PgLogConsumersOptions = {
@@ -22,6 +23,10 @@ export type PgLogConsumersOptions = {
   skippedCheckpointSaveMs?: number;
   /** told of each failed delivery that will be retried (metrics) */
   onRetry?: (consumer: string) => void;
+  /** told of each event moved to `es.dead_letters` (metrics) */
+  onDeadLetter?: (consumer: string) => void;
+  /** told of each consumer registered (metrics start its counts at zero) */
+  onRegister?: (consumer: string) => void;
 };
 
 const defaultLog: LogFn = (level, msg, fields) => {
@@ -51,6 +56,7 @@ export class PgLogConsumers extends LogConsumers {
   private running = false;
   private loops: Promise<void>[] = [];
   private listener?: Listener;
+  private readonly onRegister?: (consumer: string) => void;
 
   constructor(
     private readonly db: Database,
@@ -59,11 +65,13 @@ export class PgLogConsumers extends LogConsumers {
     options: PgLogConsumersOptions = {},
   ) {
     super();
-    this.context = { db, store, clock, log: options.log ?? defaultLog, batchSize: options.batchSize ?? 500, onRetry: options.onRetry };
+    const { onRetry, onDeadLetter } = options;
+    this.context = { db, store, clock, log: options.log ?? defaultLog, batchSize: options.batchSize ?? 500, onRetry, onDeadLetter };
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.drainTimeoutMs = options.drainTimeoutMs ?? 60_000;
     this.skippedCheckpointSaveMs = options.skippedCheckpointSaveMs ?? 5_000;
     this.tail = new LogTail(db, store, this.context.batchSize);
+    this.onRegister = options.onRegister;
   }
 
   register(given: LogConsumer): void {
@@ -74,6 +82,7 @@ export class PgLogConsumers extends LogConsumers {
     const running: Running = { consumer, wants, queue: Promise.resolve(), hasWork: true, deferred: [] };
     this.consumers.set(consumer.name, running);
     this.tail.listen((range) => this.offer(running, range));
+    this.onRegister?.(consumer.name);
     if (this.running) this.loops.push(this.loop(running));
   }
 
@@ -106,31 +115,14 @@ export class PgLogConsumers extends LogConsumers {
   }
 
   async drain(names?: readonly string[]): Promise<void> {
-    const end = await this.logEnd();
+    const end = await readLogEnd(this.db);
     const chosen = [...this.consumers.values()].filter((c) => !names || names.includes(c.consumer.name));
     await Promise.all(chosen.map((c) => this.drainOne(c, end)));
   }
 
   async status(): Promise<ConsumerStatus[]> {
     const statuses: ConsumerStatus[] = [];
-    for (const { consumer } of this.consumers.values()) {
-      const { rows } = await this.db.query<{ transaction_id: string; position: string; lag: string; dead_letters: string }>(
-        `select coalesce(c.transaction_id, '0')::text as transaction_id, coalesce(c.position, 0)::text as position,
-                (select count(*) from es.events e
-                 where (e.transaction_id, e.global_position) > (coalesce(c.transaction_id, '0'), coalesce(c.position, 0))
-                   and ($2::text[] is null or e.type = any($2::text[]))) as lag,
-                (select count(*) from es.dead_letters d where d.consumer = x.consumer) as dead_letters
-         from (select $1::text as consumer) x left join es.checkpoints c on c.consumer = x.consumer`,
-        [consumer.name, consumer.types ?? null],
-      );
-      const row = rows[0];
-      statuses.push({
-        name: consumer.name,
-        checkpoint: `${row.transaction_id}/${row.position}`,
-        lag: Number(row.lag),
-        deadLetters: Number(row.dead_letters),
-      });
-    }
+    for (const { consumer } of this.consumers.values()) statuses.push(await readConsumerStatus(this.db, consumer));
     return statuses;
   }
 
@@ -271,13 +263,6 @@ export class PgLogConsumers extends LogConsumers {
       await tx.query('delete from es.consumer_failures where consumer = $1', [name]);
       await tx.query('delete from es.checkpoints where consumer = $1', [name]);
     });
-  }
-
-  private async logEnd(): Promise<LogCheckpoint> {
-    const { rows } = await this.db.query<{ transaction_id: string; position: string }>(
-      'select e.transaction_id::text as transaction_id, e.global_position::text as position from es.events e order by e.transaction_id desc, e.global_position desc limit 1',
-    );
-    return rows[0] ? { transactionId: rows[0].transaction_id, position: rows[0].position } : LOG_START;
   }
 
   /** Batches until the checkpoint reaches `end`, or the next event waits for a retry (its backoff is not awaited). */

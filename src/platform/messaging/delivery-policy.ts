@@ -6,6 +6,22 @@ export type BusLogger = Pick<AppLogger, 'warn' | 'error'>;
 
 export const defaultBusLogger = (): BusLogger => AppLogger.create().child({ component: 'messaging' });
 
+/**
+ * Told of a bus's subscribers and of what became of their failed deliveries (the application counts them in its
+ * metrics). Waiting out an outage is neither a retry nor a dead letter: the message stays claimed, no delivery counted.
+ */
+export type BusObserver = {
+  /** `subscriber` subscribed on this bus (its counts start here, at zero). */
+  subscribed(subscriber: string): void;
+  /** A delivery to `subscriber` failed and the bus will deliver the message again. */
+  retried(subscriber: string): void;
+  /** `subscriber` failed a message on its last delivery and the bus parked it in its dead letters. */
+  deadLettered(subscriber: string): void;
+};
+
+/** The observer of a bus given none. */
+export const UNOBSERVED: BusObserver = { subscribed: () => undefined, retried: () => undefined, deadLettered: () => undefined };
+
 /** How often a failing handler gets a message, and how long the bus waits between attempts. */
 export type DeliveryPolicy = {
   /** deliveries of one message to one subscriber before it is dead-lettered */

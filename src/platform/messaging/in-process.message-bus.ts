@@ -1,11 +1,15 @@
 import { MessageBus, type BatchHandler, type IntegrationMessage, type MessageHandler } from './message-bus';
-import { defaultBusLogger, waitOutOutages, type BusLogger, type DeliveryPolicy } from './delivery-policy';
+import { defaultBusLogger, UNOBSERVED, waitOutOutages, type BusLogger, type BusObserver, type DeliveryPolicy } from './delivery-policy';
 import { consumeMessages } from '../observability/tracing-consumers';
 
 /** `messaging.system` of its consumer spans. */
 const IN_PROCESS = 'orderly.in_process';
 
-export type InProcessBusOptions = Partial<DeliveryPolicy> & { logger?: BusLogger };
+export type InProcessBusOptions = Partial<DeliveryPolicy> & {
+  logger?: BusLogger;
+  /** told of each retried delivery (this bus parks nothing: after its retries, publish rejects) */
+  observer?: BusObserver;
+};
 
 /** `handler` takes one message; a subscription made with `subscribeBatch` takes them all at once in `batch`. */
 type Subscription = { subscriber: string; types: ReadonlySet<string>; handler: MessageHandler; batch?: BatchHandler };
@@ -34,6 +38,7 @@ export class InProcessMessageBus extends MessageBus {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly policy: DeliveryPolicy;
   private readonly logger: BusLogger;
+  private readonly observer: BusObserver;
   private closed = false;
   private onLateSubscriber?: (subscriber: string) => void;
 
@@ -41,6 +46,7 @@ export class InProcessMessageBus extends MessageBus {
     super();
     this.policy = { maxDeliveries: options.maxDeliveries ?? 3, retryDelayMs: options.retryDelayMs ?? 50 };
     this.logger = options.logger ?? defaultBusLogger();
+    this.observer = options.observer ?? UNOBSERVED;
   }
 
   async publish(messages: IntegrationMessage[]): Promise<void> {
@@ -58,6 +64,7 @@ export class InProcessMessageBus extends MessageBus {
     if (this.closed) throw new Error('in-process message bus is closed');
     if (this.subscriptions.some((s) => s.subscriber === subscriber)) throw new Error(`subscriber ${subscriber} is already subscribed`);
     this.subscriptions.push({ subscriber, types: new Set(types), handler });
+    this.observer.subscribed(subscriber);
     this.onLateSubscriber?.(subscriber);
   }
 
@@ -178,6 +185,7 @@ export class InProcessMessageBus extends MessageBus {
           });
           return new DeliveryFailed(subscription.subscriber, message.id, attempt, { cause: error });
         }
+        this.observer.retried(subscription.subscriber);
         await new Promise((resolve) => setTimeout(resolve, retryDelayMs * 2 ** (attempt - 1)));
       }
     }

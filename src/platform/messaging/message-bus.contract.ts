@@ -1,13 +1,17 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Unavailable } from '../../shared-kernel/errors';
+import type { BusObserver } from './delivery-policy';
 import type { IntegrationMessage, MessageBus } from './message-bus';
 
 /** What the contract needs from one adapter; every name it creates on a server is unique to this run. */
 export type BusFixture = {
   /** deliveries after which the buses `open` returns dead-letter a message */
   maxDeliveries: number;
-  /** a new bus on this fixture's exchange / stream; the suite closes every bus it opens */
-  open(): Promise<MessageBus>;
+  /**
+   * a new bus on this fixture's exchange / stream, telling `observer` (when given) of its retries and dead letters;
+   * the suite closes every bus it opens
+   */
+  open(observer?: BusObserver): Promise<MessageBus>;
   /** ids of the messages parked for a subscriber; absent where publish itself rejects instead (in-process) */
   deadLetters?(subscriber: string): Promise<string[]>;
   /** deletes what the suite created on the server (queues, exchanges, streams) */
@@ -57,6 +61,19 @@ const recorder = (fail: (m: IntegrationMessage, attempt: number) => boolean = ()
   };
 };
 
+/** Records, in order, the subscriber of each subscription, retry and dead letter a bus reports. */
+const observed = () => {
+  const subscribed: string[] = [];
+  const retried: string[] = [];
+  const deadLettered: string[] = [];
+  const observer: BusObserver = {
+    subscribed: (subscriber) => void subscribed.push(subscriber),
+    retried: (subscriber) => void retried.push(subscriber),
+    deadLettered: (subscriber) => void deadLettered.push(subscriber),
+  };
+  return { subscribed, retried, deadLettered, observer };
+};
+
 /** The MessageBus contract: every adapter runs it against its real server. */
 export const messageBusContract = (name: string, factory: () => Promise<BusFixture>): void => {
   describe(`MessageBus contract: ${name}`, () => {
@@ -65,8 +82,8 @@ export const messageBusContract = (name: string, factory: () => Promise<BusFixtu
     const opened: MessageBus[] = [];
     let typeCounter = 0;
 
-    const open = async () => {
-      const bus = await fixture.open();
+    const open = async (observer?: BusObserver) => {
+      const bus = await fixture.open(observer);
       opened.push(bus);
       return bus;
     };
@@ -130,19 +147,26 @@ export const messageBusContract = (name: string, factory: () => Promise<BusFixtu
       });
     });
 
-    it('delivers a message again after its handler failed (at least once)', async () => {
-      const bus = await open();
+    it('delivers a message again after its handler failed (at least once), telling the observer of the retry', async () => {
+      const seen = observed();
+      const bus = await open(seen.observer);
       const t = type('flaky');
+      const name = subscriber('flaky');
       const flaky = recorder((_, attempt) => attempt === 1);
-      await bus.subscribe(subscriber('flaky'), [t], flaky.handler);
+      await bus.subscribe(name, [t], flaky.handler);
       const sent = message(t);
       await bus.publish([sent]);
       await eventually(() => expect(flaky.ids()).toEqual([sent.id]));
       expect(flaky.attempts.get(sent.id)).toBe(2);
+      // told as the failed delivery is handed back, so before the next one
+      expect(seen.subscribed).toEqual([name]);
+      expect(seen.retried).toEqual([name]);
+      expect(seen.deadLettered).toEqual([]);
     });
 
     it('dead-letters a message whose handler always fails after maxDeliveries, while later ones flow', async () => {
-      const bus = await open();
+      const seen = observed();
+      const bus = await open(seen.observer);
       const t = type('poison');
       const poison = message(t, { poison: true });
       const handler = recorder((m) => m.id === poison.id);
@@ -161,15 +185,21 @@ export const messageBusContract = (name: string, factory: () => Promise<BusFixtu
         expect(handler.ids()).toEqual(later.map((m) => m.id).sort());
         expect(handler.attempts.get(poison.id)).toBe(fixture.maxDeliveries);
         if (fixture.deadLetters) expect(await fixture.deadLetters(name)).toContain(poison.id);
+        // where publish rejects instead (in-process), nothing is parked: the outbox's log consumer retries the event
+        expect(seen.deadLettered).toEqual(fixture.deadLetters ? [name] : []);
       });
       const fence = message(t);
       await bus.publish([fence]);
       await eventually(() => expect(handler.ids()).toContain(fence.id));
       expect(handler.attempts.get(poison.id)).toBe(fixture.maxDeliveries);
+      // every delivery but the last was retried; the later messages never failed
+      expect(seen.retried).toEqual(Array.from({ length: fixture.maxDeliveries - 1 }, () => name));
+      expect(seen.deadLettered).toEqual(fixture.deadLetters ? [name] : []);
     });
 
     it('waits out an outage longer than maxDeliveries: the message is delivered, never dead-lettered', async () => {
-      const bus = await open();
+      const seen = observed();
+      const bus = await open(seen.observer);
       const t = type('outage');
       const name = subscriber('outage');
       const outageAttempts = fixture.maxDeliveries + 2;
@@ -186,6 +216,9 @@ export const messageBusContract = (name: string, factory: () => Promise<BusFixtu
       await eventually(() => expect(handled).toEqual([sent.id]), 40_000);
       expect(attempts.get(sent.id)).toBe(outageAttempts + 1);
       if (fixture.deadLetters) expect(await fixture.deadLetters(name)).not.toContain(sent.id);
+      // the message stayed claimed through the outage: one delivery, neither retried nor parked
+      expect(seen.retried).toEqual([]);
+      expect(seen.deadLettered).toEqual([]);
     });
 
     it('delivers every message of a large batch', async () => {

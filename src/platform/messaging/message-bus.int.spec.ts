@@ -38,7 +38,7 @@ const deleteStreams = async (names: string[]) => {
 
 messageBusContract('in-process', async () => ({
   maxDeliveries,
-  open: async () => new InProcessMessageBus({ maxDeliveries, retryDelayMs: 10, logger: quiet }),
+  open: async (observer) => new InProcessMessageBus({ maxDeliveries, retryDelayMs: 10, logger: quiet, observer }),
   cleanup: async () => undefined,
 }));
 
@@ -49,7 +49,8 @@ contractFor('rabbitmq', 'rabbitmq', () =>
     const parked = new Map<string, string[]>();
     return {
       maxDeliveries,
-      open: () => RabbitMqMessageBus.connect(url, { exchange, maxDeliveries, retryDelayMs: 100, prefetch: 32, logger: quiet }),
+      open: (observer) =>
+        RabbitMqMessageBus.connect(url, { exchange, maxDeliveries, retryDelayMs: 100, prefetch: 32, logger: quiet, observer }),
       deadLetters: async (subscriber) => {
         const connection = await amqpConnect(url);
         try {
@@ -94,7 +95,7 @@ contractFor('nats', 'nats', () =>
     };
     return {
       maxDeliveries,
-      open: () => NatsMessageBus.connect(url, options),
+      open: (observer) => NatsMessageBus.connect(url, { ...options, observer }),
       deadLetters: async (subscriber) => {
         const nc = await natsConnect({ servers: url });
         try {

@@ -13,7 +13,15 @@ import {
 } from '@nats-io/jetstream';
 import { MessageBus, type IntegrationMessage, type MessageHandler } from './message-bus';
 import { isOutage } from '../outage';
-import { defaultBusLogger, describeError, waitOutOutages, type BusLogger, type DeliveryPolicy } from './delivery-policy';
+import {
+  defaultBusLogger,
+  describeError,
+  UNOBSERVED,
+  waitOutOutages,
+  type BusLogger,
+  type BusObserver,
+  type DeliveryPolicy,
+} from './delivery-policy';
 import { consumeMessage, traceHeadersOf, withHeaderTrace } from '../observability/tracing-consumers';
 import { consumerName, ensureConsumer, ensureStream } from './nats.jetstream-setup';
 
@@ -40,6 +48,8 @@ export type NatsBusOptions = Partial<DeliveryPolicy> & {
    */
   reconnect?: { maxAttempts?: number; waitMs?: number };
   logger?: BusLogger;
+  /** told of each delivery nak'ed for a retry and each message copied to `<stream>_DLQ` */
+  observer?: BusObserver;
 };
 
 type Settings = DeliveryPolicy & Required<Pick<NatsBusOptions, 'stream' | 'subjectPrefix' | 'consumerPrefix' | 'prefetch' | 'ackWaitMs'>>;
@@ -71,6 +81,7 @@ export class NatsMessageBus extends MessageBus {
     private readonly jsm: JetStreamManager,
     private readonly settings: Settings,
     private readonly logger: BusLogger,
+    private readonly observer: BusObserver,
   ) {
     super();
     void this.watch();
@@ -107,7 +118,7 @@ export class NatsMessageBus extends MessageBus {
         max_age: nanos(options.maxAgeMs ?? 7 * 24 * 3600_000),
       });
       await ensureStream(jsm, { ...common, name: `${settings.stream}_DLQ`, subjects: [`${settings.subjectPrefix}-dlq.>`] });
-      return new NatsMessageBus(nc, jetstream(nc), jsm, settings, options.logger ?? defaultBusLogger());
+      return new NatsMessageBus(nc, jetstream(nc), jsm, settings, options.logger ?? defaultBusLogger(), options.observer ?? UNOBSERVED);
     } catch (error) {
       await nc.close().catch(() => undefined);
       throw error;
@@ -150,6 +161,7 @@ export class NatsMessageBus extends MessageBus {
       subscription.loop = this.pull(subscription);
       this.subscriptions.push(subscription);
     }
+    this.observer.subscribed(subscriber);
   }
 
   /** Connected to a server (between a disconnect and the reconnect it is not), not failed for good, not closing. */
@@ -220,7 +232,7 @@ export class NatsMessageBus extends MessageBus {
       }
       if (deliveries >= this.settings.maxDeliveries) return this.deadLetter(subscription, msg, error);
       msg.nak(this.settings.retryDelayMs);
-      return;
+      return this.observer.retried(subscription.subscriber);
     } finally {
       clearInterval(claim);
     }
@@ -247,6 +259,7 @@ export class NatsMessageBus extends MessageBus {
     try {
       await this.js.publish(`${this.settings.subjectPrefix}-dlq.${type}`, msg.data, { headers: h, msgID: `${consumer}:${msg.seq}` });
       msg.term();
+      this.observer.deadLettered(subscriber);
     } catch (publishError) {
       this.logger.error('could not dead-letter message', { subscriber, seq: msg.seq, err: publishError });
       msg.nak(this.settings.retryDelayMs);

@@ -1,7 +1,15 @@
 import { connect, type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Options } from 'amqplib';
 import { MessageBus, type IntegrationMessage, type MessageHandler } from './message-bus';
 import { isOutage } from '../outage';
-import { defaultBusLogger, describeError, waitOutOutages, type BusLogger, type DeliveryPolicy } from './delivery-policy';
+import {
+  defaultBusLogger,
+  describeError,
+  UNOBSERVED,
+  waitOutOutages,
+  type BusLogger,
+  type BusObserver,
+  type DeliveryPolicy,
+} from './delivery-policy';
 import { consumeMessage, traceHeadersOf, withHeaderTrace } from '../observability/tracing-consumers';
 
 export type RabbitMqBusOptions = Partial<DeliveryPolicy> & {
@@ -12,6 +20,8 @@ export type RabbitMqBusOptions = Partial<DeliveryPolicy> & {
   /** unacknowledged messages per subscriber, handled concurrently (default 64) */
   prefetch?: number;
   logger?: BusLogger;
+  /** told of each delivery sent round the retry queue and each message parked in a `.dlq` */
+  observer?: BusObserver;
 };
 
 type Subscription = { subscriber: string; queue: string; channel: Channel; consumerTag: string; handler: MessageHandler };
@@ -39,6 +49,7 @@ export class RabbitMqMessageBus extends MessageBus {
     private readonly policy: DeliveryPolicy,
     private readonly prefetch: number,
     private readonly logger: BusLogger,
+    private readonly observer: BusObserver,
   ) {
     super();
     connection.on('error', (error: Error) => this.fail(error, 'rabbitmq connection error'));
@@ -55,8 +66,8 @@ export class RabbitMqMessageBus extends MessageBus {
       const publisher = await connection.createConfirmChannel();
       await publisher.assertExchange(exchange, 'topic', { durable: true });
       const policy = { maxDeliveries: options.maxDeliveries ?? 5, retryDelayMs: options.retryDelayMs ?? 1000 };
-      const { queuePrefix = '', prefetch = 64, logger = defaultBusLogger() } = options;
-      return new RabbitMqMessageBus(connection, publisher, exchange, queuePrefix, policy, prefetch, logger);
+      const { queuePrefix = '', prefetch = 64, logger = defaultBusLogger(), observer = UNOBSERVED } = options;
+      return new RabbitMqMessageBus(connection, publisher, exchange, queuePrefix, policy, prefetch, logger, observer);
     } catch (error) {
       await connection.close().catch(() => undefined);
       throw error;
@@ -109,6 +120,7 @@ export class RabbitMqMessageBus extends MessageBus {
     });
     subscription.consumerTag = consumerTag;
     this.subscriptions.push(subscription);
+    this.observer.subscribed(subscriber);
   }
 
   /** The queues this bus declared (or tried to): each subscriber's queue, its `.retry` and its `.dlq`. */
@@ -163,7 +175,8 @@ export class RabbitMqMessageBus extends MessageBus {
       // closing during an outage: back to the queue as it was, without counting a delivery
       if (isOutage(error)) return this.settle(subscription, raw, 'requeue');
       if (deliveries >= this.policy.maxDeliveries) return this.park(subscription, raw, error, deliveries);
-      return this.settle(subscription, raw, 'nack');
+      this.settle(subscription, raw, 'nack');
+      return this.observer.retried(subscription.subscriber);
     }
     this.settle(subscription, raw, 'ack');
   }
@@ -198,6 +211,7 @@ export class RabbitMqMessageBus extends MessageBus {
       };
       await this.write((cb) => this.publisher.sendToQueue(`${queue}.dlq`, raw.content, options, cb)).confirm;
       this.settle(subscription, raw, 'ack');
+      this.observer.deadLettered(subscriber);
     } catch (parkError) {
       this.logger.error('could not park message', { subscriber, messageId: raw.properties.messageId, err: parkError });
       this.settle(subscription, raw, 'nack');

@@ -42,9 +42,18 @@ export class Metrics {
     collect: (): void => this.addTallies(this.eventsAppended),
   });
 
+  /** `consumer`: a log consumer's name, or a message-bus subscriber's (a subscriber is a consumer too) */
   readonly consumerRetries = new Counter({
     name: 'orderly_consumer_retries_total',
-    help: 'Deliveries to a log consumer that failed and will be retried',
+    help: 'Deliveries to a log consumer or a bus subscriber that failed and will be retried',
+    labelNames: ['consumer'] as const,
+    registers: [this.registry],
+  });
+
+  /** Counted as each one is parked; `orderly_dead_letters` (MetricsState) is how many of the log's are parked now. */
+  readonly deadLettered = new Counter({
+    name: 'orderly_dead_lettered_total',
+    help: 'Messages given up on: moved to es.dead_letters by a log consumer, or parked in its dead-letter queue by a bus subscriber',
     labelNames: ['consumer'] as const,
     registers: [this.registry],
   });
@@ -93,6 +102,15 @@ export class Metrics {
     registers: [this.registry],
     collect: (): void => this.addTallies(this.cacheRequests),
   });
+
+  /**
+   * Starts the retry and dead-letter counts of a log consumer or bus subscriber at zero, as it registers: Prometheus
+   * sees no increase in a series that first appears at 1, so its first dead letter would alert no one.
+   */
+  startConsumerCounts(consumer: string): void {
+    this.consumerRetries.inc({ consumer }, 0);
+    this.deadLettered.inc({ consumer }, 0);
+  }
 
   /** Counts events appended by this process; call once their transaction has committed. */
   countAppended(events: readonly { stream: string }[]): void {
