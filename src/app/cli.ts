@@ -11,8 +11,9 @@ import { startupFailure } from './startup-failure';
 
 /**
  * The database a command-line tool works on: DATABASE_URL; else the embedded PostgreSQL of a running `npm start`
- * (same DATA_DIR, on the port it took: EMBEDDED_PG_PORT, or the one remembered in DATA_DIR); else that embedded
- * PostgreSQL, started for the duration of the command.
+ * (same DATA_DIR, on the port it took: EMBEDDED_PG_PORT, or the one remembered in DATA_DIR, serving the cluster of
+ * DATA_DIR: DATA_DIR/pg, or the one DATA_DIR/pg-location names); else that embedded PostgreSQL, started for the
+ * duration of the command.
  */
 export const openCliDatabase = async (config: Config, logger: AppLogger): Promise<{ url: string; stop(): Promise<void> }> => {
   if (config.databaseUrl) return { url: config.databaseUrl, stop: async () => undefined };
@@ -20,7 +21,11 @@ export const openCliDatabase = async (config: Config, logger: AppLogger): Promis
   const running = await runningEmbeddedPostgres(options);
   if (running) return { url: running, stop: async () => undefined };
   try {
-    return await startEmbeddedPostgres({ ...options, onNotice: (message) => logger.warn(message) });
+    return await startEmbeddedPostgres({
+      ...options,
+      onNotice: (message) => logger.warn(message),
+      onInfo: (message) => logger.info(message),
+    });
   } catch (error) {
     const sentence = startupFailure(error);
     if (!sentence) throw error;

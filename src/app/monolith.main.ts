@@ -76,7 +76,8 @@ const banner = (
 
 /**
  * The monolith: every context in one process. Without DATABASE_URL it runs on an embedded PostgreSQL under
- * DATA_DIR/pg and, on the first start, seeds demo data. SIGINT/SIGTERM shut it down in order and exit 0.
+ * DATA_DIR/pg (as root, when its user cannot enter DATA_DIR, in the place DATA_DIR/pg-location names, told in one
+ * line) and, on the first start, seeds demo data. SIGINT/SIGTERM shut it down in order and exit 0.
  */
 const main = async (): Promise<void> => {
   let config: Config;
@@ -95,7 +96,11 @@ const main = async (): Promise<void> => {
 
   const embedded = config.databaseUrl
     ? undefined
-    : await startEmbeddedPostgres({ ...embeddedPostgresOptions(config), onNotice: (message) => logger.warn(message) });
+    : await startEmbeddedPostgres({
+        ...embeddedPostgresOptions(config),
+        onNotice: (message) => logger.warn(message),
+        onInfo: (message) => logger.info(message),
+      });
   const runtimeConfig = new Config({ ...config, metricsPort: metrics.port, ...(embedded && { databaseUrl: embedded.url }) });
 
   let running: RunningApp;

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -94,16 +94,24 @@ describe('a start that cannot succeed', () => {
     });
   });
 
-  it.skipIf(process.getuid?.() !== 0)('is told in one sentence, as root, when the postgres user cannot reach DATA_DIR', async () => {
-    const closed = join(dir, 'closed');
-    mkdirSync(closed, { mode: 0o700 });
-    const { code, stdout, stderr } = await runMain({ PORT: String(await freePort()), DATA_DIR: join(closed, 'data') });
-    expect(stdout).not.toMatch(/\n\s+at /); // no stack trace
-    expect({ code, stderr }).toEqual({
-      code: 1,
-      stderr:
-        `orderly: the embedded PostgreSQL cannot reach ${join(closed, 'data', 'pg')}: a parent directory (${closed}, mode 700) is ` +
-        'closed to the postgres user that PostgreSQL runs as; set DATA_DIR to a directory it can reach, e.g. /var/lib/orderly\n',
-    });
-  });
+  // (a new DATA_DIR there starts, its cluster relocated: embedded-postgres-root.int.spec.ts, which keeps out of /var/lib)
+  it.skipIf(process.getuid?.() !== 0)(
+    'is told in one sentence, as root, when DATA_DIR holds a cluster the postgres user cannot reach',
+    async () => {
+      const closed = join(dir, 'closed');
+      mkdirSync(join(closed, 'data', 'pg'), { recursive: true });
+      chmodSync(closed, 0o700);
+      writeFileSync(join(closed, 'data', 'pg', 'PG_VERSION'), '16\n'); // a cluster made there before
+      const { code, stdout, stderr } = await runMain({ PORT: String(await freePort()), DATA_DIR: join(closed, 'data') });
+      expect(stdout).not.toMatch(/\n\s+at /); // no stack trace
+      expect({ code, stderr }).toEqual({
+        code: 1,
+        stderr:
+          `orderly: the embedded PostgreSQL cannot reach the cluster in ${join(closed, 'data', 'pg')}: a parent directory (${closed}, ` +
+          'mode 700) is closed to the postgres user that PostgreSQL runs as; move DATA_DIR to a directory it can reach (e.g. below /srv) ' +
+          'and set DATA_DIR to it\n',
+      });
+      expect(existsSync(join(closed, 'data', 'pg-location'))).toBe(false);
+    },
+  );
 });

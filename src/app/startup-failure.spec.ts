@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ClusterPlaceNotOurs, EmbeddedPostgresDataUnreachable } from '../platform/persistence/cluster-location';
 import { EmbeddedPostgresPortTaken } from '../platform/persistence/embedded-postgres-port';
 import { EmbeddedPostgresInUse } from '../platform/persistence/embedded-postgres-previous-run';
 import { PostgresProgramsUnreachable } from '../platform/persistence/postgres-programs';
@@ -19,6 +20,17 @@ describe('startupFailure', () => {
   it('tells a data directory that another running start serves', () => {
     expect(startupFailure(new EmbeddedPostgresInUse('/srv/orderly/pg', 4242))).toBe(
       'the PostgreSQL in /srv/orderly/pg belongs to a running process (pid 4242): stop it first, or use another DATA_DIR',
+    );
+  });
+
+  it("tells a cluster that root's postgres user cannot reach, and a place for a relocated one that is not root's", () => {
+    const error = new EmbeddedPostgresDataUnreachable('/root/app/.data/pg', 'postgres', { dir: '/root', mode: 0o700 });
+    expect(startupFailure(error)).toBe(
+      'the embedded PostgreSQL cannot reach the cluster in /root/app/.data/pg: a parent directory (/root, mode 700) is closed to the ' +
+        'postgres user that PostgreSQL runs as; move DATA_DIR to a directory it can reach (e.g. below /srv) and set DATA_DIR to it',
+    );
+    expect(startupFailure(new ClusterPlaceNotOurs('/tmp/orderly'))).toBe(
+      "/tmp/orderly is in the way of the embedded PostgreSQL's data and was not made by this user (or others may write to it): remove it",
     );
   });
 

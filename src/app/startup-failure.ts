@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import { EmbeddedPostgresDataUnreachable } from '../platform/persistence/embedded-postgres';
+import { ClusterPlaceNotOurs, EmbeddedPostgresDataUnreachable } from '../platform/persistence/cluster-location';
 import { EmbeddedPostgresPortTaken } from '../platform/persistence/embedded-postgres-port';
 import { EmbeddedPostgresInUse } from '../platform/persistence/embedded-postgres-previous-run';
 import { PostgresProgramsUnreachable } from '../platform/persistence/postgres-programs';
@@ -41,8 +41,9 @@ const causes = (error: unknown): unknown[] => {
 export const startupFailure = (error: unknown, listening: ListenSettings = {}): string | undefined => {
   for (const each of causes(error)) {
     if (each instanceof EmbeddedPostgresDataUnreachable) {
-      return `${each.message}; set DATA_DIR to a directory it can reach, e.g. /var/lib/orderly`;
+      return `${each.message}; move DATA_DIR to a directory it can reach (e.g. below /srv) and set DATA_DIR to it`;
     }
+    if (each instanceof ClusterPlaceNotOurs) return each.message;
     if (each instanceof PostgresProgramsUnreachable) {
       return `${each.message}; set DATA_DIR to a directory it can reach, e.g. /var/lib/orderly`;
     }

@@ -1,12 +1,13 @@
-import { existsSync, mkdirSync, readdirSync, realpathSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
+import { clusterPlace, recordedCluster } from './cluster-location';
 import { startDetached } from './detached-postgres';
 import { choosePort, EmbeddedPostgresPortTaken, portWasInUse, rememberedPort } from './embedded-postgres-port';
 import { clearPreviousRun, isAlive, waitForExit } from './embedded-postgres-previous-run';
 import { initialiseCluster } from './initialise-cluster';
 import { packagedPostgresDir, runnablePrograms } from './postgres-programs';
-import { type ClosedDirectory, closedDirectory, modeText, type ServerUser, serverUser } from './postgres-user';
+import { serverUser } from './postgres-user';
 
 export type EmbeddedPostgresOptions = {
   /** the cluster's data directory; created and initialised on first run, reused afterwards */
@@ -27,11 +28,21 @@ export type EmbeddedPostgresOptions = {
   onLog?: (line: string) => void;
   /** one-line notices for the person starting it (the port it took instead of a taken one) */
   onNotice?: (message: string) => void;
+  /** one line for the person starting it when the cluster is not in `dataDir`: where it is, and why */
+  onInfo?: (message: string) => void;
+  /**
+   * Where the cluster's place is recorded when, as root, the server's user cannot reach `dataDir`'s parent (DATA_DIR):
+   * the cluster then lives below `relocationBase` and this file names it, for the next start and the command-line
+   * tools. Without it, such a `dataDir` is refused (EmbeddedPostgresDataUnreachable).
+   */
+  locationFile?: string;
+  /** the directory relocated clusters go below (default /var/lib/orderly; tests pass one of their own) */
+  relocationBase?: string;
   /** server parameters for this run only, over postgresql.conf (e.g. `{ wal_level: 'minimal' }` for a test's own cluster) */
   settings?: Record<string, string>;
   /**
    * PostgreSQL's native directory (bin, lib, share); default: the one the `embedded-postgres` package installed. As root,
-   * when the server's user cannot reach it, a copy is kept beside `dataDir` (`postgres-<package version>`).
+   * when the server's user cannot reach it, a copy is kept beside the cluster (`postgres-<package version>`).
    */
   programsDir?: string;
 };
@@ -44,21 +55,6 @@ export type RunningPostgres = {
   /** stops the server cleanly (fast shutdown); safe to call twice */
   stop(): Promise<void>;
 };
-
-/** As root, the server's user cannot reach the data directory (a parent directory is closed to it). */
-export class EmbeddedPostgresDataUnreachable extends Error {
-  constructor(
-    readonly dataDir: string,
-    readonly user: string,
-    readonly closed: ClosedDirectory,
-  ) {
-    super(
-      `the embedded PostgreSQL cannot reach ${dataDir}: a parent directory (${closed.dir}, mode ${modeText(closed.mode)}) ` +
-        `is closed to the ${user} user that PostgreSQL runs as`,
-    );
-    this.name = 'EmbeddedPostgresDataUnreachable';
-  }
-}
 
 const USER = 'postgres';
 const START_ATTEMPTS = 3;
@@ -78,14 +74,6 @@ const createDatabaseIfMissing = async (adminUrl: string, database: string): Prom
   } finally {
     await client.end();
   }
-};
-
-/** As root: the data directory's parent exists and the server's user can reach it, or a clear refusal. */
-const ensureReachable = (dataDir: string, user: ServerUser | undefined): void => {
-  if (!user) return;
-  mkdirSync(dirname(dataDir), { recursive: true });
-  const closed = closedDirectory(dirname(dataDir), user);
-  if (closed) throw new EmbeddedPostgresDataUnreachable(dataDir, user.name, closed);
 };
 
 /** Whether the cluster is there already; what a killed run of it left behind is cleared (or refused while it runs). */
@@ -137,11 +125,11 @@ const startOnAFreePort = async (
 /**
  * Starts a real PostgreSQL from the `embedded-postgres` package's programs: initialises `dataDir` on first run
  * (detected by its PG_VERSION file), starts the server and creates the application database when missing. As root
- * the server runs as the `postgres` user: from a copy of the programs beside `dataDir` when it cannot reach the
- * package's, and on a data directory it must be able to reach (EmbeddedPostgresDataUnreachable otherwise).
+ * the server runs as the `postgres` user: from a copy of the programs beside the cluster when it cannot reach the
+ * package's, and on a cluster it can reach: one it cannot reach, not made yet, is made below `relocationBase`
+ * instead (`clusterPlace`, told through `onInfo`).
  */
 export const startEmbeddedPostgres = async (options: EmbeddedPostgresOptions): Promise<RunningPostgres> => {
-  const dataDir = resolve(options.dataDir);
   const password = options.password ?? 'postgres';
   const database = options.database ?? 'orderly';
   const recent: string[] = [];
@@ -151,7 +139,9 @@ export const startEmbeddedPostgres = async (options: EmbeddedPostgresOptions): P
     options.onLog?.(line);
   };
   const user = serverUser();
-  ensureReachable(dataDir, user);
+  const { locationFile, relocationBase } = options;
+  const { dataDir, relocation } = clusterPlace({ dataDir: resolve(options.dataDir), user, locationFile, relocationBase });
+  if (relocation) options.onInfo?.(relocation);
   const programs = runnablePrograms(options.programsDir ?? (await packagedPostgresDir()), user, dirname(dataDir));
   const initialised = await findCluster(dataDir);
 
@@ -189,10 +179,11 @@ const samePath = (a: string, b: string): boolean => {
 
 /**
  * The URL of the embedded PostgreSQL that another process started on `dataDir` (a running `npm start`), if one
- * answers: on the port remembered in `portFile`, else `port`; a server there that serves other data is not it.
+ * answers: on the port remembered in `portFile`, else `port`; a server there that serves other data (than `dataDir`,
+ * or the cluster `locationFile` names) is not it.
  */
 export const runningEmbeddedPostgres = async (
-  options: Pick<EmbeddedPostgresOptions, 'dataDir' | 'port' | 'portFile' | 'database' | 'password'>,
+  options: Pick<EmbeddedPostgresOptions, 'dataDir' | 'port' | 'portFile' | 'locationFile' | 'database' | 'password'>,
 ): Promise<string | undefined> => {
   const port = (options.portFile && rememberedPort(options.portFile)) || options.port;
   const url = `${baseUrl(port, options.password ?? 'postgres')}/${encodeURIComponent(options.database ?? 'orderly')}`;
@@ -200,7 +191,7 @@ export const runningEmbeddedPostgres = async (
   try {
     await client.connect();
     const { rows } = await client.query<{ dir: string }>(`select current_setting('data_directory') as dir`);
-    return samePath(rows[0].dir, options.dataDir) ? url : undefined;
+    return samePath(rows[0].dir, recordedCluster(options.locationFile) ?? options.dataDir) ? url : undefined;
   } catch {
     return undefined;
   } finally {

@@ -157,8 +157,9 @@ const reachableCopy = (dir: string, copiesDir: string): string => {
 /**
  * The PostgreSQL programs to run. As root the server runs as `user`, which may not reach `dir` (a project under a
  * home directory of mode 700 holds the package): then a copy of `dir` it can reach is kept in `copiesDir` and run
- * from there. That is the app's DATA_DIR, beside the cluster: the server's user reaches it already, and unlike the
- * temporary directory it is not mounted `noexec` in hardened containers nor emptied by cleaners under a running server.
+ * from there. That is the directory of the cluster (DATA_DIR, or where root's cluster was relocated): the server's
+ * user reaches it already, and unlike the temporary directory it is not mounted `noexec` in hardened containers nor
+ * emptied by cleaners under a running server.
  */
 export const runnablePrograms = (dir: string, user: ServerUser | undefined, copiesDir: string): PostgresPrograms => {
   if (!user || runnableBy(dir, user)) return programsIn(dir);
