@@ -116,6 +116,10 @@ export class PgDatabase extends Database {
     });
     // An idle client losing its connection must not crash the process; the pool drops it and connects anew.
     this.pool.on('error', () => undefined);
+    // Nor one between owners: the pool listens only while a client is idle, a transaction while it holds one, and a
+    // server shutting down tells every connection at once (57P01), also one being closed or handed back right then.
+    // Whoever uses the client next gets the failure from its query; the event itself has nothing left to tell.
+    this.pool.on('connect', (client) => void client.on('error', () => undefined));
   }
 
   async query<R extends QueryResultRow = QueryResultRow>(
