@@ -1,4 +1,4 @@
-import { afterCommit, appendsNoEvents, type Database, isAppliedOnce, onceCommitted, type Sql } from '../persistence/database';
+import { appendsNoEvents, type Database, isAppliedOnce, onceCommitted, type Sql } from '../persistence/database';
 import {
   EventStore,
   WrongExpectedVersion,
@@ -13,31 +13,12 @@ import {
   type StreamAppend,
   type Upcaster,
 } from './event-store';
-import {
-  Upcasters,
-  checkExpected,
-  decideWithRetry,
-  eventMetadata,
-  fold,
-  requiredVersion,
-  type CommandResult,
-  type DecisionRead,
-} from './event-recording';
-import {
-  APPEND,
-  APPEND_SKIPPING_CONFLICTS,
-  APPEND_SKIPPING_CONFLICTS_QUIETLY,
-  APPEND_UNRECORDED,
-  DECISION_READ,
-  READ_STREAM,
-  READ_STREAMS,
-  REMOVE_PARTIAL_APPEND,
-  type AppendRow,
-  type EventRow,
-} from './postgres.event-store.sql';
+import { Upcasters, checkExpected, decideWithRetry, fold, type CommandResult, type DecisionRead } from './event-recording';
+import { DECISION_READ, READ_STREAM, READ_STREAMS, type EventRow } from './postgres.event-store.sql';
 import { CommitNotifier } from './commit-notifier';
 import { currentVersion, emptyAppendCheck, findCommand } from './postgres.command-results';
 import { appendStreams, type AppendStreamsDeps } from './postgres.append-streams';
+import { appendAttempt, type AppendStreamDeps, type Attempt } from './postgres.append-stream';
 import { readAllAfter } from './postgres.read-all';
 import { PreloadedStreams } from './preloaded-streams';
 
@@ -48,16 +29,6 @@ export type PostgresEventStoreOptions = {
 
 /** How often an 'any' append is retried when a concurrent append took the same version. */
 const ANY_VERSION_ATTEMPTS = 20;
-
-type Attempt =
-  | { kind: 'appended'; events: RecordedEvent[] }
-  | { kind: 'duplicate'; result: CommandResult }
-  | { kind: 'conflict'; actual: number }
-  /** the command id is held by a transaction that committed meanwhile: look it up again */
-  | { kind: 'retry' };
-
-const isVersionConflict = (error: unknown) =>
-  (error as { code?: string }).code === '23505' && (error as { constraint?: string }).constraint === 'events_stream_version_key';
 
 /**
  * The event store on PostgreSQL (`es.events`). Appends are single statements whose unique (stream, version) enforces
@@ -101,70 +72,10 @@ export class PostgresEventStore extends EventStore {
     if (tx && appendsNoEvents(tx)) throw new Error(`an append to ${stream} in a transaction that promised to append no events`);
     if (events.length === 0) return this.appendNothing(stream, expectedVersion, meta.commandId, tx);
 
-    const docs = events.map((e) => {
-      const schemaVersion = options.schemaVersions?.[e.type] ?? this.upcasters.currentVersion(e.type);
-      return { type: e.type, data: e.data, schemaVersion, metadata: eventMetadata(meta, schemaVersion) };
-    });
-    const params = [
-      meta.commandId,
-      stream,
-      requiredVersion(expectedVersion),
-      docs.length,
-      JSON.stringify(docs.map((d) => ({ ...d, id: d.metadata.eventId }))),
-    ];
-    const toRecorded = (row: AppendRow): RecordedEvent[] =>
-      docs.map((d, i) => ({
-        type: d.type,
-        data: d.data,
-        stream,
-        version: row.first_version! + i,
-        globalPosition: row.positions[i],
-        metadata: d.metadata,
-      }));
-    const projections = this.projections.filter((p) => docs.some((d) => p.handles.has(d.type)));
-
-    // in a transaction that reports its commit, notify after it: NOTIFY at commit would serialise the commits.
-    // In a caller's transaction a version conflict inserts fewer rows rather than aborting it: no savepoint needed.
-    const statement = !tx
-      ? APPEND
-      : !afterCommit(tx, this.notifyCommitted)
-        ? APPEND_SKIPPING_CONFLICTS
-        : isAppliedOnce(tx)
-          ? APPEND_UNRECORDED
-          : APPEND_SKIPPING_CONFLICTS_QUIETLY;
-    const attempt = async (sql: Sql): Promise<Attempt> => {
-      let row: AppendRow;
-      try {
-        row = (await sql.query<AppendRow>(statement, params)).rows[0];
-      } catch (error) {
-        if (isVersionConflict(error)) return { kind: 'conflict', actual: -1 };
-        throw error;
-      }
-      if (row.dup_stream !== null)
-        return { kind: 'duplicate', result: { stream: row.dup_stream, firstVersion: row.dup_first!, lastVersion: row.dup_last! } };
-      if (row.first_version === null) {
-        const required = requiredVersion(expectedVersion);
-        return required === null || required === row.current_version
-          ? { kind: 'retry' }
-          : { kind: 'conflict', actual: row.current_version };
-      }
-      if (row.positions.length < docs.length) {
-        // only when skipping conflicts: another transaction took one of the versions; undo our part
-        await sql.query(REMOVE_PARTIAL_APPEND, [docs.map((d) => d.metadata.eventId), meta.commandId]);
-        return { kind: 'conflict', actual: -1 };
-      }
-      const recorded = toRecorded(row);
-      for (const { projection, handles } of projections) {
-        await projection.apply(
-          sql,
-          recorded.filter((e) => handles.has(e.type)),
-        );
-      }
-      return { kind: 'appended', events: recorded };
-    };
+    const { attempt, withProjections } = appendAttempt(this.appendDeps, stream, events, options);
 
     for (let n = 1; ; n++) {
-      const outcome = await this.inTransactionOf(tx, projections.length > 0, attempt);
+      const outcome = await this.inTransactionOf(tx, withProjections, attempt);
       if (outcome.kind === 'appended') {
         if (!tx) this.notifier.notify();
         this.reportCommitted(tx, outcome.events);
@@ -187,10 +98,11 @@ export class PostgresEventStore extends EventStore {
   }
 
   appendStreams(appends: readonly StreamAppend[], tx: Sql): Promise<RecordedEvent[][]> {
-    return appendStreams(this.appendStreamsDeps, appends, tx);
+    return appendStreams(this.appendDeps, appends, tx);
   }
 
-  private readonly appendStreamsDeps: AppendStreamsDeps = {
+  /** What both appends (one stream, several at once) need of the store. */
+  private readonly appendDeps: AppendStreamsDeps & AppendStreamDeps = {
     schemaVersionOf: (type) => this.upcasters.currentVersion(type),
     projections: this.projections,
     preloaded: this.preloaded,

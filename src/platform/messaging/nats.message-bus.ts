@@ -1,9 +1,7 @@
-import { connect, headers, nanos, type NatsConnection } from '@nats-io/transport-node';
+import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
 import {
   AckPolicy,
   DeliverPolicy,
-  RetentionPolicy,
-  StorageType,
   jetstream,
   jetstreamManager,
   type ConsumerMessages,
@@ -22,8 +20,8 @@ import {
   type BusObserver,
   type DeliveryPolicy,
 } from './delivery-policy';
-import { consumeMessage, traceHeadersOf, withHeaderTrace } from '../observability/tracing-consumers';
-import { consumerName, ensureConsumer, ensureStream } from './nats.jetstream-setup';
+import { consumeMessage, withHeaderTrace } from '../observability/tracing-consumers';
+import { consumerName, ensureConsumer, ensureStreams, headersOf, natsTraceHeaders } from './nats.jetstream';
 
 export type NatsBusOptions = Partial<DeliveryPolicy> & {
   /** stream holding every message (default 'ORDERLY'); dead letters go to `<stream>_DLQ` */
@@ -106,18 +104,12 @@ export class NatsMessageBus extends MessageBus {
     });
     try {
       const jsm = await jetstreamManager(nc);
-      const common = {
-        retention: RetentionPolicy.Limits,
-        storage: StorageType.File,
-        duplicate_window: nanos(options.duplicateWindowMs ?? 120_000),
-      };
-      await ensureStream(jsm, {
-        ...common,
-        name: settings.stream,
-        subjects: [`${settings.subjectPrefix}.>`],
-        max_age: nanos(options.maxAgeMs ?? 7 * 24 * 3600_000),
+      await ensureStreams(jsm, {
+        stream: settings.stream,
+        subjectPrefix: settings.subjectPrefix,
+        duplicateWindowMs: options.duplicateWindowMs ?? 120_000,
+        maxAgeMs: options.maxAgeMs ?? 7 * 24 * 3600_000,
       });
-      await ensureStream(jsm, { ...common, name: `${settings.stream}_DLQ`, subjects: [`${settings.subjectPrefix}-dlq.>`] });
       return new NatsMessageBus(nc, jetstream(nc), jsm, settings, options.logger ?? defaultBusLogger(), options.observer ?? UNOBSERVED);
     } catch (error) {
       await nc.close().catch(() => undefined);
@@ -250,11 +242,12 @@ export class NatsMessageBus extends MessageBus {
       deliveries: msg.info.deliveryCount,
       err: error,
     });
-    const h = headers();
-    h.set('Orderly-Subscriber', subscriber);
-    h.set('Orderly-Error', reason);
-    h.set('Orderly-Deliveries', String(msg.info.deliveryCount));
-    h.set('Orderly-Stream-Seq', String(msg.seq));
+    const h = headersOf({
+      'Orderly-Subscriber': subscriber,
+      'Orderly-Error': reason,
+      'Orderly-Deliveries': String(msg.info.deliveryCount),
+      'Orderly-Stream-Seq': String(msg.seq),
+    });
     const type = msg.subject.slice(this.settings.subjectPrefix.length + 1);
     try {
       await this.js.publish(`${this.settings.subjectPrefix}-dlq.${type}`, msg.data, { headers: h, msgID: `${consumer}:${msg.seq}` });
@@ -293,12 +286,3 @@ export class NatsMessageBus extends MessageBus {
     if (this.closing) throw new Error('nats message bus is closed');
   }
 }
-
-/** The message's trace context as NATS headers; none while tracing is off. */
-const natsTraceHeaders = (message: IntegrationMessage) => {
-  const trace = traceHeadersOf(message);
-  if (!trace) return undefined;
-  const h = headers();
-  for (const [name, value] of Object.entries(trace)) h.set(name, value);
-  return h;
-};
