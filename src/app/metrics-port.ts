@@ -1,22 +1,11 @@
 import type { Config } from '../platform/config';
-import { assertCanListen } from './startup-failure';
+import { isPortFree, trialListen } from '../platform/trial-listen';
 
 export type MetricsPortChoice = {
   /** what the `/metrics` server is to listen on: 0 for a free port it takes as it listens; null for none */
   port: number | null;
   /** set when the default port was taken and a free one is taken instead */
   instead?: number;
-};
-
-/** Whether a server could listen on `host:port` now; an error other than a taken port (a HOST not of this machine) is thrown. */
-const canListen = async (port: number, host: string): Promise<boolean> => {
-  try {
-    await assertCanListen(port, host);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') return false;
-    throw error;
-  }
 };
 
 /**
@@ -32,9 +21,9 @@ export const chooseMetricsPort = async (
   const wanted = config.metricsPort;
   if (wanted === null || wanted === 0) return { port: wanted };
   if (config.metricsPortFixed) {
-    await assertCanListen(wanted, config.host);
+    await trialListen(wanted, config.host);
     return { port: wanted };
   }
-  if (wanted !== config.port && (await canListen(wanted, config.host))) return { port: wanted };
+  if (wanted !== config.port && (await isPortFree(wanted, config.host))) return { port: wanted };
   return { port: 0, instead: wanted };
 };

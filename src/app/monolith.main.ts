@@ -16,7 +16,8 @@ import { seedDemoData } from './demo-data';
 import { DEMO_CUSTOMER_PASSWORD, DEMO_CUSTOMERS, seedDemoShop } from './demo-shop';
 import { stopTracingBeforeExit } from './flush-traces';
 import { chooseMetricsPort } from './metrics-port';
-import { assertCanListen, type ListenSettings, startupFailure } from './startup-failure';
+import { type ListenSettings, startupFailure } from './startup-failure';
+import { trialListen } from '../platform/trial-listen';
 
 /** The embedded default's admin when ORDERLY_ADMIN_EMAIL/PASSWORD are not set; its password is kept in DATA_DIR. */
 const EMBEDDED_ADMIN_EMAIL = 'admin@orderly.local';
@@ -91,7 +92,7 @@ const main = async (): Promise<void> => {
   const logger = AppLogger.create(config.logLevel);
   listening = { PORT: config.port, METRICS_PORT: config.metricsPort };
   // a taken HTTP or metrics port is told before the database starts, not after a minute of initdb and seeding
-  await assertCanListen(config.port, config.host);
+  await trialListen(config.port, config.host);
   const metrics = await chooseMetricsPort(config);
 
   const embedded = config.databaseUrl

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, freePort, MAIN, ROOT } from '../../test/support/processes';
-import { assertCanListen, startupFailure } from './startup-failure';
+import { startupFailure } from './startup-failure';
+import { trialListen } from '../platform/trial-listen';
 
 /** Another program on the port: a plain TCP server on 127.0.0.1. */
 const occupy = (port: number) =>
@@ -55,7 +56,7 @@ describe('a start that cannot succeed', () => {
   });
 
   it('is told in one sentence when the HTTP port is taken', async () => {
-    const error: unknown = await assertCanListen(httpPort, '127.0.0.1').catch((e: unknown) => e);
+    const error: unknown = await trialListen(httpPort, '127.0.0.1').catch((e: unknown) => e);
     expect(startupFailure(error, { PORT: httpPort })).toBe(
       `127.0.0.1:${httpPort} (PORT) is taken by another program; stop it, or set PORT to a free port`,
     );

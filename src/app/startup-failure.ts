@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { ClusterPlaceNotOurs, EmbeddedPostgresDataUnreachable } from '../platform/persistence/cluster-location';
 import { EmbeddedPostgresPortTaken } from '../platform/persistence/embedded-postgres-port';
 import { EmbeddedPostgresInUse } from '../platform/persistence/embedded-postgres-previous-run';
@@ -56,14 +55,3 @@ export const startupFailure = (error: unknown, listening: ListenSettings = {}): 
   }
   return undefined;
 };
-
-/**
- * Fails fast, before the database starts, when the HTTP server could not listen on `host:port` (a trial listen,
- * closed at once); rejects with the error a real listen would give, which `startupFailure` puts in one sentence.
- */
-export const assertCanListen = (port: number, host: string): Promise<void> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen({ port, host, exclusive: true }, () => server.close(() => resolve()));
-  });

@@ -6,7 +6,8 @@ import { Client } from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startupFailure } from '../../app/startup-failure';
 import { runningEmbeddedPostgres, startEmbeddedPostgres } from './embedded-postgres';
-import { choosePort, EmbeddedPostgresPortTaken, isPortFree } from './embedded-postgres-port';
+import { isPortFree } from '../trial-listen';
+import { choosePort, EmbeddedPostgresPortTaken } from './embedded-postgres-port';
 import { embeddedPostgresOptions } from './embedded-postgres-settings';
 
 const databaseName = async (url: string): Promise<string> => {

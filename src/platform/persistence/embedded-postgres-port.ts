@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname } from 'node:path';
+import { isPortFree } from '../trial-listen';
 
 /** The port the embedded PostgreSQL was told to use is taken by another program. */
 export class EmbeddedPostgresPortTaken extends Error {
@@ -9,16 +10,6 @@ export class EmbeddedPostgresPortTaken extends Error {
     this.name = 'EmbeddedPostgresPortTaken';
   }
 }
-
-/** Whether a server could listen on `host:port` now: a trial listen, closed at once. */
-export const isPortFree = (port: number, host = '127.0.0.1'): Promise<boolean> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      ['EADDRINUSE', 'EACCES'].includes(error.code ?? '') ? resolve(false) : reject(error),
-    );
-    server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(true)));
-  });
 
 /** A port the system has free now (it picks it). */
 const systemChosenPort = (): Promise<number> =>
