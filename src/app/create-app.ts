@@ -13,8 +13,6 @@ import { allMigrations } from './all-migrations';
 import { AppModule } from './app.module';
 import { openDatabase, PlatformOptions, PlatformRuntime } from './platform.module';
 
-export { allMigrations };
-
 /**
  * How long requests in flight get to finish once the server stops accepting. A connection still open after it (a
  * request accepted at the socket but never answered, a client that keeps a connection open) is closed, so a
