@@ -21,8 +21,13 @@ import { until } from './support/invariants';
  * load the batches are shared (the benchmark's per-journey figures are lower). Before the cart's first line carried
  * its start, the checkout's start asked for the stock itself and the catalog's copy of the stock levels kept no
  * inbox: 19 events, 102–106 rows, 58.6–59.3 KB.
+ * Analytics then took its messages from the bus like every other context (so that it can run as a service of its
+ * own), which is inherent cost: in one process its log consumer's checkpoint now commits apart from the handler's
+ * writes (one more write transaction per batch, 3 in a journey), and the cart started, which no write of its own
+ * guards, takes an inbox row (orders placed and confirmed guard themselves by order id and take none). Measured
+ * before: 95 rows, 50 write transactions, 53.9 KB; after: 96–100 rows, 53–57 write transactions, 54.3–55.1 KB.
  */
-const BUDGET = { events: 17, rowsWritten: 99, walBytes: 57_000, writeTransactions: 55 };
+const BUDGET = { events: 17, rowsWritten: 102, walBytes: 57_000, writeTransactions: 59 };
 
 /** An idle server writes nothing and runs at most 2 statements a second. */
 const IDLE_BUDGET = { walBytes: 0, writeTransactions: 0, statementsPerSecond: 2 };

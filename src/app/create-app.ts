@@ -1,3 +1,4 @@
+import type { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Config } from '../platform/config';
@@ -7,7 +8,7 @@ import { AppLogger, NestLoggerAdapter } from '../platform/observability/logger';
 import { Metrics } from '../platform/observability/metrics';
 import { observeHttpRequests } from '../platform/observability/metrics.http';
 import { MetricsServer } from '../platform/observability/metrics.server';
-import type { Database } from '../platform/persistence/database';
+import type { Database, Migration } from '../platform/persistence/database';
 import { runMigrations } from '../platform/persistence/migrations';
 import { allMigrations } from './all-migrations';
 import { AppModule } from './app.module';
@@ -22,6 +23,15 @@ const HTTP_DRAIN_MS = 10_000;
 
 /** Applies every migration; returns the ids applied now. */
 export const migrate = (db: Database): Promise<string[]> => runMigrations(db, allMigrations);
+
+/** What one process runs: its root module (the platform and its contexts) and the schemas its database holds. */
+export type AppShape = {
+  root(config: Config, options: PlatformOptions): DynamicModule;
+  migrations: readonly Migration[];
+};
+
+/** Every context in one process. */
+export const MONOLITH: AppShape = { root: (config, options) => AppModule.forRoot(config, options), migrations: allMigrations };
 
 /**
  * What every Nest app of Orderly needs before `init()`: security headers, request id echo, request metrics, OpenAPI at
@@ -46,18 +56,18 @@ export type RunningApp = {
 };
 
 /**
- * Builds the monolith: migrates the database, then assembles the Nest app on Fastify (request pipeline, OpenAPI),
+ * Builds the app (the monolith unless `shape` says otherwise): migrates the database, then assembles the Nest app on Fastify (request pipeline, OpenAPI),
  * installs the outbox publisher and starts the log consumers and the scheduler poller. It does not listen yet.
  */
-export const createApp = async (config: Config, overrides: PlatformOptions = {}): Promise<RunningApp> => {
+export const createApp = async (config: Config, overrides: PlatformOptions = {}, shape: AppShape = MONOLITH): Promise<RunningApp> => {
   const logger = overrides.logger ?? AppLogger.create(config.logLevel);
   const database = overrides.database ?? openDatabase(config);
   let app: NestFastifyApplication | undefined;
   try {
-    const applied = await migrate(database);
+    const applied = await runMigrations(database, shape.migrations);
     if (applied.length > 0) logger.info('migrations applied', { migrations: applied });
     app = await NestFactory.create<NestFastifyApplication>(
-      AppModule.forRoot(config, { ...overrides, database, logger }),
+      shape.root(config, { ...overrides, database, logger, migrations: shape.migrations }),
       createHttpAdapter(config),
       {
         logger: new NestLoggerAdapter(logger.child({ component: 'nest' })),

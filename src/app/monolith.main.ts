@@ -1,10 +1,8 @@
 // first: tracing instruments the modules imported after it (off unless OTEL_* asks for it)
 import './tracing.main';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EnsureAdminHandler } from '../contexts/identity/application/ensure-admin';
-import { Config, ConfigError, loadConfig } from '../platform/config';
+import { Config, loadConfig } from '../platform/config';
 import { AppLogger } from '../platform/observability/logger';
 import { METRICS_PATH, MetricsServer } from '../platform/observability/metrics.server';
 import { startEmbeddedPostgres } from '../platform/persistence/embedded-postgres';
@@ -12,29 +10,16 @@ import { embeddedPostgresOptions } from '../platform/persistence/embedded-postgr
 import { Clock } from '../shared-kernel/clock';
 import { newId } from '../shared-kernel/ids';
 import { createApp, RunningApp } from './create-app';
+import { embeddedAdmin } from './embedded-admin';
 import { seedDemoData } from './demo-data';
 import { DEMO_CUSTOMER_PASSWORD, DEMO_CUSTOMERS, seedDemoShop } from './demo-shop';
-import { stopTracingBeforeExit } from './flush-traces';
 import { chooseMetricsPort } from './metrics-port';
-import { type ListenSettings, startupFailure } from './startup-failure';
+import { configOrExit, type ListenSettings, runMain } from './startup-failure';
+import { stopOnSignals } from './stop-on-signals';
 import { trialListen } from '../platform/trial-listen';
-
-/** The embedded default's admin when ORDERLY_ADMIN_EMAIL/PASSWORD are not set; its password is kept in DATA_DIR. */
-const EMBEDDED_ADMIN_EMAIL = 'admin@orderly.local';
-const SHUTDOWN_TIMEOUT_MS = 30_000;
 
 /** The settings of the ports the app listens on, once read: a port that is taken is told by the setting to change. */
 let listening: ListenSettings = {};
-
-/** Generated once per data directory (mode 0600), so `npm start` has a working admin login out of the box. */
-const embeddedAdmin = (dataDir: string): { email: string; password: string } => {
-  const file = join(dataDir, 'admin-password');
-  if (!existsSync(file)) {
-    mkdirSync(dataDir, { recursive: true });
-    writeFileSync(file, `${randomBytes(12).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
-  }
-  return { email: EMBEDDED_ADMIN_EMAIL, password: readFileSync(file, 'utf8').trim() };
-};
 
 const ensureAdmin = async (running: RunningApp, admin: { email: string; password: string }): Promise<void> => {
   const now = running.app.get(Clock).now();
@@ -81,14 +66,7 @@ const banner = (
  * line) and, on the first start, seeds demo data. SIGINT/SIGTERM shut it down in order and exit 0.
  */
 const main = async (): Promise<void> => {
-  let config: Config;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(`orderly: ${error.message}`);
-    process.exit(1);
-  }
+  const config = configOrExit(() => loadConfig(process.env), 'orderly');
   const logger = AppLogger.create(config.logLevel);
   listening = { PORT: config.port, METRICS_PORT: config.metricsPort };
   // a taken HTTP or metrics port is told before the database starts, not after a minute of initdb and seeding
@@ -119,36 +97,11 @@ const main = async (): Promise<void> => {
     );
   }
 
-  let stopping = false;
-  const shutdown = async (signal: string): Promise<void> => {
-    if (stopping) {
-      logger.warn('second signal: exiting without waiting', { signal });
-      process.exit(1);
-    }
-    stopping = true;
-    logger.info('shutting down', { signal });
-    const deadline = setTimeout(() => {
-      logger.error('shutdown did not finish in time; exiting', { timeoutMs: SHUTDOWN_TIMEOUT_MS });
-      process.exit(1);
-    }, SHUTDOWN_TIMEOUT_MS);
-    deadline.unref();
-    try {
-      await running.shutdown();
-      await embedded?.stop();
-      await stopTracingBeforeExit(); // the last spans are exported before the process exits
-      logger.info('stopped');
-      process.exit(0);
-    } catch (error) {
-      logger.error('shutdown failed', { err: error });
-      await stopTracingBeforeExit(); // the spans of what failed too
-      process.exit(1);
-    }
-  };
-  // A library's exit hook on these signals (such as async-exit-hook) would exit the process as soon as its own work is
-  // done, cutting the ordered shutdown below short; this process stops its embedded server itself, last.
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeAllListeners(signal);
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // the embedded server stops last, after the app that uses it
+  stopOnSignals(logger, async () => {
+    await running.shutdown();
+    await embedded?.stop();
+  });
 
   const generatedAdmin = !config.admin && !!embedded;
   const admin = config.admin ?? (embedded ? embeddedAdmin(config.dataDir) : undefined);
@@ -168,10 +121,4 @@ const main = async (): Promise<void> => {
   console.log(banner(config, metricsAddress?.port, admin, generatedAdmin));
 };
 
-main().catch(async (error: unknown) => {
-  const sentence = startupFailure(error, listening);
-  if (sentence) console.error(`orderly: ${sentence}`);
-  else AppLogger.create('error').fatal('orderly failed to start', { err: error });
-  await stopTracingBeforeExit(); // the spans of the failed start (its migrations, its seeding) are not lost
-  process.exit(1);
-});
+runMain(main, { prefix: 'orderly', fatal: 'orderly failed to start', listening: () => listening });

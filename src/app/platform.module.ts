@@ -1,11 +1,12 @@
 import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown, Provider } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import type { Redis } from 'ioredis';
 import { LogConsumers } from '../platform/consumers/log-consumer';
 import { PgLogConsumers } from '../platform/consumers/pg.log-consumers';
 import { Config, DEFAULT_BUS_NAMESPACE } from '../platform/config';
 import { EventStore } from '../platform/event-store/event-store';
 import { PostgresEventStore } from '../platform/event-store/postgres.event-store';
-import { HttpApiModule } from '../platform/http/http-api.module';
+import { HttpApiModule, HttpApiPorts } from '../platform/http/http-api.module';
 import { IdempotencyKeys } from '../platform/http/idempotency-keys';
 import type { BusObserver } from '../platform/messaging/delivery-policy';
 import { InProcessMessageBus } from '../platform/messaging/in-process.message-bus';
@@ -23,11 +24,17 @@ import { metricsProviders } from '../platform/observability/metrics.providers';
 import { MetricsServer } from '../platform/observability/metrics.server';
 import { Database } from '../platform/persistence/database';
 import { PgDatabase } from '../platform/persistence/pg.database';
+import { ReadDatabase } from '../platform/persistence/read-database';
+import { readDatabaseProviders } from '../platform/persistence/read-database.providers';
+import { ReadYourWritesInterceptor } from '../platform/http/read-your-writes.interceptor';
 import { PgScheduler } from '../platform/scheduling/pg.scheduler';
 import { Scheduler } from '../platform/scheduling/scheduler';
 import { closeRedis, connectRedis, REDIS } from '../platform/redis';
+import { CacheInvalidations, InProcessCacheInvalidations } from '../platform/cache-invalidation';
+import { RedisCacheInvalidations } from '../platform/cache-invalidation.redis';
 import { Clock, SystemClock } from '../shared-kernel/clock';
 import { allMigrations } from './all-migrations';
+import type { Migration } from '../platform/persistence/database';
 
 /** How often due scheduled messages (timeouts) are delivered, and expired idempotency keys purged. */
 const SCHEDULER_POLL_MS = 500;
@@ -38,9 +45,9 @@ const OWNS_BUS = 'orderly:owns-bus';
  * The connections log consumers hold their batch transactions (and leases) on. A pool of their own: a batch that
  * delivers to in-process subscribers waits for handlers which need connections of the main pool; sharing one pool,
  * enough concurrent batches would take every connection and wait forever for handlers that cannot get one.
+ * DB_CONSUMER_POOL_SIZE connections.
  */
 const CONSUMER_DATABASE = 'orderly:consumer-database';
-const CONSUMER_POOL_SIZE = 10;
 
 /**
  * The work a running process does besides answering requests: log consumers (projections, process managers, the
@@ -65,6 +72,7 @@ export class PlatformRuntime implements OnApplicationShutdown {
     @Inject(OWNS_BUS) private readonly ownsBus: boolean,
     @Inject(CONSUMER_DATABASE) private readonly consumerDb: Database,
     @Inject(REDIS) private readonly redis: Redis | null,
+    private readonly cacheInvalidations: CacheInvalidations,
   ) {}
 
   /** Registers the outbox publisher's consumer: once, after every context registered its translators. */
@@ -92,6 +100,7 @@ export class PlatformRuntime implements OnApplicationShutdown {
     await this.consumers.stop();
     if (this.consumerDb !== this.db) await this.consumerDb.close();
     if (this.ownsBus) await this.bus.close();
+    await this.cacheInvalidations.close();
     if (this.redis) await closeRedis(this.redis);
     await this.db.close();
   }
@@ -104,6 +113,8 @@ export type PlatformOptions = {
   logger?: AppLogger;
   /** e.g. an InProcessMessageBus shared by several apps in one test; the caller closes it. */
   bus?: MessageBus;
+  /** The schemas this process owns, which readiness expects applied (default: every context's, the monolith). */
+  migrations?: readonly Migration[];
 };
 
 /**
@@ -139,15 +150,17 @@ const connectBus = async (config: Config, logger: AppLogger, metrics: Metrics): 
 };
 
 /**
- * Global technical services every context injects by their abstract class: Config, Clock, Database, EventStore,
+ * Global technical services every context injects by their abstract class: Config, Clock, Database, ReadDatabase
+ * (the read replica for staleness-tolerant queries, else the primary; `@ReadYourWrites()` routes note writes), EventStore,
  * LogConsumers, Scheduler, MessageBus, IntegrationEvents (the outbox publisher), Inbox, AccessTokens, AppLogger,
  * the Redis connection (`REDIS`, null without REDIS_URL), the readiness check (`Readiness`), plus the HTTP request
- * pipeline (guards, interceptors, problem+json filter) and the health probes.
+ * pipeline (guards, interceptors, problem+json filter) and the health probes. The composition root names the modules
+ * that provide the pipeline's ports (`httpPorts`: identity's API keys and revoked sessions in the monolith).
  */
 @Global()
 @Module({})
 export class PlatformModule {
-  static forRoot(config: Config, options: PlatformOptions = {}): DynamicModule {
+  static forRoot(config: Config, options: PlatformOptions = {}, httpPorts: HttpApiPorts = {}): DynamicModule {
     const providers: Provider[] = [
       { provide: Config, useValue: config },
       { provide: Clock, useValue: options.clock ?? new SystemClock() },
@@ -162,7 +175,7 @@ export class PlatformModule {
       {
         provide: CONSUMER_DATABASE,
         useFactory: (db: Database) =>
-          config.databaseUrl ? new PgDatabase(config.databaseUrl, { max: CONSUMER_POOL_SIZE, applicationName: 'orderly-consumers' }) : db,
+          config.databaseUrl ? new PgDatabase(config.databaseUrl, { max: config.consumerPoolSize, applicationName: 'orderly-consumers' }) : db,
         inject: [Database],
       },
       {
@@ -205,14 +218,28 @@ export class PlatformModule {
           config.redisUrl ? connectRedis(config.redisUrl, config.redisCommandTimeoutMs, logger.child({ component: 'redis' })) : null,
         inject: [AppLogger],
       },
+      {
+        // other instances hear of this one's cache invalidations through Redis; without it, there is no one to tell
+        provide: CacheInvalidations,
+        useFactory: (redis: Redis | null, logger: AppLogger) =>
+          redis
+            ? RedisCacheInvalidations.open(redis, {
+                namespace: config.busNamespace,
+                logger: logger.child({ component: 'cache-invalidations' }),
+              })
+            : new InProcessCacheInvalidations(),
+        inject: [REDIS, AppLogger],
+      },
       ...metricsProviders(config),
-      ...readinessProviders(config, allMigrations),
+      ...readinessProviders(config, options.migrations ?? allMigrations),
+      ...readDatabaseProviders(config),
+      { provide: APP_INTERCEPTOR, useClass: ReadYourWritesInterceptor },
       PlatformRuntime,
     ];
     return {
       module: PlatformModule,
       global: true,
-      imports: [HttpApiModule],
+      imports: [HttpApiModule.register(httpPorts)],
       // the probes live beside the readiness check they answer from, not in the request pipeline
       controllers: [HealthController],
       providers,
@@ -221,6 +248,7 @@ export class PlatformModule {
         Clock,
         AppLogger,
         Database,
+        ReadDatabase,
         EventStore,
         LogConsumers,
         Scheduler,
@@ -229,6 +257,7 @@ export class PlatformModule {
         IntegrationEvents,
         Inbox,
         REDIS,
+        CacheInvalidations,
         Metrics,
         MetricsServer,
         Readiness,

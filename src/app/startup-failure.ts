@@ -1,7 +1,10 @@
+import { ConfigError } from '../platform/config';
+import { AppLogger } from '../platform/observability/logger';
 import { ClusterPlaceNotOurs, EmbeddedPostgresDataUnreachable } from '../platform/persistence/cluster-location';
 import { EmbeddedPostgresPortTaken } from '../platform/persistence/embedded-postgres-port';
 import { EmbeddedPostgresInUse } from '../platform/persistence/embedded-postgres-previous-run';
 import { PostgresProgramsUnreachable } from '../platform/persistence/postgres-programs';
+import { stopTracingBeforeExit } from './flush-traces';
 
 type ListenError = NodeJS.ErrnoException & { address?: string; port?: number };
 
@@ -54,4 +57,46 @@ export const startupFailure = (error: unknown, listening: ListenSettings = {}): 
     if (listen) return listen;
   }
   return undefined;
+};
+
+/**
+ * The settings `load` reads from the environment. When one is missing or invalid (a ConfigError) the process prints
+ * `<prefix>: <what is wrong>` and exits 1, with no stack; any other failure is thrown on.
+ */
+export const configOrExit = <T>(load: () => T, prefix: string): T => {
+  try {
+    return load();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`${prefix}: ${error.message}`);
+    return process.exit(1);
+  }
+};
+
+export type MainOptions = {
+  /** What starts the line printed for the person starting the process: `orderly`, `orderly-gateway`. */
+  prefix: string;
+  /**
+   * The log message of a failure `startupFailure` cannot put in one sentence, logged with its stack; without it, the
+   * failure's own message is printed after the prefix.
+   */
+  fatal?: string;
+  /** The settings of the ports the process listens on, read when it fails (they are known once the settings are). */
+  listening?: () => ListenSettings;
+};
+
+/**
+ * Runs a composition root's `main`. A start that fails is told as `<prefix>: <sentence>` when `startupFailure` knows
+ * what to change, else logged with its stack (see `fatal`); the process exits 1 once the spans of the failed start
+ * (its migrations, its seeding) are exported.
+ */
+export const runMain = (main: () => Promise<void>, { prefix, fatal, listening }: MainOptions): void => {
+  main().catch(async (error: unknown) => {
+    const sentence = startupFailure(error, listening?.());
+    if (sentence) console.error(`${prefix}: ${sentence}`);
+    else if (fatal) AppLogger.create('error').fatal(fatal, { err: error });
+    else console.error(`${prefix}: ${error instanceof Error ? error.message : String(error)}`);
+    await stopTracingBeforeExit();
+    process.exit(1);
+  });
 };

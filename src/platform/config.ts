@@ -8,6 +8,7 @@ import { HTTP_TIMEOUT_SETTINGS, type HttpTimeouts, httpTimeoutsOf } from './http
 import { RATE_LIMIT_SETTINGS, type RateLimitSettings, rateLimitSettingsOf } from './http/rate-limit-policies';
 import { EmailAddress, SingleLineText } from './http/text-schemas';
 import { READINESS_SETTINGS, type ReadinessSettings, readinessSettingsOf } from './observability/health-settings';
+import { GRPC_CLIENT_SETTINGS, type GrpcClientOptions, grpcClientOptionsOf } from './grpc/grpc-client-options';
 import { blankToUndefined, intSetting as int, urlSetting as url } from './settings';
 
 export type MessageBusKind = 'in-process' | 'rabbitmq' | 'nats';
@@ -32,7 +33,9 @@ const EnvSchema = z.object({
   // Prometheus scrapes /metrics here, never on the API port; 0: any free port (tests), off: no metrics server
   METRICS_PORT: z.preprocess(blankToUndefined, z.union([z.literal('off'), z.coerce.number().int().min(0).max(65535)]).default(9464)),
   DATABASE_URL: url(['postgres:', 'postgresql:']),
+  DATABASE_READ_URL: url(['postgres:', 'postgresql:']),
   DB_POOL_SIZE: int(1, 1000, 20),
+  DB_CONSUMER_POOL_SIZE: int(1, 1000, 10),
   DATA_DIR: z.preprocess(blankToUndefined, z.string().default('./.data')),
   EMBEDDED_PG_PORT: int(1, 65535, 54329),
   AMQP_URL: url(['amqp:', 'amqps:']),
@@ -83,6 +86,7 @@ const EnvSchema = z.object({
   TRUSTED_PROXIES: TRUSTED_PROXIES_SETTING,
   ...HTTP_TIMEOUT_SETTINGS,
   ...READINESS_SETTINGS,
+  ...GRPC_CLIENT_SETTINGS,
   PASSWORD_HASH_CONCURRENCY: int(1, 256, threadPoolShare()),
   PASSWORD_HASH_QUEUE_MAX: int(0, 100_000, 64),
 });
@@ -100,7 +104,11 @@ export class Config {
   readonly metricsPortFixed?: boolean;
   /** Absent: the app runs on an embedded PostgreSQL under `dataDir`. */
   readonly databaseUrl?: string;
+  /** One streaming replica of `databaseUrl`, for the reads that tolerate staleness (ReadDatabase); absent: they read the primary. */
+  readonly databaseReadUrl?: string;
   readonly dbPoolSize!: number;
+  /** Connections of the log consumers' own pool (their batch transactions and leases), beside `dbPoolSize`. */
+  readonly consumerPoolSize!: number;
   /** Absolute path. */
   readonly dataDir!: string;
   readonly embeddedPgPort!: number;
@@ -170,6 +178,8 @@ export class Config {
   readonly httpTimeouts!: HttpTimeouts;
   /** What `GET /health/ready` waits for and counts as a stuck log consumer. */
   readonly readiness!: ReadinessSettings;
+  /** Calls to other services' facades (services topology): deadline and keepalive. */
+  readonly grpcClient!: GrpcClientOptions;
   /**
    * At most `concurrency` argon2 hashes at once (default: a core and a libuv pool thread stay free, see
    * `threadPoolShare`), `maxQueued` waiting; past that the request is answered 503.
@@ -202,6 +212,9 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
   if (metricsPortFixed && e.METRICS_PORT === e.PORT) {
     throw new ConfigError(`METRICS_PORT must differ from PORT (both are ${e.PORT}): the metrics are served on a port of their own`);
   }
+  if (e.DATABASE_READ_URL && !e.DATABASE_URL) {
+    throw new ConfigError('DATABASE_READ_URL needs DATABASE_URL: it names a replica of that server');
+  }
   const dataDir = resolve(e.DATA_DIR);
   const jwtSecret = e.JWT_SECRET ?? embeddedJwtSecret(e.DATABASE_URL, dataDir);
   return new Config({
@@ -210,7 +223,9 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     metricsPort: e.METRICS_PORT === 'off' ? null : e.METRICS_PORT,
     metricsPortFixed,
     databaseUrl: e.DATABASE_URL,
+    databaseReadUrl: e.DATABASE_READ_URL,
     dbPoolSize: e.DB_POOL_SIZE,
+    consumerPoolSize: e.DB_CONSUMER_POOL_SIZE,
     dataDir,
     embeddedPgPort: e.EMBEDDED_PG_PORT,
     embeddedPgPortFixed: blankToUndefined(env.EMBEDDED_PG_PORT) !== undefined,
@@ -248,6 +263,7 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     trustedProxies: e.TRUSTED_PROXIES,
     httpTimeouts: httpTimeoutsOf(e),
     readiness: readinessSettingsOf(e),
+    grpcClient: grpcClientOptionsOf(e),
     passwordHashing: { concurrency: e.PASSWORD_HASH_CONCURRENCY, maxQueued: e.PASSWORD_HASH_QUEUE_MAX },
   });
 };

@@ -67,6 +67,10 @@ export const connectCounters = async (appUrl: string, log: () => string, applica
   maintenanceUrl.pathname = '/postgres';
   const cluster = new Client({ connectionString: maintenanceUrl.toString(), application_name: 'budget-probe' });
   await app.connect();
+  // the migrations leave dead catalog rows too (a column added, a type replaced): pruned here, not in a measured window
+  await app.query(
+    'vacuum pg_catalog.pg_attribute, pg_catalog.pg_type, pg_catalog.pg_constraint, pg_catalog.pg_class, pg_catalog.pg_depend',
+  );
   await cluster.connect();
   await cluster.query('create extension if not exists pg_walinspect');
   // creating it leaves dead catalog rows, which reads would prune later, writing WAL in the measured windows

@@ -19,7 +19,7 @@ const newestSource = (dir: string): number =>
   Math.max(
     0,
     ...readdirSync(dir, { recursive: true, encoding: 'utf8' })
-      .filter((file) => file.endsWith('.ts') && !file.endsWith('.spec.ts'))
+      .filter((file) => (file.endsWith('.ts') && !file.endsWith('.spec.ts')) || file.endsWith('.proto'))
       .map((file) => statSync(join(dir, file)).mtimeMs),
   );
 
@@ -29,6 +29,8 @@ export const ensureBuilt = () => {
     cwd: ROOT,
     stdio: 'pipe',
   });
+  // the build script's second step: the gRPC facades load their .proto files next to the compiled code
+  execFileSync(process.execPath, [join(ROOT, 'scripts', 'copy-protos.mjs')], { cwd: ROOT, stdio: 'pipe' });
 };
 
 export const freePort = () =>

@@ -1,20 +1,16 @@
-import { Module, OnModuleInit } from '@nestjs/common';
-import { LogConsumers } from '../../platform/consumers/log-consumer';
-import { SalesProjection } from './application/sales.projection';
+import { Module, OnApplicationBootstrap } from '@nestjs/common';
+import { SalesSubscriber } from './interface/sales.subscriber';
 import { AnalyticsController } from './interface/analytics.controller';
 
-/** analytics: projections only, over integration events; rebuildable with `npm run projections:rebuild`. */
+/** analytics: projections only, over integration events from the bus; `npm run projections:rebuild` rebuilds them in one process. */
 @Module({
   controllers: [AnalyticsController],
-  providers: [SalesProjection],
+  providers: [SalesSubscriber],
 })
-export class AnalyticsModule implements OnModuleInit {
-  constructor(
-    private readonly consumers: LogConsumers,
-    private readonly sales: SalesProjection,
-  ) {}
+export class AnalyticsModule implements OnApplicationBootstrap {
+  constructor(private readonly sales: SalesSubscriber) {}
 
-  onModuleInit(): void {
-    this.consumers.register(this.sales);
+  onApplicationBootstrap(): Promise<void> {
+    return this.sales.subscribe();
   }
 }

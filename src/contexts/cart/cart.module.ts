@@ -1,4 +1,4 @@
-import { Global, Module, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
+import { DynamicModule, Module, OnApplicationBootstrap, OnModuleInit, Type } from '@nestjs/common';
 import { EventStore } from '../../platform/event-store/event-store';
 import { IntegrationEvents } from '../../platform/messaging/message-bus';
 import { AddCartItemHandler } from './application/add-cart-item';
@@ -16,11 +16,16 @@ import { CartCallerGuard } from './interface/cart-caller';
 import { CartsController } from './interface/carts.controller';
 import { OrderPlacedSubscriber } from './interface/order-placed.subscriber';
 
+/** The modules that provide what cart injects from other contexts, chosen by the composition root. */
+export type CartDependencies = {
+  /** Exports ProductCatalog (catalog's): names, prices and availability of the SKUs in carts. */
+  productCatalog: Type<unknown> | DynamicModule;
+};
+
 /**
- * Global so ordering can inject CartContents and identity GuestCarts without importing this module. Needs
- * ProductCatalog (catalog).
+ * cart: carts (event-sourced, inline projection `cart.carts`) and guest carts. Exports CartContents (ordering reads
+ * the cart it checks out) and GuestCarts (identity merges a guest cart at login).
  */
-@Global()
 @Module({
   controllers: [CartsController],
   providers: [
@@ -38,6 +43,10 @@ import { OrderPlacedSubscriber } from './interface/order-placed.subscriber';
   exports: [CartContents, GuestCarts],
 })
 export class CartModule implements OnModuleInit, OnApplicationBootstrap {
+  static register(dependencies: CartDependencies): DynamicModule {
+    return { module: CartModule, imports: [dependencies.productCatalog] };
+  }
+
   constructor(
     private readonly eventStore: EventStore,
     private readonly integrationEvents: IntegrationEvents,

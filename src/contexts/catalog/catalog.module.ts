@@ -1,4 +1,4 @@
-import { Global, Module, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
+import { Module, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { EventStore } from '../../platform/event-store/event-store';
 import { IntegrationEvents } from '../../platform/messaging/message-bus';
 import { Metrics } from '../../platform/observability/metrics';
@@ -24,8 +24,11 @@ import { ProductsController } from './interface/products.controller';
 import { SearchController } from './interface/search.controller';
 import { StockLevelsSubscriber } from './interface/stock-levels.subscriber';
 
-/** Global so other contexts can inject the ProductCatalog facade without importing this module. */
-@Global()
+/**
+ * catalog: categories and products with their variants (state + events through the outbox), availability and ratings
+ * copied from inventory's and reviews' events. Exports the ProductCatalog facade: cart prices its lines with it,
+ * checkout weighs the parcel.
+ */
 @Module({
   controllers: [ProductsController, ProductVariantsController, CategoriesController, SearchController],
   providers: [

@@ -1,7 +1,5 @@
-import { Global, Module, OnModuleInit } from '@nestjs/common';
+import { DynamicModule, Module, OnModuleInit, Type } from '@nestjs/common';
 import { AccessTokens } from '../../platform/http/access-tokens';
-import { ApiKeyAuthenticator } from '../../platform/http/api-keys';
-import { RevokedSessions } from '../../platform/http/revoked-sessions';
 import { IntegrationEvents } from '../../platform/messaging/message-bus';
 import { AddAddressHandler } from './application/add-address';
 import { ChangeAddressHandler } from './application/change-address';
@@ -17,20 +15,22 @@ import { RevokeApiKeyHandler } from './application/revoke-api-key';
 import { Sessions } from './application/sessions';
 import { toIntegrationEvent } from './application/to-integration-events';
 import { Argon2PasswordHasher } from './infrastructure/argon2.password-hasher';
-import { PgApiKeyAuthenticator } from './infrastructure/pg.api-key-authenticator';
-import { PgRevokedSessions } from './infrastructure/pg.revoked-sessions';
 import { AddressesController } from './interface/addresses.controller';
 import { ApiKeysController } from './interface/api-keys.controller';
 import { AuthController } from './interface/auth.controller';
 import { MeController } from './interface/me.controller';
 import { StaffController } from './interface/staff.controller';
 
+/** The modules that provide what identity injects from other contexts, chosen by the composition root. */
+export type IdentityDependencies = {
+  /** Exports GuestCarts (cart's), which moves a guest cart into the customer's at login; without it the cart stays. */
+  guestCarts?: Type<unknown> | DynamicModule;
+};
+
 /**
- * identity: accounts, passwords, sessions, address books, API keys (state-stored, events through the outbox).
- * Global so the platform's auth guard and access tokens find the ApiKeyAuthenticator and RevokedSessions without
- * importing a context.
+ * identity: accounts, passwords, sessions, address books, API keys (state-stored, events through the outbox). What
+ * the platform's request pipeline asks of identity (API keys, revoked sessions) is IdentityAuthModule's.
  */
-@Global()
 @Module({
   controllers: [AuthController, MeController, AddressesController, StaffController, ApiKeysController],
   providers: [
@@ -47,12 +47,14 @@ import { StaffController } from './interface/staff.controller';
     Sessions,
     { provide: PasswordHasher, useClass: Argon2PasswordHasher },
     { provide: AccessTokenIssuer, useExisting: AccessTokens },
-    { provide: ApiKeyAuthenticator, useClass: PgApiKeyAuthenticator },
-    { provide: RevokedSessions, useClass: PgRevokedSessions },
   ],
-  exports: [EnsureAdminHandler, RegisterUserHandler, ApiKeyAuthenticator, RevokedSessions],
+  exports: [EnsureAdminHandler, RegisterUserHandler],
 })
 export class IdentityModule implements OnModuleInit {
+  static register(dependencies: IdentityDependencies): DynamicModule {
+    return { module: IdentityModule, imports: dependencies.guestCarts ? [dependencies.guestCarts] : [] };
+  }
+
   constructor(private readonly integrationEvents: IntegrationEvents) {}
 
   onModuleInit(): void {

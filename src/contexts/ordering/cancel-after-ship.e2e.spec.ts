@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LightMyRequestResponse as InjectResponse } from 'fastify';
-import { sandboxTrackingEvent } from '../shipping/infrastructure/sandbox.carrier';
-import type { TrackingStatus } from '../shipping/domain/shipment';
+import { sandboxTrackingEvent, type SandboxTrackingEvent } from '../shipping/infrastructure/sandbox.carrier';
 import { newId } from '../../shared-kernel/ids';
 import { deliveryViolations, invariantViolations, writeCounts } from '../../../test/support/invariants';
 import { openShop, ORDERING_TYPES, PRICE, SHIPPING, type Shop } from '../../../test/support/order-shop';
+
+/** What the carrier reports, in its own words: this spec plays the sandbox carrier. */
+type TrackingStatus = SandboxTrackingEvent['status'];
 
 /**
  * Goods that left are returned, not cancelled: nobody cancels a shipped or delivered order (no refund, no restock

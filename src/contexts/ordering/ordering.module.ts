@@ -1,4 +1,4 @@
-import { Module, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
+import { DynamicModule, Module, OnApplicationBootstrap, OnModuleInit, Type } from '@nestjs/common';
 import { LogConsumers } from '../../platform/consumers/log-consumer';
 import { EventStore } from '../../platform/event-store/event-store';
 import { IntegrationEvents } from '../../platform/messaging/message-bus';
@@ -37,6 +37,18 @@ import { RecordInterceptionFailureHandler } from './application/record-intercept
 import { RecordParcelReturnHandler } from './application/record-parcel-return';
 import { ShipmentFactsSubscriber } from './interface/shipment-facts.subscriber';
 import { PrometheusCheckoutMetrics } from './infrastructure/prometheus.checkout-metrics';
+
+/** The modules that provide what ordering injects from other contexts, chosen by the composition root. */
+export type OrderingDependencies = {
+  /** Exports CartContents (cart's): the cart a checkout orders. */
+  cartContents: Type<unknown> | DynamicModule;
+  /** Exports ProductCatalog (catalog's): the variants' weights for the parcel. */
+  productCatalog: Type<unknown> | DynamicModule;
+  /** Exports ShippingRates (shipping's): the chosen method's price at checkout. */
+  shippingRates: Type<unknown> | DynamicModule;
+  /** Exports Shipments (shipping's): hands a shipped order's parcel to its carrier. */
+  shipments: Type<unknown> | DynamicModule;
+};
 
 /**
  * ordering: orders (event-sourced, inline projections `ordering.orders`, refunds and returns), the checkout process
@@ -78,6 +90,10 @@ import { PrometheusCheckoutMetrics } from './infrastructure/prometheus.checkout-
   ],
 })
 export class OrderingModule implements OnModuleInit, OnApplicationBootstrap {
+  static register({ cartContents, productCatalog, shippingRates, shipments }: OrderingDependencies): DynamicModule {
+    return { module: OrderingModule, imports: [...new Set([cartContents, productCatalog, shippingRates, shipments])] };
+  }
+
   constructor(
     private readonly events: EventStore,
     private readonly integrationEvents: IntegrationEvents,

@@ -1,4 +1,4 @@
-import { Global, Module, OnModuleInit } from '@nestjs/common';
+import { Module, OnModuleInit } from '@nestjs/common';
 import { EventStore } from '../../platform/event-store/event-store';
 import { IntegrationEvents } from '../../platform/messaging/message-bus';
 import { CreateShippingMethodHandler } from './application/create-shipping-method';
@@ -17,9 +17,8 @@ import { ShippingMethodsController } from './interface/shipping-methods.controll
 
 /**
  * shipping: methods and their rates (state), shipments (event-sourced) handed to carriers behind the Carrier port.
- * Global so checkout can inject ShippingRates and ordering Shipments without importing this module.
+ * Exports ShippingRates (checkout prices delivery through it) and Shipments (ordering dispatches its orders).
  */
-@Global()
 @Module({
   controllers: [ShippingMethodsController, ShipmentsController, SandboxWebhookController],
   providers: [

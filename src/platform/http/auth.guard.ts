@@ -8,7 +8,8 @@ import { API_KEY_HEADER, AuthUser, IS_PUBLIC, OrderlyRequest, Role, ROLES, heade
 
 type Request = FastifyRequest & OrderlyRequest;
 
-const bearerToken = (request: OrderlyRequest): string | undefined => {
+/** The token of an `Authorization: Bearer <token>` header; undefined without one, or with one of another scheme. */
+export const bearerToken = (request: OrderlyRequest): string | undefined => {
   const header = headerOf(request, 'authorization');
   const match = header ? /^Bearer\s+([A-Za-z0-9._~+/-]+=*)\s*$/i.exec(header) : null;
   return match?.[1];

@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module, Type } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { AccessTokens } from './access-tokens';
 import { AuthGuard } from './auth.guard';
@@ -10,11 +10,19 @@ import { RateLimits } from './rate-limits';
 import { RequestMetaInterceptor } from './request-meta.interceptor';
 import { SafeInputInterceptor } from './safe-input';
 
+/** The modules that provide the pipeline's optional ports, chosen by the composition root (identity's, in process). */
+export type HttpApiPorts = {
+  /** Exports ApiKeyAuthenticator; without it every `X-Api-Key` is refused. */
+  apiKeyAuthenticator?: Type<unknown> | DynamicModule;
+  /** Exports RevokedSessions; without it an access token is valid until it expires. */
+  revokedSessions?: Type<unknown> | DynamicModule;
+};
+
 /**
  * The request pipeline every route shares, in order: AuthGuard → RateLimitGuard → (route guards) → SafeInputInterceptor
  * → RequestMetaInterceptor → IdempotencyInterceptor → ZodPipe → handler; ProblemDetailsFilter answers every error.
  * Global guards run in the order they are listed here. Needs Config, Clock, Database and AppLogger from a global
- * module, and the Redis connection (`REDIS`) when there is one.
+ * module, and the Redis connection (`REDIS`) when there is one. Imported as is, it has none of the HttpApiPorts.
  */
 @Module({
   providers: [
@@ -30,4 +38,9 @@ import { SafeInputInterceptor } from './safe-input';
   ],
   exports: [AccessTokens, IdempotencyKeys],
 })
-export class HttpApiModule {}
+export class HttpApiModule {
+  static register({ apiKeyAuthenticator, revokedSessions }: HttpApiPorts): DynamicModule {
+    const providing = [apiKeyAuthenticator, revokedSessions].filter((module) => module !== undefined);
+    return { module: HttpApiModule, imports: [...new Set(providing)] };
+  }
+}

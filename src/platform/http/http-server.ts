@@ -5,12 +5,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config';
 import { AppLogger } from '../observability/logger';
 import { nameServerSpan } from '../observability/tracing-context';
-import { forwardedByUntrustedPeer } from './client-address';
+import { installHttpHooks, SECURITY_HEADERS } from './http-hooks';
 import { connectionsCheckingInterval } from './http-timeouts';
 import { problem, PROBLEM_CONTENT_TYPE } from './problem-details.filter';
-import { installRateLimitHook } from './rate-limit-enforcement';
 import { RateLimits } from './rate-limits';
-import { carriesCredentials } from './request-context';
 import { correlationIdFor, REQUEST_ID_HEADER } from './request-meta.interceptor';
 
 /** Largest request body accepted (64 KiB); larger bodies get 413 `request.body_too_large` before any parsing. */
@@ -24,7 +22,7 @@ export const BODY_LIMIT_BYTES = 64 * 1024;
  */
 export const createHttpAdapter = (config: Pick<Config, 'trustedProxies' | 'httpTimeouts'>): FastifyAdapter => {
   const timeouts = config.httpTimeouts;
-  return new FastifyAdapter({
+  const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     requestIdHeader: false,
     genReqId: (request: IncomingMessage) => correlationIdFor(request),
@@ -40,6 +38,9 @@ export const createHttpAdapter = (config: Pick<Config, 'trustedProxies' | 'httpT
     clientErrorHandler,
     frameworkErrors: routerError,
   });
+  // with the client error handler: a server that answers early never writes a second answer on the socket
+  trackAnswersBeforeBody(adapter.getInstance().server);
+  return adapter;
 };
 
 /** What Node answers on its own before a request reaches Fastify (a timeout, oversized or malformed headers), as problem+json. */
@@ -107,53 +108,22 @@ const routerError = (error: Error & { code?: string }, request: FastifyRequest, 
 };
 
 /**
- * Security headers (Nest's built-in, helmet's defaults), the X-Request-Id echo on every response (errors and 404s
- * included), the route template as the name of the request's trace span, no second answer to a request answered
- * before its body arrived, the early request rate limit, a warning when X-Forwarded-For arrives from an untrusted
- * address, and an access log line per request (debug; 5xx at warn but 503, which the exception filter logs by its
- * cause). Call before `app.init()`.
+ * Security headers (Nest's built-in, helmet's defaults), the route template as the name of the request's trace span,
+ * then the hooks every HTTP server of Orderly has
+ * (`installHttpHooks`: the X-Request-Id echo, the warning about an untrusted X-Forwarded-For, the early request rate
+ * limit, no caching of answers to credentials, an access log line). Call before `app.init()`.
  */
 export const configureHttpApp = (app: NestFastifyApplication): void => {
-  app.useSecurityHeaders({
-    contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
-    strictTransportSecurity: false, // set by the TLS-terminating proxy, which knows whether HTTPS is in use
-    xFrameOptions: { action: 'deny' },
-  });
+  app.useSecurityHeaders(SECURITY_HEADERS);
   const fastify = app.getHttpAdapter().getInstance();
-  trackAnswersBeforeBody(fastify.server);
-  const logger = app.get(AppLogger).child({ component: 'http' });
-  let untrustedForwardingReported = false;
-  fastify.addHook('onRequest', (request, reply, done) => {
-    reply.header(REQUEST_ID_HEADER, String(request.id));
+  fastify.addHook('onRequest', (request, _reply, done) => {
     nameServerSpan(request.routeOptions.url);
-    if (!untrustedForwardingReported && forwardedByUntrustedPeer(request)) {
-      untrustedForwardingReported = true;
-      logger.warn(
-        'X-Forwarded-For received from an address TRUSTED_PROXIES does not name: it is ignored, so all clients behind that ' +
-          'proxy share its address, with its rate limits and failed-login throttling (reported once)',
-        { setting: 'TRUSTED_PROXIES', address: request.socket.remoteAddress },
-      );
-    }
     done();
   });
   // before any hook a context adds in its module's init (the catalog's read cache): cached answers are counted too
-  installRateLimitHook(fastify, app.get(RateLimits));
-  // what a caller sees with credentials is theirs alone: never kept by a shared cache or the browser's
-  fastify.addHook('onSend', (request, reply, payload, done) => {
-    if (carriesCredentials(request) && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
-    done(null, payload);
-  });
-  fastify.addHook('onResponse', (request, reply, done) => {
-    const fields = {
-      method: request.method,
-      path: request.url.split('?')[0],
-      status: reply.statusCode,
-      ms: Math.round(reply.elapsedTime),
-      correlationId: String(request.id),
-    };
-    // a 503 is an outage the exception filter warned about with its cause, or an expected refusal under overload
-    if (reply.statusCode >= 500 && reply.statusCode !== 503) logger.warn('request failed', fields);
-    else logger.debug('request', fields);
-    done();
+  installHttpHooks(fastify, {
+    logger: app.get(AppLogger).child({ component: 'http' }),
+    rateLimits: app.get(RateLimits),
+    countedPerAddress: 'rate limits and failed-login throttling',
   });
 };

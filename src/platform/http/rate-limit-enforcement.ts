@@ -6,7 +6,14 @@ import { EMAIL, foldIdentifier, withoutSurroundingSpaces } from '../../shared-ke
 import { addressSubject } from './client-address';
 import { RATE_LIMIT_POLICIES, type RateLimitPolicy, WRITE_METHODS } from './rate-limit-policies';
 import { RateLimitExceeded, rateLimitHeaders, RateLimits } from './rate-limits';
-import { carriesCredentials, type OrderlyRequest, RATE_LIMIT_EXEMPT, RATE_LIMITED, type RateLimitedOptions } from './request-context';
+import {
+  type AuthUser,
+  carriesCredentials,
+  type OrderlyRequest,
+  RATE_LIMIT_EXEMPT,
+  RATE_LIMITED,
+  type RateLimitedOptions,
+} from './request-context';
 
 type Request = FastifyRequest & OrderlyRequest;
 
@@ -31,8 +38,11 @@ const emailDigest = (body: unknown): string => {
   return createHash('sha256').update(folded, 'utf8').digest('base64url');
 };
 
-/** Whose requests the policy counts together (its `countedPer`, see rate-limit-policies.ts). */
-const rateLimitSubject = (policy: RateLimitPolicy, request: Request): string => {
+/**
+ * Whose requests the policy counts together (its `countedPer`, see rate-limit-policies.ts): the client address
+ * (`request.ip`, through the trusted proxies), the caller once known, and for a login the email of its parsed body.
+ */
+export const rateLimitSubject = (policy: RateLimitPolicy, request: { ip: string; user?: AuthUser; body?: unknown }): string => {
   const address = `address:${addressSubject(request.ip)}`;
   switch (RATE_LIMIT_POLICIES[policy].countedPer) {
     case 'address':

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance } from 'fastify';
 
 /** The assets Swagger UI needs, by the name they are served under, with their content type. */
 const ASSETS: Record<string, string> = {
@@ -48,13 +49,14 @@ const init = (documentUrl: string) => `window.addEventListener('load', function 
 
 /**
  * Serves Swagger UI at `/<path>` from the swagger-ui-dist package, a fixed list of files read once (no file-system
- * path ever comes from the request). Done here because Nest's own UI serving needs @fastify/static.
+ * path ever comes from the request), on a Fastify server or a Nest app's. Done here because Nest's own UI serving
+ * needs @fastify/static.
  */
-export const serveSwaggerUi = (app: NestFastifyApplication, path: string, documentUrl: string): void => {
+export const serveSwaggerUi = (server: FastifyInstance | NestFastifyApplication, path: string, documentUrl: string): void => {
   const base = `/${path}`;
   const dir = assetsDir();
   const files = new Map(Object.keys(ASSETS).map((name) => [name, readFileSync(join(dir, name))]));
-  const fastify = app.getHttpAdapter().getInstance();
+  const fastify = 'getHttpAdapter' in server ? server.getHttpAdapter().getInstance() : server;
   const page = html(base);
   const script = init(`/${documentUrl}`);
 

@@ -79,11 +79,15 @@ describe('message batches', () => {
     const log: string[] = [];
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const handled = handleByKey([message('1', 't', 'a'), message('2', 't', 'b'), message('3', 't', 'a')], orderIdOf, async (m) => {
-      log.push(`start ${m.id}`);
-      if (m.id === '1') await gate;
-      log.push(`end ${m.id}`);
-    });
+    const handled = handleByKey(
+      [message('1', 't', 'a'), message('2', 't', 'b'), message('3', 't', 'a')],
+      (m) => m.correlationId,
+      async (m) => {
+        log.push(`start ${m.id}`);
+        if (m.id === '1') await gate;
+        log.push(`end ${m.id}`);
+      },
+    );
     await new Promise((resolve) => setTimeout(resolve, 10));
     // b ran while a's first message waited; a's second waits for its first
     expect(log).toEqual(['start 1', 'start 2', 'end 2']);

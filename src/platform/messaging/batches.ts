@@ -2,53 +2,51 @@ import { retryOnConflict } from '../event-store/event-store';
 import type { Sql, TransactionOptions } from '../persistence/database';
 import type { Inbox, IntegrationMessage } from './message-bus';
 
-type KeyOf = (message: IntegrationMessage) => string | undefined;
-
 /**
- * Splits a batch for a handler that can apply some messages together (one transaction for all of them): `together`
- * holds those `canJoin` accepts whose key (e.g. the order) no other message of the batch shares, so their order does
- * not matter; `alone` holds the rest, in their order. Messages without a key stay alone.
+ * Splits a batch for a handler that can apply some items together (one transaction for all of them): `together`
+ * holds those `canJoin` accepts whose key (e.g. the order) no other item of the batch shares, so their order does
+ * not matter; `alone` holds the rest, in their order. Items without a key stay alone.
  */
-export const splitBatch = (
-  messages: readonly IntegrationMessage[],
-  keyOf: KeyOf,
-  canJoin: (message: IntegrationMessage) => boolean,
-): { together: IntegrationMessage[]; alone: IntegrationMessage[] } => {
+export const splitBatch = <T>(
+  items: readonly T[],
+  keyOf: (item: T) => string | undefined,
+  canJoin: (item: T) => boolean,
+): { together: T[]; alone: T[] } => {
   const counts = new Map<string, number>();
-  for (const message of messages) {
-    const key = keyOf(message);
+  for (const item of items) {
+    const key = keyOf(item);
     if (key !== undefined) counts.set(key, (counts.get(key) ?? 0) + 1);
   }
-  const together: IntegrationMessage[] = [];
-  const alone: IntegrationMessage[] = [];
-  for (const message of messages) {
-    const key = keyOf(message);
-    (key !== undefined && counts.get(key) === 1 && canJoin(message) ? together : alone).push(message);
+  const together: T[] = [];
+  const alone: T[] = [];
+  for (const item of items) {
+    const key = keyOf(item);
+    (key !== undefined && counts.get(key) === 1 && canJoin(item) ? together : alone).push(item);
   }
-  // one message gains nothing from going with others
-  return together.length > 1 ? { together, alone } : { together: [], alone: [...messages] };
+  // one item gains nothing from going with others
+  return together.length > 1 ? { together, alone } : { together: [], alone: [...items] };
 };
 
-/** Handles messages one after the other per key, in their order, and different keys concurrently. */
-export const handleByKey = async (
-  messages: readonly IntegrationMessage[],
-  keyOf: KeyOf,
-  handle: (message: IntegrationMessage) => Promise<void>,
+/** Handles items one after the other per key, in their order, and different keys concurrently. */
+export const handleByKey = async <T>(
+  items: readonly T[],
+  keyOf: (item: T) => string,
+  handle: (item: T) => Promise<void>,
 ): Promise<void> => {
-  const runs = new Map<string, IntegrationMessage[]>();
-  for (const message of messages) {
-    const key = keyOf(message) ?? message.correlationId;
-    runs.set(key, [...(runs.get(key) ?? []), message]);
+  const runs = new Map<string, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    runs.set(key, [...(runs.get(key) ?? []), item]);
   }
   await Promise.all(
     [...runs.values()].map(async (run) => {
-      for (const message of run) await handle(message);
+      for (const item of run) await handle(item);
     }),
   );
 };
 
 /** The `orderId` a message's data names, if any: the key of most commands and facts about one order. */
-export const orderIdOf: KeyOf = (message) => {
+export const orderIdOf = (message: IntegrationMessage): string | undefined => {
   const orderId = (message.data as { orderId?: unknown } | null)?.orderId;
   return typeof orderId === 'string' ? orderId : undefined;
 };
@@ -78,37 +76,37 @@ export const handleTogether = <C extends { id: string }>(
     ),
   );
 
-export type InOrderOptions = TransactionOptions & {
+export type InOrderOptions<T> = TransactionOptions & {
   /**
-   * Runs first in the transaction, with the messages not handled before: e.g. reads the streams their effects decide
+   * Runs first in the transaction, with the items not handled before: e.g. reads the streams their effects decide
    * on in one round trip (`EventStore.preload`) instead of one per effect.
    */
-  prepare?: (tx: Sql, fresh: readonly IntegrationMessage[]) => Promise<void>;
+  prepare?: (tx: Sql, fresh: readonly T[]) => Promise<void>;
 };
 
-/** What a message does in its inbox transaction; undefined when there is nothing to do (e.g. a malformed fact ignored). */
-export type EffectOf = (message: IntegrationMessage) => ((tx: Sql) => Promise<unknown>) | undefined;
+/** What an item does in its inbox transaction; undefined when there is nothing to do (no inbox row either). */
+export type EffectOf<T> = (item: T) => ((tx: Sql) => Promise<unknown>) | undefined;
 
 /**
- * A batch in one inbox transaction, in its order: the effect of each message not handled before runs after those
- * before it, so messages about the same order (or cart) may share the batch, and the batch costs one commit. A
- * message twice in the batch runs once. `effectOf` may throw for a message that must not be passed over: nothing is
- * applied, and the bus retries, then narrows the batch down to it.
+ * A batch in one inbox transaction, in its order: the effect of each item (a message, by its id) not handled before
+ * runs after those before it, so messages about the same order (or cart) may share the batch, and the batch costs
+ * one commit. An id twice in the batch runs once. `effectOf` may throw for an item that must not be passed over:
+ * nothing is applied, and the bus retries, then narrows the batch down to it.
  */
-export const handleInOrder = async (
+export const handleInOrder = async <T extends { readonly id: string }>(
   inbox: Inbox,
   subscriber: string,
-  messages: readonly IntegrationMessage[],
-  effectOf: EffectOf,
-  options?: InOrderOptions,
+  items: readonly T[],
+  effectOf: EffectOf<T>,
+  options?: InOrderOptions<T>,
 ): Promise<void> => {
   const seen = new Set<string>();
-  const effects: { id: string; message: IntegrationMessage; effect: (tx: Sql) => Promise<unknown> }[] = [];
-  for (const message of messages) {
-    if (seen.has(message.id)) continue;
-    seen.add(message.id);
-    const effect = effectOf(message);
-    if (effect) effects.push({ id: message.id, message, effect });
+  const effects: { id: string; item: T; effect: (tx: Sql) => Promise<unknown> }[] = [];
+  for (const item of items) {
+    if (seen.has(item.id)) continue;
+    seen.add(item.id);
+    const effect = effectOf(item);
+    if (effect) effects.push({ id: item.id, item, effect });
   }
   if (effects.length === 0) return;
   const { prepare, ...transaction } = options ?? {};
@@ -119,7 +117,7 @@ export const handleInOrder = async (
     async (tx, fresh) => {
       await prepare?.(
         tx,
-        fresh.map(({ message }) => message),
+        fresh.map(({ item }) => item),
       );
       for (const { effect } of fresh) await effect(tx);
     },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InProcessMessageBus } from './in-process.message-bus';
-import type { IntegrationMessage } from './message-bus';
+import type { IntegrationMessage, OutboxLog } from './message-bus';
 
 const quiet = { warn: () => undefined, error: () => undefined };
 const message = (id: string, correlationId: string): IntegrationMessage => ({
@@ -33,6 +33,47 @@ describe('InProcessMessageBus ordering', () => {
       batch.filter((m) => m.correlationId === 'flow-a'),
     );
     expect(handled).toEqual(['b1', 'b2', 'a1', 'a2']);
+    await bus.close();
+  });
+});
+
+describe('InProcessMessageBus relaying from the outbox', () => {
+  /** Records what the bus asks of the outbox; `deliverTo` holds each subscriber's delivery. */
+  const recordingOutbox = () => {
+    const asked: string[] = [];
+    const deliverTo = new Map<string, (messages: IntegrationMessage[]) => Promise<void>>();
+    const outbox: OutboxLog = {
+      publishAll: () => void asked.push('publish all'),
+      consumeFor: (subscriber, types, deliver) => {
+        asked.push(`${subscriber}: ${types.join(' ')}`);
+        deliverTo.set(subscriber, deliver);
+      },
+    };
+    return { outbox, asked, deliverTo };
+  };
+
+  it('gives each subscriber, present or late, a log consumer of its own that delivers to it alone', async () => {
+    const bus = new InProcessMessageBus({ logger: quiet });
+    const handled: string[] = [];
+    await bus.subscribe('early', ['test.thing-happened.v1'], async (m) => void handled.push(`early ${m.id}`));
+    const { outbox, asked, deliverTo } = recordingOutbox();
+    bus.relayFrom(outbox);
+    await bus.subscribeBatch('late', ['test.thing-happened.v1'], async (ms) => void handled.push(`late ${ms.map((m) => m.id).join()}`));
+
+    expect(asked).toEqual(['early: test.thing-happened.v1', 'late: test.thing-happened.v1']);
+    await deliverTo.get('late')!([message('m1', 'flow-a'), message('m2', 'flow-b')]);
+    expect(handled).toEqual(['late m1,m2']);
+    await bus.close();
+  });
+
+  it('relays through one publisher, as with a broker, when told not to give subscribers consumers', async () => {
+    const bus = new InProcessMessageBus({ logger: quiet, consumerPerSubscriber: false });
+    await bus.subscribe('early', ['test.thing-happened.v1'], async () => undefined);
+    const { outbox, asked } = recordingOutbox();
+    bus.relayFrom(outbox);
+    await bus.subscribe('late', ['test.thing-happened.v1'], async () => undefined);
+
+    expect(asked).toEqual(['publish all']);
     await bus.close();
   });
 });

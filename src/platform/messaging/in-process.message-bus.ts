@@ -1,4 +1,4 @@
-import { MessageBus, type BatchHandler, type IntegrationMessage, type MessageHandler } from './message-bus';
+import { DeliveryFailed, MessageBus, type BatchHandler, type IntegrationMessage, type MessageHandler, type OutboxLog } from './message-bus';
 import { defaultBusLogger, UNOBSERVED, waitOutOutages, type BusLogger, type BusObserver, type DeliveryPolicy } from './delivery-policy';
 import { consumeMessages } from '../observability/tracing-consumers';
 
@@ -9,23 +9,12 @@ export type InProcessBusOptions = Partial<DeliveryPolicy> & {
   logger?: BusLogger;
   /** told of each retried delivery (this bus parks nothing: after its retries, publish rejects) */
   observer?: BusObserver;
+  /** each subscriber reads the outbox with a log consumer of its own (default true); false: one publisher, as with a broker */
+  consumerPerSubscriber?: boolean;
 };
 
 /** `handler` takes one message; a subscription made with `subscribeBatch` takes them all at once in `batch`. */
 type Subscription = { subscriber: string; types: ReadonlySet<string>; handler: MessageHandler; batch?: BatchHandler };
-
-/** A handler kept failing after every retry; publish rejects so the outbox publisher tries the event again later. */
-export class DeliveryFailed extends Error {
-  constructor(
-    readonly subscriber: string,
-    readonly messageId: string,
-    readonly attempts: number,
-    options: ErrorOptions,
-  ) {
-    super(`subscriber ${subscriber} failed message ${messageId} ${attempts} times`, options);
-    this.name = 'DeliveryFailed';
-  }
-}
 
 /**
  * Delivers inside the publishing process (embedded default, tests). `publish` resolves once every subscriber of
@@ -39,14 +28,16 @@ export class InProcessMessageBus extends MessageBus {
   private readonly policy: DeliveryPolicy;
   private readonly logger: BusLogger;
   private readonly observer: BusObserver;
+  private readonly consumerPerSubscriber: boolean;
   private closed = false;
-  private onLateSubscriber?: (subscriber: string) => void;
+  private onLateSubscriber?: (subscription: Subscription) => void;
 
   constructor(options: InProcessBusOptions = {}) {
     super();
     this.policy = { maxDeliveries: options.maxDeliveries ?? 3, retryDelayMs: options.retryDelayMs ?? 50 };
     this.logger = options.logger ?? defaultBusLogger();
     this.observer = options.observer ?? UNOBSERVED;
+    this.consumerPerSubscriber = options.consumerPerSubscriber ?? true;
   }
 
   async publish(messages: IntegrationMessage[]): Promise<void> {
@@ -63,9 +54,10 @@ export class InProcessMessageBus extends MessageBus {
   async subscribe(subscriber: string, types: readonly string[], handler: MessageHandler): Promise<void> {
     if (this.closed) throw new Error('in-process message bus is closed');
     if (this.subscriptions.some((s) => s.subscriber === subscriber)) throw new Error(`subscriber ${subscriber} is already subscribed`);
-    this.subscriptions.push({ subscriber, types: new Set(types), handler });
+    const subscription: Subscription = { subscriber, types: new Set(types), handler };
+    this.subscriptions.push(subscription);
     this.observer.subscribed(subscriber);
-    this.onLateSubscriber?.(subscriber);
+    this.onLateSubscriber?.(subscription);
   }
 
   override async subscribeBatch(subscriber: string, types: readonly string[], batch: BatchHandler): Promise<void> {
@@ -74,17 +66,17 @@ export class InProcessMessageBus extends MessageBus {
   }
 
   /**
-   * The subscribers, for the outbox publisher to give each its own log consumer (see OutboxPublisher.install);
-   * `onLateSubscriber` is told of every subscriber that joins afterwards, so it gets one too.
+   * There is no broker to carry messages between processes, so each subscriber reads the outbox itself, on its own
+   * checkpoint: the checkout process, inventory and payment advance in parallel instead of waiting in one publisher's
+   * batches, and a failing subscriber is retried alone. Delivery stays at-least-once with the same message ids (the
+   * subscribers' inboxes still dedupe). A subscriber that joins later gets its own log consumer when it subscribes.
    */
-  handOver(onLateSubscriber: (subscriber: string) => void): string[] {
-    this.onLateSubscriber = onLateSubscriber;
-    return this.subscriptions.map((s) => s.subscriber);
-  }
-
-  /** The message types a subscriber receives. */
-  typesOf(subscriber: string): string[] {
-    return [...(this.subscriptions.find((s) => s.subscriber === subscriber)?.types ?? [])];
+  override relayFrom(outbox: OutboxLog): void {
+    if (!this.consumerPerSubscriber) return super.relayFrom(outbox);
+    const consumeFor = ({ subscriber, types }: Subscription) =>
+      outbox.consumeFor(subscriber, [...types], (messages) => this.deliverTo(subscriber, messages));
+    for (const subscription of this.subscriptions) consumeFor(subscription);
+    this.onLateSubscriber = consumeFor;
   }
 
   /** Delivers to one subscriber the messages of its types, with the same retries and ordering as `publish`. */

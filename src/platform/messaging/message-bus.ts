@@ -21,6 +21,39 @@ export type MessageHandler = (message: IntegrationMessage) => Promise<void>;
 export type BatchHandler = (messages: IntegrationMessage[]) => Promise<void>;
 
 /**
+ * The outbox (the event log) as a bus sees it when it chooses how messages leave it (`MessageBus.relayFrom`): each
+ * way is a checkpointed log consumer that maps events through the registered translators, so messages keep the ids
+ * derived from their events whichever way they travel.
+ */
+export type OutboxLog = {
+  /** One log consumer (`platform.outbox-publisher`) that publishes the messages of each batch of events on the bus. */
+  publishAll(): void;
+  /**
+   * A log consumer of the subscriber's own (`subscriber.<name>`), on its own checkpoint: it reads from the start of
+   * the log the events that become messages of `types`, and hands `deliver` each batch's messages (shared with the
+   * other consumers: the bus delivers copies).
+   */
+  consumeFor(subscriber: string, types: readonly string[], deliver: (messages: IntegrationMessage[]) => Promise<void>): void;
+};
+
+/**
+ * A subscriber that a transport runs inside `publish` (in-process) kept failing after its retries: `publish` rejects
+ * with it (with several, an AggregateError of them). Unlike a transport that fails, which is an outage to wait out,
+ * this is a bug: the outbox's log consumer retries the event and, in the end, dead-letters it.
+ */
+export class DeliveryFailed extends Error {
+  constructor(
+    readonly subscriber: string,
+    readonly messageId: string,
+    readonly attempts: number,
+    options: ErrorOptions,
+  ) {
+    super(`subscriber ${subscriber} failed message ${messageId} ${attempts} times`, options);
+    this.name = 'DeliveryFailed';
+  }
+}
+
+/**
  * At-least-once transport between contexts. `publish` resolves only once the transport has taken the
  * messages (publisher confirms); a handler that throws gets the message again, up to a limit, then it is dead-lettered.
  */
@@ -36,6 +69,14 @@ export abstract class MessageBus {
    */
   subscribeBatch(subscriber: string, types: readonly string[], handler: BatchHandler): Promise<void> {
     return this.subscribe(subscriber, types, (message) => handler([message]));
+  }
+  /**
+   * Chooses how messages leave the outbox for this transport; the outbox publisher calls it once, from `install()`.
+   * A broker carries messages to every subscriber, wherever it runs, so by default one log consumer publishes each
+   * batch, confirmed in one round trip.
+   */
+  relayFrom(outbox: OutboxLog): void {
+    outbox.publishAll();
   }
   /** Stops consuming and closes connections; in-flight handlers finish first. */
   abstract close(): Promise<void>;

@@ -7,7 +7,7 @@ import type { AnyEvent, RecordedEvent } from '../event-store/event-store';
 import { PostgresEventStore } from '../event-store/postgres.event-store';
 import { PgDatabase } from '../persistence/pg.database';
 import { platformCoreMigrations } from '../persistence/platform.migrations';
-import { InProcessMessageBus } from './in-process.message-bus';
+import { InProcessMessageBus, type InProcessBusOptions } from './in-process.message-bus';
 import type { BusLogger } from './delivery-policy';
 import { eventually } from './message-bus.contract';
 import type { IntegrationMessage, IntegrationTranslator } from './message-bus';
@@ -41,11 +41,13 @@ describe.each(testServers())('OutboxPublisher on $name PostgreSQL', (server) => 
     store = new PostgresEventStore(db);
   });
 
+  /** One publisher consumer, as with a broker; the in-process bus's own mode (a consumer per subscriber) is tested below. */
+  const busRelayingAsABroker = (options: InProcessBusOptions = {}) =>
+    new InProcessMessageBus({ logger: quietBus, consumerPerSubscriber: false, ...options });
   /** A publisher as the app wires it: translators first, then install(). */
-  // one publisher consumer, as with a broker; the per-subscriber mode of the in-process bus is tested below
-  const publisherOn = (bus: InProcessMessageBus, consumerPerSubscriber = false) => {
+  const publisherOn = (bus: InProcessMessageBus) => {
     const consumers = new PgLogConsumers(db, store, clock, { log: quiet, pollIntervalMs: 20 });
-    const publisher = new OutboxPublisher(consumers, bus, { consumerPerSubscriber });
+    const publisher = new OutboxPublisher(consumers, bus);
     publisher.registerTranslator('ordering', ordering);
     publisher.registerTranslator('shipping', shipping);
     publisher.install();
@@ -61,7 +63,7 @@ describe.each(testServers())('OutboxPublisher on $name PostgreSQL', (server) => 
   const placed = (orderId: string): AnyEvent => ({ type: 'OrderPlaced', data: { orderId } });
 
   it('publishes every translated message once, with ids, correlation and causation from the event', async () => {
-    const bus = new InProcessMessageBus({ logger: quietBus });
+    const bus = busRelayingAsABroker();
     const received: IntegrationMessage[] = [];
     await bus.subscribe('audit', ALL_TYPES, async (m) => void received.push(m));
     const { consumers, publisher } = publisherOn(bus);
@@ -108,12 +110,12 @@ describe.each(testServers())('OutboxPublisher on $name PostgreSQL', (server) => 
   });
 
   it('refuses a translator registered after install()', () => {
-    const { publisher } = publisherOn(new InProcessMessageBus({ logger: quietBus }));
+    const { publisher } = publisherOn(busRelayingAsABroker());
     expect(() => publisher.registerTranslator('late', () => null)).toThrow(/after the outbox publisher was installed/);
   });
 
   it('loses and doubles nothing across a publisher restart', async () => {
-    const bus = new InProcessMessageBus({ logger: quietBus });
+    const bus = busRelayingAsABroker();
     const received: string[] = [];
     await bus.subscribe('audit', ['ordering.order-placed.v1'], async (m) => void received.push(m.id));
     // The new publisher starts where the previous one stopped (the checkpoints of the earlier test are shared).
@@ -141,7 +143,7 @@ describe.each(testServers())('OutboxPublisher on $name PostgreSQL', (server) => 
   });
 
   it('republishes with the same ids after a failed publish, so an inbox applies each message once', async () => {
-    const bus = new InProcessMessageBus({ maxDeliveries: 1, logger: quietBus });
+    const bus = busRelayingAsABroker({ maxDeliveries: 1 });
     const inbox = new PgInbox(db);
     const deliveries: string[] = [];
     await bus.subscribe('steady', ['ordering.order-placed.v1'], async (m) => {
@@ -181,7 +183,7 @@ describe.each(testServers())('OutboxPublisher on $name PostgreSQL', (server) => 
       flakyDeliveries.push(m.id);
       if (m.id === flaky.metadata.eventId && refusals-- > 0) throw new Error('flaky subscriber refuses once');
     });
-    const { consumers } = publisherOn(bus, true);
+    const { consumers } = publisherOn(bus);
     await consumers.drain();
     clock.advance(60_000);
     await consumers.drain();

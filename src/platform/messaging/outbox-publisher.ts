@@ -1,27 +1,32 @@
 import type { LogConsumers } from '../consumers/log-consumer';
 import { type RecordedEvent, traceOf } from '../event-store/event-store';
 import { Unavailable } from '../../shared-kernel/errors';
-import { DeliveryFailed, InProcessMessageBus } from './in-process.message-bus';
-import { IntegrationEvents, type IntegrationMessage, type IntegrationTranslator, type MessageBus } from './message-bus';
+import {
+  DeliveryFailed,
+  IntegrationEvents,
+  type IntegrationMessage,
+  type IntegrationTranslator,
+  type MessageBus,
+  type OutboxLog,
+} from './message-bus';
 
 export const OUTBOX_PUBLISHER = 'platform.outbox-publisher';
-/** In one process, each subscriber reads the log as consumer `subscriber.<name>`. */
+/** A subscriber that reads the log itself (`OutboxLog.consumeFor`) does so as consumer `subscriber.<name>`. */
 export const SUBSCRIBER_CONSUMER_PREFIX = 'subscriber.';
 const TRANSLATION_CACHE_SIZE = 4096;
 
 export type OutboxPublisherOptions = {
   /** failed publishes of one event before the log consumer dead-letters it (default: the consumers' default) */
   maxAttempts?: number;
-  /** with the in-process bus, one log consumer per subscriber instead of one publisher (default true) */
-  consumerPerSubscriber?: boolean;
 };
 
 /**
- * The outbox relay. The event log is the outbox: one checkpointed log consumer (`platform.outbox-publisher`) maps
- * every event through the registered translators and publishes the result, so a message leaves only after its event
- * committed, and the checkpoint advances only after the bus confirmed it. Message ids derive from the event id (the
- * event id itself, or `<eventId>:<n>` when an event becomes several messages), so a republish after a crash carries
- * the same ids and subscribers' inboxes drop it.
+ * The outbox relay. The event log is the outbox: checkpointed log consumers map every event through the registered
+ * translators and hand the result to the bus, so a message leaves only after its event committed, and a checkpoint
+ * advances only after the bus confirmed it. The bus chooses the consumers (`MessageBus.relayFrom`): one publisher
+ * (`platform.outbox-publisher`) for a broker, one consumer per subscriber for the in-process bus. Message ids derive
+ * from the event id (the event id itself, or `<eventId>:<n>` when an event becomes several messages), so a republish
+ * after a crash carries the same ids and subscribers' inboxes drop it.
  *
  * Wiring: contexts call `registerTranslator` while the application is assembled; the composition root calls
  * `install()` once afterwards, before `LogConsumers.start()`. A translator registered after `install()` is refused,
@@ -30,8 +35,8 @@ export type OutboxPublisherOptions = {
 export class OutboxPublisher extends IntegrationEvents {
   private readonly translators = new Map<string, IntegrationTranslator>();
   private installed = false;
-  /** Recent translations by event id: every in-process subscriber's consumer reads the same events (the bus copies
-   *  each message it delivers, so sharing them is safe). */
+  /** Recent translations by event id: every subscriber's own consumer reads the same events (a bus delivers copies
+   *  of the messages, so sharing them is safe). */
   private readonly translated = new Map<string, IntegrationMessage[]>();
   private published = 0;
 
@@ -50,29 +55,17 @@ export class OutboxPublisher extends IntegrationEvents {
   }
 
   /**
-   * Registers the log consumer(s); call once, after every context registered its translators and subscribed.
-   *
-   * With a broker, one consumer publishes every message. With the in-process bus there is nothing to carry messages
-   * between processes, so each subscriber reads the log itself through the translators, on its own checkpoint: the
-   * checkout process, inventory and payment advance in parallel instead of waiting in one publisher's batches, and
-   * delivery stays at-least-once with the same message ids (the subscribers' inboxes still dedupe).
+   * Registers the log consumer(s) the bus chooses; call once, after every context registered its translators and
+   * subscribed.
    */
   install(): void {
     if (this.installed) return;
     this.installed = true;
-    if (this.bus instanceof InProcessMessageBus && this.options.consumerPerSubscriber !== false) {
-      const bus = this.bus;
-      const consumeFor = (subscriber: string) => this.registerSubscriberConsumer(bus, subscriber);
-      for (const subscriber of bus.handOver(consumeFor)) consumeFor(subscriber);
-      return;
-    }
-    this.consumers.register({
-      name: OUTBOX_PUBLISHER,
-      relay: true,
-      maxAttempts: this.options.maxAttempts,
-      handle: (event) => this.publish([event]),
-      handleBatch: (events) => this.publish(events),
-    });
+    const outbox: OutboxLog = {
+      publishAll: () => this.registerPublisher(),
+      consumeFor: (subscriber, types, deliver) => this.registerSubscriberConsumer(subscriber, types, deliver),
+    };
+    this.bus.relayFrom(outbox);
   }
 
   /** The messages an event becomes, with ids, correlation, causation and trace context taken from the event. */
@@ -118,25 +111,37 @@ export class OutboxPublisher extends IntegrationEvents {
     return Math.max(0, ...mine.map((s) => s.lag));
   }
 
-  /** A subscriber's own log consumer: it reads the log from the start (its inbox drops what it already applied). */
-  private registerSubscriberConsumer(bus: InProcessMessageBus, subscriber: string): void {
-    const deliver = (events: RecordedEvent[]) => this.deliverTo(bus, subscriber, events);
-    const types = new Set(bus.typesOf(subscriber));
+  private registerPublisher(): void {
     this.consumers.register({
-      name: `${SUBSCRIBER_CONSUMER_PREFIX}${subscriber}`,
+      name: OUTBOX_PUBLISHER,
       relay: true,
-      wants: (event) => this.translate(event).some((message) => types.has(message.type)),
       maxAttempts: this.options.maxAttempts,
-      handle: (event) => deliver([event]),
-      handleBatch: deliver,
+      handle: (event) => this.publish([event]),
+      handleBatch: (events) => this.publish(events),
     });
   }
 
-  private async deliverTo(bus: InProcessMessageBus, subscriber: string, events: RecordedEvent[]): Promise<void> {
-    const messages = events.flatMap((event) => this.translate(event));
-    if (messages.length === 0) return;
-    await bus.deliverTo(subscriber, messages);
-    this.published += messages.length;
+  /** A subscriber's own log consumer: it reads the log from the start (its inbox drops what it already applied). */
+  private registerSubscriberConsumer(
+    subscriber: string,
+    types: readonly string[],
+    deliver: (messages: IntegrationMessage[]) => Promise<void>,
+  ): void {
+    const wanted = new Set(types);
+    const deliverEvents = async (events: RecordedEvent[]) => {
+      const messages = events.flatMap((event) => this.translate(event));
+      if (messages.length === 0) return;
+      await deliver(messages);
+      this.published += messages.length;
+    };
+    this.consumers.register({
+      name: `${SUBSCRIBER_CONSUMER_PREFIX}${subscriber}`,
+      relay: true,
+      wants: (event) => this.translate(event).some((message) => wanted.has(message.type)),
+      maxAttempts: this.options.maxAttempts,
+      handle: (event) => deliverEvents([event]),
+      handleBatch: deliverEvents,
+    });
   }
 
   /** One publish per batch: a broker confirms the whole batch in one round trip. */

@@ -28,7 +28,7 @@ describe('ConsumerStallWatch', () => {
 
   it('never calls an idle consumer stuck: nothing waits for it, however long it stands still', () => {
     const watch = new ConsumerStallWatch(STUCK_AFTER_MS);
-    for (const now of [0, 60_000, 3_600_000]) expect(watch.stuck([at('analytics.sales', '9/99', null)], now)).toEqual([]);
+    for (const now of [0, 60_000, 3_600_000]) expect(watch.stuck([at('subscriber.analytics.sales', '9/99', null)], now)).toEqual([]);
   });
 
   it('does not call a consumer stuck for young work, however long its checkpoint stood still before it', () => {

@@ -11,6 +11,9 @@ const context = new AsyncLocalStorage<LogFields>();
 /** Runs `work` with `fields` bound to every log line it writes, also across awaits. */
 export const withLogContext = <T>(fields: LogFields, work: () => T): T => context.run({ ...context.getStore(), ...fields }, work);
 
+/** The fields bound to the work in progress (`withLogContext`), e.g. its correlation id for a call to another service. */
+export const logContextFields = (): Readonly<LogFields> => context.getStore() ?? {};
+
 /**
  * The bound fields of a log line, with `trace_id` and `span_id` of the active span when there is one: a log line
  * leads to its trace and back. While tracing is off there is never an active span (the no-op API).
@@ -45,10 +48,11 @@ const REDACTED = [
 export class AppLogger {
   constructor(readonly pino: pino.Logger) {}
 
-  static create(level: string = 'info', destination?: pino.DestinationStream): AppLogger {
+  /** `service` names the process in every line: `orderly` (the monolith), `orderly-<contexts>` for a service. */
+  static create(level: string = 'info', destination?: pino.DestinationStream, service = 'orderly'): AppLogger {
     const options: pino.LoggerOptions = {
       level,
-      base: { service: 'orderly' },
+      base: { service },
       timestamp: pino.stdTimeFunctions.isoTime,
       messageKey: 'msg',
       formatters: { level: (label) => ({ level: label }) },

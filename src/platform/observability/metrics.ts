@@ -53,7 +53,7 @@ export class Metrics {
   /** Counted as each one is parked; `orderly_dead_letters` (MetricsState) is how many of the log's are parked now. */
   readonly deadLettered = new Counter({
     name: 'orderly_dead_lettered_total',
-    help: 'Messages given up on: moved to es.dead_letters by a log consumer, or parked in its dead-letter queue by a bus subscriber',
+    help: 'Messages given up on: moved to es.dead_letters by a log consumer, parked in its dead-letter queue by a bus subscriber, or recorded as malformed (never retried) by a subscriber',
     labelNames: ['consumer'] as const,
     registers: [this.registry],
   });

@@ -1,12 +1,11 @@
 import { z } from 'zod';
 import type { IntegrationMessage } from '../../../platform/messaging/message-bus';
-import type { Sql } from '../../../platform/persistence/database';
 import { CartMessages } from '../../cart/contracts';
 import { OrderingMessages } from '../../ordering/contracts';
 
 /** The fields analytics reads from each message; consumers tolerate extra fields, and odd data is skipped, never thrown. */
 const Money = z.object({ amount: z.number().int(), currency: z.string().length(3) });
-const OrderRef = z.object({ orderId: z.string().min(1).max(100) });
+export const OrderRef = z.object({ orderId: z.string().min(1).max(100) });
 export const Placed = OrderRef.extend({
   customerId: z.string().min(1).max(100),
   total: Money,
@@ -23,91 +22,65 @@ export const Placed = OrderRef.extend({
 export const Confirmed = OrderRef.extend({ total: Money });
 export type Placed = z.infer<typeof Placed>;
 export type Confirmed = z.infer<typeof Confirmed>;
-const Refunded = OrderRef.extend({ amount: Money, totalRefunded: Money });
+export const Refunded = OrderRef.extend({ amount: Money, totalRefunded: Money });
+export type Refunded = z.infer<typeof Refunded>;
+/** A cart started: analytics counts it by the day it happened and reads nothing of its data. */
+export const CartStarted = z.object({});
 
 /** Calendar day (UTC) of a message: days in analytics are UTC days. */
 export const dayOf = (message: IntegrationMessage): string => message.occurredAt.slice(0, 10);
 
-const setStatus = (tx: Sql, orderId: string, status: string) =>
-  tx.query('update analytics.orders set status = $2 where order_id = $1', [orderId, status]);
+/** The steps after confirmation that analytics records by their time, named as `analytics.order_status` names them. */
+const STEPS: Readonly<Record<string, OrderStep>> = {
+  [OrderingMessages.orderShipped]: 'shipped',
+  [OrderingMessages.orderDelivered]: 'delivered',
+  [OrderingMessages.orderCancelled]: 'cancelled',
+};
+export type OrderStep = 'shipped' | 'delivered' | 'cancelled';
 
-/** Folds one integration message into the sales read models (runs in the consumer's transaction). */
-export const applySalesMessage = async (tx: Sql, message: IntegrationMessage): Promise<void> => {
-  const day = dayOf(message);
-  switch (message.type) {
-    case CartMessages.cartStarted:
-      await tx.query(
-        `insert into analytics.daily_carts (day, carts_started) values ($1, 1)
-         on conflict (day) do update set carts_started = analytics.daily_carts.carts_started + 1`,
-        [day],
-      );
-      return;
-    case OrderingMessages.orderPlaced: {
-      const placed = Placed.safeParse(message.data);
-      if (!placed.success) return;
-      const { orderId, customerId, total, lines } = placed.data;
-      const inserted = await tx.query(
-        `insert into analytics.orders (order_id, customer_id, status, currency, total, placed_day) values ($1, $2, 'placed', $3, $4, $5)
-         on conflict (order_id) do nothing`,
-        [orderId, customerId, total.currency, total.amount, day],
-      );
-      if (inserted.rowCount === 0) return;
-      for (const [i, line] of lines.entries()) {
-        await tx.query(
-          `insert into analytics.order_lines (order_id, line_no, sku, product_id, name, quantity, amount, currency)
-           values ($1, $2, $3, $4, $5, $6, $7, $8)`,
-          [
-            orderId,
-            i,
-            line.sku,
-            line.productId ?? null,
-            line.name,
-            line.quantity,
-            line.unitPrice.amount * line.quantity,
-            line.unitPrice.currency,
-          ],
-        );
-      }
-      return;
+/**
+ * What a batch of messages tells the sales read models, grouped by kind. Every fact is written so that its effect
+ * does not depend on what was handled before it (a row made by whichever fact comes first, steps kept by their time,
+ * the status ranked), so the kinds can be written one after the other, each set-based, whatever the batch's size.
+ */
+export type SalesFacts = {
+  /** carts started per day */
+  readonly cartsStarted: ReadonlyMap<string, number>;
+  /** the first placement of each order in the batch */
+  readonly placed: readonly { readonly day: string; readonly data: Placed }[];
+  /** the first confirmation of each order in the batch */
+  readonly confirmed: readonly { readonly day: string; readonly data: Confirmed }[];
+  readonly steps: readonly { readonly orderId: string; readonly step: OrderStep; readonly at: string }[];
+  readonly refunds: readonly { readonly day: string; readonly at: string; readonly data: Refunded }[];
+};
+
+/** Groups a batch's messages by what they tell (a malformed one tells nothing). */
+export const collectSalesFacts = (messages: readonly IntegrationMessage[]): SalesFacts => {
+  const cartsStarted = new Map<string, number>();
+  const placed = new Map<string, { day: string; data: Placed }>();
+  const confirmed = new Map<string, { day: string; data: Confirmed }>();
+  const steps: { orderId: string; step: OrderStep; at: string }[] = [];
+  const refunds: { day: string; at: string; data: Refunded }[] = [];
+  for (const message of messages) {
+    const day = dayOf(message);
+    const step = STEPS[message.type];
+    if (message.type === CartMessages.cartStarted) cartsStarted.set(day, (cartsStarted.get(day) ?? 0) + 1);
+    if (message.type === OrderingMessages.orderPlaced) {
+      const parsed = Placed.safeParse(message.data);
+      if (parsed.success && !placed.has(parsed.data.orderId)) placed.set(parsed.data.orderId, { day, data: parsed.data });
     }
-    case OrderingMessages.orderConfirmed: {
-      const confirmed = Confirmed.safeParse(message.data);
-      if (!confirmed.success) return;
-      const { rowCount } = await tx.query(
-        `update analytics.orders set status = 'confirmed', confirmed_day = $2 where order_id = $1 and confirmed_day is null`,
-        [confirmed.data.orderId, day],
-      );
-      if (rowCount === 0) return;
-      await tx.query(
-        `insert into analytics.daily_sales (day, currency, confirmed_orders, revenue) values ($1, $2, 1, $3)
-         on conflict (day, currency) do update set confirmed_orders = analytics.daily_sales.confirmed_orders + 1,
-                                                   revenue = analytics.daily_sales.revenue + excluded.revenue`,
-        [day, confirmed.data.total.currency, confirmed.data.total.amount],
-      );
-      return;
+    if (message.type === OrderingMessages.orderConfirmed) {
+      const parsed = Confirmed.safeParse(message.data);
+      if (parsed.success && !confirmed.has(parsed.data.orderId)) confirmed.set(parsed.data.orderId, { day, data: parsed.data });
     }
-    case OrderingMessages.orderShipped:
-    case OrderingMessages.orderDelivered:
-    case OrderingMessages.orderCancelled: {
-      const ref = OrderRef.safeParse(message.data);
-      const status = message.type.split('.')[1].replace('order-', '');
-      if (ref.success) await setStatus(tx, ref.data.orderId, status);
-      return;
+    if (step) {
+      const parsed = OrderRef.safeParse(message.data);
+      if (parsed.success) steps.push({ orderId: parsed.data.orderId, step, at: message.occurredAt });
     }
-    case OrderingMessages.orderRefunded: {
-      const refunded = Refunded.safeParse(message.data);
-      if (!refunded.success) return;
-      const { orderId, amount, totalRefunded } = refunded.data;
-      await tx.query(
-        `update analytics.orders set refunded = $2, status = case when $2 >= total then 'refunded' else status end where order_id = $1`,
-        [orderId, totalRefunded.amount],
-      );
-      await tx.query(
-        `insert into analytics.daily_sales (day, currency, refunds) values ($1, $2, $3)
-         on conflict (day, currency) do update set refunds = analytics.daily_sales.refunds + excluded.refunds`,
-        [day, amount.currency, amount.amount],
-      );
-      return;
+    if (message.type === OrderingMessages.orderRefunded) {
+      const parsed = Refunded.safeParse(message.data);
+      if (parsed.success) refunds.push({ day, at: message.occurredAt, data: parsed.data });
     }
   }
+  return { cartsStarted, placed: [...placed.values()], confirmed: [...confirmed.values()], steps, refunds };
 };

@@ -47,4 +47,30 @@ export const analyticsMigrations: Migration[] = [
       );
     `,
   },
+  {
+    // A broker delivers in no order: a fact about an order may be handled before its placement. Whichever fact comes
+    // first creates the order's row with what it knows (placed_day stays null until the placement fills in the rest),
+    // each step keeps its time, and the status only moves forward: the enum ranks the statuses as ordering's lifecycle
+    // orders them (a shipped order may still be cancelled, a delivered one never; a cancelled or delivered one may be
+    // refunded in full, and nothing follows that), and every write keeps the greatest.
+    id: '0002-analytics-orders-in-any-order',
+    sql: `
+      create type analytics.order_status as enum ('placed', 'confirmed', 'shipped', 'delivered', 'cancelled', 'refunded');
+
+      alter table analytics.orders
+        alter column status type analytics.order_status using status::analytics.order_status,
+        alter column customer_id drop not null,
+        alter column currency drop not null,
+        alter column total drop not null,
+        alter column placed_day drop not null,
+        -- null until the first refund: a row never refunded stays as narrow as before the steps' columns (they grow the
+        -- tuple's header by 8 bytes where a null is left)
+        alter column refunded drop not null,
+        alter column refunded drop default,
+        add column shipped_at timestamptz null,
+        add column delivered_at timestamptz null,
+        add column cancelled_at timestamptz null,
+        add column refunded_at timestamptz null; -- the latest refund; refunded: the most refunded so far
+    `,
+  },
 ];

@@ -3,7 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { ApiProblems, ApiZodResponse, ValidQuery, MoneyResponse as MoneySchema } from '../../../platform/http/openapi';
 import { API_V1, Roles } from '../../../platform/http/request-context';
-import { Database } from '../../../platform/persistence/database';
+import { ReadDatabase } from '../../../platform/persistence/read-database';
 import { InvalidInput } from '../../../shared-kernel/errors';
 import { Clock } from '../../../shared-kernel/clock';
 import { getSalesSummary } from '../application/sales-summary';
@@ -45,7 +45,7 @@ const SummaryResponse = z.object({
 @Roles('admin')
 export class AnalyticsController {
   constructor(
-    private readonly db: Database,
+    private readonly reads: ReadDatabase,
     private readonly clock: Clock,
   ) {}
 
@@ -63,6 +63,6 @@ export class AnalyticsController {
         to,
       });
     }
-    return getSalesSummary(this.db, from, to);
+    return getSalesSummary(this.reads.forAnyone(), from, to);
   }
 }

@@ -5,6 +5,7 @@ import { InProcessMessageBus } from '../../../platform/messaging/in-process.mess
 import type { IntegrationMessage } from '../../../platform/messaging/message-bus';
 import { messagingMigrations } from '../../../platform/messaging/messaging.migrations';
 import { PgInbox } from '../../../platform/messaging/pg.inbox';
+import { Metrics } from '../../../platform/observability/metrics';
 import type { PgDatabase } from '../../../platform/persistence/pg.database';
 import { platformCoreMigrations } from '../../../platform/persistence/platform.migrations';
 import { ManualClock } from '../../../shared-kernel/clock';
@@ -53,7 +54,13 @@ describe.each(testServers())('the cart leaves what was ordered, a batch of order
     const catalog = new Catalog();
     add = new AddCartItemHandler(db, eventStore, catalog, new CartViews(db, catalog));
     const clock = new ManualClock(new Date('2026-01-01T00:00:00Z'));
-    subscriber = new OrderPlacedSubscriber(new InProcessMessageBus(), new PgInbox(db), clock, new CheckOutCartHandler(db, eventStore));
+    subscriber = new OrderPlacedSubscriber(
+      new InProcessMessageBus(),
+      new PgInbox(db),
+      clock,
+      new CheckOutCartHandler(db, eventStore),
+      new Metrics(),
+    );
   });
 
   const fill = async (customerId: string) => {
@@ -90,10 +97,16 @@ describe.each(testServers())('the cart leaves what was ordered, a batch of order
     expect(Number(rows[0].n)).toBe(3);
   });
 
-  it('skips a malformed message and applies the rest', async () => {
+  it('records a malformed message as handled, in the batch’s transaction, and applies the rest', async () => {
     const cy = newId();
     await fill(cy);
-    await subscriber.handleBatch([{ ...placed(cy, []), data: { orderId: 1 } }, placed(cy, [{ sku: 'MUG-1', quantity: 1 }])]);
+    const malformed = { ...placed(cy, []), data: { orderId: 1 } };
+    await subscriber.handleBatch([malformed, placed(cy, [{ sku: 'MUG-1', quantity: 1 }])]);
     expect(await lines(cy)).toEqual(['MUG-1×1', 'POT-1×2']);
+    const { rows } = await db.query('select 1 from messaging.inbox where subscriber = $1 and message_id = $2', [
+      'cart.checkout',
+      malformed.id,
+    ]);
+    expect(rows).toHaveLength(1);
   });
 });

@@ -1,7 +1,9 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
-import { handleInOrder } from '../../../platform/messaging/batches';
-import { Inbox, type IntegrationMessage, MessageBus, metaForMessage } from '../../../platform/messaging/message-bus';
+import { Inbox, type IntegrationMessage, MessageBus } from '../../../platform/messaging/message-bus';
+import { type InboxEffect, on, Subscription } from '../../../platform/messaging/subscriber';
+import { Metrics } from '../../../platform/observability/metrics';
+import type { Sql } from '../../../platform/persistence/database';
 import { Clock } from '../../../shared-kernel/clock';
 import { CheckOutCartHandler } from '../application/check-out-cart';
 import { OrderingMessages } from '../../ordering/contracts';
@@ -19,17 +21,25 @@ const OrderPlaced = z.object({
 /** Removes what was ordered from the cart it was ordered from, once per message. */
 @Injectable()
 export class OrderPlacedSubscriber {
-  private readonly logger = new Logger(OrderPlacedSubscriber.name);
+  private readonly subscription: Subscription<InboxEffect>;
 
-  constructor(
-    private readonly bus: MessageBus,
-    private readonly inbox: Inbox,
-    private readonly clock: Clock,
-    private readonly checkOut: CheckOutCartHandler,
-  ) {}
+  constructor(bus: MessageBus, inbox: Inbox, clock: Clock, checkOut: CheckOutCartHandler, metrics: Metrics) {
+    this.subscription = new Subscription(
+      SUBSCRIBER,
+      { bus, inbox, clock, metrics },
+      {
+        [OrderingMessages.orderPlaced]: on(
+          OrderPlaced,
+          ({ orderId, customerId, cartId, lines }, { meta }) =>
+            (tx: Sql) =>
+              checkOut.execute({ cartId: cartId ?? customerId, orderId, lines }, { ...meta, userId: customerId }, tx),
+        ),
+      },
+    );
+  }
 
   subscribe(): Promise<void> {
-    return this.bus.subscribeBatch(SUBSCRIBER, [OrderingMessages.orderPlaced], (messages) => this.handleBatch(messages));
+    return this.subscription.subscribeBatch((messages) => this.handleBatch(messages));
   }
 
   async handle(message: IntegrationMessage): Promise<void> {
@@ -41,16 +51,6 @@ export class OrderPlacedSubscriber {
    * in a batch leave their cart in order); a cart written meanwhile (a customer adding an item) runs it all again.
    */
   handleBatch(messages: IntegrationMessage[]): Promise<void> {
-    const now = this.clock.now();
-    return handleInOrder(this.inbox, SUBSCRIBER, messages, (message) => {
-      const parsed = OrderPlaced.safeParse(message.data);
-      if (!parsed.success) {
-        this.logger.warn(`ignoring malformed ${message.type} ${message.id}`);
-        return undefined;
-      }
-      const { orderId, customerId, cartId, lines } = parsed.data;
-      const meta = metaForMessage(message, SUBSCRIBER, now, customerId);
-      return (tx) => this.checkOut.execute({ cartId: cartId ?? customerId, orderId, lines }, meta, tx);
-    });
+    return this.subscription.handleInOrder(messages);
   }
 }

@@ -43,6 +43,32 @@ describe('catalog read cache', () => {
     expect(await text(cache.get('/b', async () => 'fresh'))).toBe('fresh');
   });
 
+  it('forgets everything on a remote invalidation too, without passing it on', async () => {
+    const cache = new CatalogReadCache();
+    let announced = 0;
+    cache.onInvalidate(() => announced++);
+    await cache.get('/a', async () => 'old');
+    const slow = deferred();
+    const reading = cache.get('/b', () => slow.promise);
+    cache.applyRemoteInvalidation(); // another instance committed while the read was running
+    slow.resolve('stale');
+    await reading;
+    expect(cache.peek('/a')).toBeUndefined();
+    expect(cache.peek('/b')).toBeUndefined();
+    expect(announced).toBe(0);
+  });
+
+  it('tells its listeners of each local invalidation until they stop listening', () => {
+    const cache = new CatalogReadCache();
+    let announced = 0;
+    const stop = cache.onInvalidate(() => announced++);
+    cache.invalidate();
+    cache.invalidate();
+    stop();
+    cache.invalidate();
+    expect(announced).toBe(2);
+  });
+
   it('shares one computation between concurrent misses of a key', async () => {
     const cache = new CatalogReadCache();
     const slow = deferred();

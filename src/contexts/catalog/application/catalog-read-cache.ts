@@ -1,8 +1,8 @@
 type Entry = { generation: number; expiresAt: number; body: Buffer };
 
 /**
- * How long a response is served from memory before it is recomputed when no change is seen in this process: what
- * bounds the staleness of other instances' writes (plus one recomputation).
+ * How long a response is served from memory before it is recomputed when no change is seen by this process: what
+ * bounds the staleness of other instances' writes (plus one recomputation) when their invalidation does not arrive.
  */
 export const READ_CACHE_TTL_MS = 2_000;
 /** Bounds what hostile callers can make it hold: many distinct queries evict the oldest entries. */
@@ -11,10 +11,11 @@ const MAX_BYTES = 32 * 1024 * 1024;
 
 /**
  * Serialized responses of public catalog reads (product lists, product pages, search, suggestions, categories),
- * kept in this process as UTF-8 bytes (encoded once, sent as they are) and keyed by request URL. Every catalog change this process commits (a write, an availability
- * or rating copy) calls `invalidate()` after its commit, so the next read of this instance sees it; changes committed
- * by other instances show within READ_CACHE_TTL_MS. A read that began before an invalidation is never stored as
- * current; concurrent misses of one key share one computation.
+ * kept in this process as UTF-8 bytes (encoded once, sent as they are) and keyed by request URL. Every catalog change
+ * this process commits (a write, an availability or rating copy) calls `invalidate()` after its commit, so the next
+ * read of this instance sees it; `onInvalidate` listeners pass it on to the other instances, whose own changes arrive
+ * through `applyRemoteInvalidation()`. A change whose announcement is lost shows within READ_CACHE_TTL_MS. A read that
+ * began before an invalidation is never stored as current; concurrent misses of one key share one computation.
  */
 export class CatalogReadCache {
   private readonly entries = new Map<string, Entry>();
@@ -23,6 +24,7 @@ export class CatalogReadCache {
   private bytes = 0;
   private hitCount = 0;
   private missCount = 0;
+  private readonly invalidationListeners = new Set<() => void>();
 
   constructor(
     private readonly ttlMs = READ_CACHE_TTL_MS,
@@ -78,8 +80,24 @@ export class CatalogReadCache {
     }
   }
 
-  /** Forgets every stored response; call after a catalog change has committed. */
+  /** Forgets every stored response; call after a catalog change has committed in this process. */
   invalidate(): void {
+    this.forget();
+    for (const listener of [...this.invalidationListeners]) listener();
+  }
+
+  /** Forgets every stored response because another instance committed a catalog change (not passed on again). */
+  applyRemoteInvalidation(): void {
+    this.forget();
+  }
+
+  /** Calls `listener` after every `invalidate()` (not after remote ones); returns how to stop. */
+  onInvalidate(listener: () => void): () => void {
+    this.invalidationListeners.add(listener);
+    return () => this.invalidationListeners.delete(listener);
+  }
+
+  private forget(): void {
     this.generation++;
     this.entries.clear();
     this.pending.clear();

@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import type { CommandMeta } from '../../../platform/event-store/event-store';
 import { ApiProblems, ApiZodResponse, ValidBody } from '../../../platform/http/openapi';
 import { Idempotent, Meta, Public, Roles, API_V1 } from '../../../platform/http/request-context';
-import { Database } from '../../../platform/persistence/database';
+import { ReadDatabase } from '../../../platform/persistence/read-database';
 import { CatalogReadCache } from '../application/catalog-read-cache';
 import { CreateCategoryHandler } from '../application/create-category';
 import { categoryTree, findCategories } from '../application/product-queries';
@@ -15,7 +15,7 @@ import { answer, CurrentReader, type Reader } from './public-reads';
 @Controller(`${API_V1}/categories`)
 export class CategoriesController {
   constructor(
-    private readonly db: Database,
+    private readonly reads: ReadDatabase,
     private readonly cache: CatalogReadCache,
     private readonly createCategory: CreateCategoryHandler,
   ) {}
@@ -27,7 +27,7 @@ export class CategoriesController {
   @ApiZodResponse(200, CategoryListResponse)
   list(@CurrentReader() reader: Reader, @Res({ passthrough: true }) reply: FastifyReply) {
     return answer(this.cache, { ...reader, audience: 'public' }, reply, async () => {
-      const items = await findCategories(this.db);
+      const items = await findCategories(this.reads.forAnyone());
       return { items, tree: categoryTree(items) };
     });
   }

@@ -1,6 +1,10 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { Inbox, type IntegrationMessage, MessageBus, READ_MODEL_ONLY } from '../../../platform/messaging/message-bus';
+import { type InboxEffect, on, Subscription } from '../../../platform/messaging/subscriber';
+import { Metrics } from '../../../platform/observability/metrics';
+import { onceCommitted, type Sql } from '../../../platform/persistence/database';
+import { Clock } from '../../../shared-kernel/clock';
 import { ReviewMessages } from '../../reviews/contracts';
 import { CatalogReadCache } from '../application/catalog-read-cache';
 import { recordRating } from '../application/record-rating';
@@ -18,33 +22,25 @@ const ProductRatingChanged = z.object({
 /** Keeps the rating shown with each product (and sorted and searched by) in step with reviews, once per message. */
 @Injectable()
 export class ProductRatingsSubscriber {
-  private readonly logger = new Logger(ProductRatingsSubscriber.name);
+  private readonly subscription: Subscription<InboxEffect>;
 
-  constructor(
-    private readonly bus: MessageBus,
-    private readonly inbox: Inbox,
-    private readonly cache: CatalogReadCache,
-  ) {}
-
-  subscribe(): Promise<void> {
-    return this.bus.subscribe(SUBSCRIBER, [ReviewMessages.productRatingChanged], (message) => this.handle(message));
+  constructor(bus: MessageBus, inbox: Inbox, cache: CatalogReadCache, clock: Clock, metrics: Metrics) {
+    this.subscription = new Subscription(
+      SUBSCRIBER,
+      { bus, inbox, clock, metrics },
+      {
+        [ReviewMessages.productRatingChanged]: on(ProductRatingChanged, (rating, { message }) => async (tx: Sql) => {
+          if (await recordRating(tx, { ...rating, at: message.occurredAt })) onceCommitted(tx, () => cache.invalidate());
+        }),
+      },
+    );
   }
 
-  async handle(message: IntegrationMessage): Promise<void> {
-    const parsed = ProductRatingChanged.safeParse(message.data);
-    if (!parsed.success) {
-      this.logger.warn(`ignoring malformed ${message.type} ${message.id}`);
-      return;
-    }
-    let changed = false;
-    await this.inbox.handleOnce(
-      SUBSCRIBER,
-      message.id,
-      async (tx) => {
-        changed = await recordRating(tx, { ...parsed.data, at: message.occurredAt });
-      },
-      READ_MODEL_ONLY,
-    );
-    if (changed) this.cache.invalidate();
+  subscribe(): Promise<void> {
+    return this.subscription.subscribe((message) => this.handle(message));
+  }
+
+  handle(message: IntegrationMessage): Promise<void> {
+    return this.subscription.handleOne(message, READ_MODEL_ONLY);
   }
 }

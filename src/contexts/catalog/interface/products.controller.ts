@@ -5,7 +5,8 @@ import type { z } from 'zod';
 import type { CommandMeta } from '../../../platform/event-store/event-store';
 import { ApiProblems, ApiZodResponse, ValidBody, ValidQuery } from '../../../platform/http/openapi';
 import { Idempotent, Meta, Public, Roles, API_V1 } from '../../../platform/http/request-context';
-import { Database } from '../../../platform/persistence/database';
+import { Database, type Sql } from '../../../platform/persistence/database';
+import { ReadDatabase } from '../../../platform/persistence/read-database';
 import { CatalogReadCache } from '../application/catalog-read-cache';
 import { CreateProductHandler } from '../application/create-product';
 import { findProducts, getProduct } from '../application/product-queries';
@@ -23,6 +24,7 @@ const PRODUCT_NOT_FOUND = { 404: ['catalog.product_not_found'] };
 export class ProductsController {
   constructor(
     private readonly db: Database,
+    private readonly reads: ReadDatabase,
     private readonly cache: CatalogReadCache,
     private readonly createProduct: CreateProductHandler,
     private readonly reviseProduct: ReviseProductHandler,
@@ -41,7 +43,7 @@ export class ProductsController {
     @CurrentReader() reader: Reader,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return answer(this.cache, reader, reply, () => findProducts(this.db, query, reader.audience));
+    return answer(this.cache, reader, reply, () => findProducts(this.readFor(reader), query, reader.audience));
   }
 
   /** Unpublished products answer 404 except to staff. */
@@ -55,8 +57,13 @@ export class ProductsController {
       this.cache,
       reader,
       reply,
-      async () => (await getProduct(this.db, id, reader.audience)) ?? Promise.reject(productNotFound(id)),
+      async () => (await getProduct(this.readFor(reader), id, reader.audience)) ?? Promise.reject(productNotFound(id)),
     );
+  }
+
+  /** What the public sees may come from the read replica; staff read the primary, which shows their edits at once. */
+  private readFor(reader: Reader): Sql {
+    return reader.audience === 'public' ? this.reads.forAnyone() : this.db;
   }
 
   /** A product of one SKU (`sku`, `price`) or with `options` and `variants`; it is published at once. */

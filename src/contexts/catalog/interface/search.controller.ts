@@ -4,7 +4,7 @@ import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import { ApiProblems, ApiZodResponse, ValidQuery } from '../../../platform/http/openapi';
 import { Public, API_V1, RateLimited } from '../../../platform/http/request-context';
-import { Database } from '../../../platform/persistence/database';
+import { ReadDatabase } from '../../../platform/persistence/read-database';
 import { CatalogReadCache } from '../application/catalog-read-cache';
 import type { SearchFacets } from '../application/search-facets';
 import { type FacetCache, searchProducts } from '../application/search-products';
@@ -19,7 +19,7 @@ const FACETS_TTL_MS = 10_000;
 @Controller(`${API_V1}/search`)
 export class SearchController {
   constructor(
-    private readonly db: Database,
+    private readonly reads: ReadDatabase,
     private readonly cache: CatalogReadCache,
   ) {}
 
@@ -43,7 +43,7 @@ export class SearchController {
         (await this.cache.get(`facets:${filters}`, async () => JSON.stringify(await compute()), FACETS_TTL_MS)).toString(),
       ) as SearchFacets;
     return answer(this.cache, { ...reader, audience: 'public' }, reply, () =>
-      searchProducts(this.db, { ...rest, ...(option ? { options: option } : {}) }, facets),
+      searchProducts(this.reads.forAnyone(), { ...rest, ...(option ? { options: option } : {}) }, facets),
     );
   }
 
@@ -59,6 +59,6 @@ export class SearchController {
     @CurrentReader() reader: Reader,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return answer(this.cache, { ...reader, audience: 'public' }, reply, () => suggestProducts(this.db, query.q));
+    return answer(this.cache, { ...reader, audience: 'public' }, reply, () => suggestProducts(this.reads.forAnyone(), query.q));
   }
 }

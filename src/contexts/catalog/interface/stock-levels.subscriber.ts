@@ -1,7 +1,10 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
-import { type IntegrationMessage, MessageBus, READ_MODEL_ONLY } from '../../../platform/messaging/message-bus';
+import { Inbox, type IntegrationMessage, MessageBus, READ_MODEL_ONLY } from '../../../platform/messaging/message-bus';
+import { on, Subscription } from '../../../platform/messaging/subscriber';
+import { Metrics } from '../../../platform/observability/metrics';
 import { Database } from '../../../platform/persistence/database';
+import { Clock } from '../../../shared-kernel/clock';
 import { InventoryMessages } from '../../inventory/contracts';
 import { CatalogReadCache } from '../application/catalog-read-cache';
 import { type RecordAvailability, recordAvailabilities } from '../application/record-availability';
@@ -14,32 +17,46 @@ const StockLevelChanged = z.object({ sku: z.string().min(1).max(64), available: 
 /** Keeps the availability shown with each product in step with inventory (a copy per SKU, newest version wins). */
 @Injectable()
 export class StockLevelsSubscriber {
-  private readonly logger = new Logger(StockLevelsSubscriber.name);
+  private readonly subscription: Subscription<RecordAvailability>;
 
   constructor(
-    private readonly bus: MessageBus,
+    bus: MessageBus,
     private readonly db: Database,
     private readonly cache: CatalogReadCache,
-  ) {}
+    inbox: Inbox,
+    clock: Clock,
+    metrics: Metrics,
+  ) {
+    this.subscription = new Subscription(
+      SUBSCRIBER,
+      { bus, inbox, clock, metrics },
+      {
+        [InventoryMessages.stockLevelChanged]: on(StockLevelChanged, (level, { message }) => ({ ...level, at: message.occurredAt })),
+      },
+    );
+  }
 
   subscribe(): Promise<void> {
-    return this.bus.subscribeBatch(SUBSCRIBER, [InventoryMessages.stockLevelChanged], (messages) => this.handle(messages));
+    return this.subscription.subscribeBatch((messages) => this.handle(messages));
   }
 
   /**
-   * A batch in one transaction: each SKU's newest level, one refresh of the products they belong to. No inbox: a copy
-   * carries its version and an older or repeated one changes nothing (`recordAvailabilities`), so applying a message
-   * twice is applying it once, and there is no row to write per message.
+   * A batch in one transaction: each SKU's newest level, one refresh of the products they belong to. No inbox row for
+   * a valid copy: it carries its version and an older or repeated one changes nothing (`recordAvailabilities`), so
+   * applying a message twice is applying it once, and there is no row to write per message. Only a malformed one gets
+   * its row (see `Subscription`).
    */
   async handle(messages: IntegrationMessage[]): Promise<void> {
-    const levels: RecordAvailability[] = [];
-    for (const message of messages) {
-      const parsed = StockLevelChanged.safeParse(message.data);
-      if (parsed.success) levels.push({ ...parsed.data, at: message.occurredAt });
-      else this.logger.warn(`ignoring malformed ${message.type} ${message.id}`);
-    }
+    const levels = await this.subscription.accept(messages);
     if (levels.length === 0) return;
-    const changed = await this.db.transaction((tx) => recordAvailabilities(tx, levels), READ_MODEL_ONLY);
+    const changed = await this.db.transaction(
+      (tx) =>
+        recordAvailabilities(
+          tx,
+          levels.map(({ effect }) => effect),
+        ),
+      READ_MODEL_ONLY,
+    );
     if (changed > 0) this.cache.invalidate();
   }
 }

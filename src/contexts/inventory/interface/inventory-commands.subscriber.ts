@@ -1,14 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
-import { retryOnConflict } from '../../../platform/event-store/event-store';
-import { handleByKey, handleTogether, orderIdOf, splitBatch } from '../../../platform/messaging/batches';
-import { Inbox, type IntegrationMessage, MessageBus, metaForMessage } from '../../../platform/messaging/message-bus';
+import type { CommandMeta } from '../../../platform/event-store/event-store';
+import { handleByKey, orderIdOf, splitBatch } from '../../../platform/messaging/batches';
+import { Inbox, type IntegrationMessage, MessageBus } from '../../../platform/messaging/message-bus';
+import { type InboxEffect, on, orderKeyOf, Subscription } from '../../../platform/messaging/subscriber';
 import { Metrics } from '../../../platform/observability/metrics';
 import { onceCommitted, type Sql } from '../../../platform/persistence/database';
 import { Clock } from '../../../shared-kernel/clock';
-import { InvalidInput } from '../../../shared-kernel/errors';
 import { ReleaseStockHandler } from '../application/release-stock';
-import { ReserveStockHandler } from '../application/reserve-stock';
+import { type ReserveStock, ReserveStockHandler } from '../application/reserve-stock';
 import type { ReservationState } from '../domain/reservation';
 import { InventoryMessages } from '../contracts';
 
@@ -24,32 +24,43 @@ const ReserveStockV1 = z.object({
 });
 const ReleaseStockV1 = z.object({ orderId: OrderId });
 
-const parse = <S extends z.ZodType>(schema: S, message: IntegrationMessage): z.infer<S> => {
-  const parsed = schema.safeParse(message.data);
-  if (!parsed.success) throw new InvalidInput('inventory.invalid_command', `malformed ${message.type}`, { issues: parsed.error.issues });
-  return parsed.data;
-};
+/** A command from the bus: its work in its inbox transaction, and a reservation's command (to go with others'). */
+type StockCommand = { readonly reservation?: { command: ReserveStock; meta: CommandMeta }; readonly apply: InboxEffect };
 
 /**
  * Inventory's commands from the bus (ordering's checkout): each message is applied once (inbox row and effect in
- * one transaction), and the whole transaction is run again when it loses a race. A malformed command throws,
- * so the bus retries it and then dead-letters it.
+ * one transaction), and the whole transaction is run again when it loses a race. A malformed command is recorded as
+ * poison, never retried (see `Subscription`).
  */
 @Injectable()
 export class InventoryCommandsSubscriber {
+  private readonly subscription: Subscription<StockCommand>;
+
   constructor(
-    private readonly bus: MessageBus,
-    private readonly inbox: Inbox,
-    private readonly clock: Clock,
+    bus: MessageBus,
+    inbox: Inbox,
+    clock: Clock,
     private readonly reserveStock: ReserveStockHandler,
-    private readonly releaseStock: ReleaseStockHandler,
+    releaseStock: ReleaseStockHandler,
     private readonly metrics: Metrics,
-  ) {}
+  ) {
+    this.subscription = new Subscription<StockCommand>(
+      SUBSCRIBER,
+      { bus, inbox, clock, metrics },
+      {
+        [InventoryMessages.reserveStock]: on(ReserveStockV1, (command, { meta }) => ({
+          reservation: { command, meta },
+          apply: async (tx: Sql) => this.countRejections([await reserveStock.execute(command, meta, tx)], tx),
+        })),
+        [InventoryMessages.releaseStock]: on(ReleaseStockV1, (command, { meta }) => ({
+          apply: (tx: Sql) => releaseStock.execute(command, meta, tx),
+        })),
+      },
+    );
+  }
 
   subscribe(): Promise<void> {
-    return this.bus.subscribeBatch(SUBSCRIBER, [InventoryMessages.reserveStock, InventoryMessages.releaseStock], (messages) =>
-      this.handleBatch(messages),
-    );
+    return this.subscription.subscribeBatch((messages) => this.handleBatch(messages));
   }
 
   /**
@@ -57,36 +68,22 @@ export class InventoryCommandsSubscriber {
    * in one transaction, on stock rows locked once for all of them; everything else message by message.
    */
   async handleBatch(messages: IntegrationMessage[]): Promise<void> {
-    const { together, alone } = splitBatch(messages, orderIdOf, (message) => message.type === InventoryMessages.reserveStock);
-    if (together.length > 0) {
-      const now = this.clock.now();
-      const commands = together.map((message) => ({
-        id: message.id,
-        command: parse(ReserveStockV1, message),
-        meta: metaForMessage(message, SUBSCRIBER, now),
-      }));
-      await handleTogether(this.inbox, SUBSCRIBER, commands, async (tx, fresh) =>
+    const commands = await this.subscription.accept(messages);
+    const { together, alone } = splitBatch(
+      commands,
+      ({ message }) => orderIdOf(message),
+      ({ effect }) => effect.reservation !== undefined,
+    );
+    const reservations = together.flatMap(({ id, effect }) => (effect.reservation ? [{ id, ...effect.reservation }] : []));
+    if (reservations.length > 0)
+      await this.subscription.applyTogether(reservations, async (tx, fresh) =>
         this.countRejections(await this.reserveStock.executeTogether(fresh, tx), tx),
       );
-    }
-    await handleByKey(alone, orderIdOf, (message) => this.handle(message));
+    await handleByKey(alone, orderKeyOf, ({ message, effect }) => this.subscription.applyOnce(message, effect.apply));
   }
 
   async handle(message: IntegrationMessage): Promise<void> {
-    const meta = metaForMessage(message, SUBSCRIBER, this.clock.now());
-    if (message.type === InventoryMessages.reserveStock) {
-      const command = parse(ReserveStockV1, message);
-      await retryOnConflict(() =>
-        this.inbox.handleOnce(SUBSCRIBER, message.id, async (tx) =>
-          this.countRejections([await this.reserveStock.execute(command, meta, tx)], tx),
-        ),
-      );
-    } else if (message.type === InventoryMessages.releaseStock) {
-      const command = parse(ReleaseStockV1, message);
-      await retryOnConflict(() =>
-        this.inbox.handleOnce(SUBSCRIBER, message.id, (tx) => this.releaseStock.execute(command, meta, tx).then(() => undefined)),
-      );
-    }
+    await this.handleBatch([message]);
   }
 
   /** Reservations refused by these commands, counted (`orderly_stock_reservations_rejected_total`) once `tx` commits. */

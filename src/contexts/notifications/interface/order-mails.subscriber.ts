@@ -1,7 +1,8 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
-import { handleInOrder } from '../../../platform/messaging/batches';
-import { Inbox, type IntegrationMessage, MessageBus, metaForMessage } from '../../../platform/messaging/message-bus';
+import { Inbox, type IntegrationMessage, MessageBus } from '../../../platform/messaging/message-bus';
+import { type Delivery, type InboxEffect, on, type Reaction, Subscription } from '../../../platform/messaging/subscriber';
+import { Metrics } from '../../../platform/observability/metrics';
 import type { Sql } from '../../../platform/persistence/database';
 import { Clock } from '../../../shared-kernel/clock';
 import { canonicalEmail } from '../../../shared-kernel/identifiers';
@@ -15,27 +16,31 @@ const SUBSCRIBER = 'notifications.order-mails';
 
 const Id = z.string().min(1).max(100);
 const MoneyV1 = z.object({ amount: z.number().int(), currency: z.string().regex(/^[A-Z]{3}$/) });
-/** Mails go only to an address in its one canonical form (identity registers no other); anything else is ignored. */
+/** Mails go only to an address in its one canonical form (identity registers no other); anything else is malformed. */
 const RecipientEmail = z.string().refine((email) => canonicalEmail(email) === email, 'a canonical email address');
 const UserRegistered = z.object({ userId: Id, email: RecipientEmail, name: z.string().min(1).max(200) });
 const Customer = z.object({ orderId: Id, customerId: Id });
+
+type CustomerFact = OrderMailFact & { customerId: string };
 
 /** The fields of each ordering fact the mail needs (consumers tolerate extra fields); a fact is a mail kind. */
 const facts = {
   [OrderingMessages.orderConfirmed]: Customer.extend({
     total: MoneyV1,
     lines: z.array(z.object({ name: z.string().max(300), quantity: z.number().int(), unitPrice: MoneyV1 })).default([]),
-  }).transform((d): OrderMailFact & { customerId: string } => ({ kind: 'order_confirmed', ...d })),
+  }).transform((d): CustomerFact => ({ kind: 'order_confirmed', ...d })),
   [OrderingMessages.orderShipped]: Customer.extend({ carrier: z.string().max(100), trackingNumber: z.string().max(100) }).transform(
-    (d): OrderMailFact & { customerId: string } => ({ kind: 'order_shipped', ...d }),
+    (d): CustomerFact => ({ kind: 'order_shipped', ...d }),
   ),
-  [OrderingMessages.orderCancelled]: Customer.extend({ reason: z.string().max(100) }).transform(
-    (d): OrderMailFact & { customerId: string } => ({ kind: 'order_cancelled', ...d }),
-  ),
-  [OrderingMessages.orderRefunded]: Customer.extend({ amount: MoneyV1, totalRefunded: MoneyV1 }).transform(
-    (d): OrderMailFact & { customerId: string } => ({ kind: 'order_refunded', ...d }),
-  ),
-} as Record<string, z.ZodType<OrderMailFact & { customerId: string }>>;
+  [OrderingMessages.orderCancelled]: Customer.extend({ reason: z.string().max(100) }).transform((d): CustomerFact => ({
+    kind: 'order_cancelled',
+    ...d,
+  })),
+  [OrderingMessages.orderRefunded]: Customer.extend({ amount: MoneyV1, totalRefunded: MoneyV1 }).transform((d): CustomerFact => ({
+    kind: 'order_refunded',
+    ...d,
+  })),
+} as Record<string, z.ZodType<CustomerFact>>;
 
 /**
  * Mails customers about their orders: one mail per fact, also when the fact is delivered again (inbox, and the mail
@@ -43,17 +48,34 @@ const facts = {
  */
 @Injectable()
 export class OrderMailsSubscriber {
-  private readonly logger = new Logger(OrderMailsSubscriber.name);
+  private readonly subscription: Subscription<InboxEffect>;
 
-  constructor(
-    private readonly bus: MessageBus,
-    private readonly inbox: Inbox,
-    private readonly clock: Clock,
-    private readonly queueMail: QueueOrderMailHandler,
-  ) {}
+  constructor(bus: MessageBus, inbox: Inbox, clock: Clock, queueMail: QueueOrderMailHandler, metrics: Metrics) {
+    const mail =
+      ({ message, meta }: Delivery, fact: CustomerFact) =>
+      (tx: Sql) =>
+        queueMail.execute({ ...fact, factId: message.id }, { ...meta, userId: fact.customerId }, tx);
+    const mails = Object.entries(facts).map(([type, schema]): [string, Reaction<InboxEffect>] => [
+      type,
+      on(schema, (fact, delivery) => mail(delivery, fact)),
+    ]);
+    this.subscription = new Subscription(
+      SUBSCRIBER,
+      { bus, inbox, clock, metrics },
+      {
+        [USER_REGISTERED_V1]: on(
+          UserRegistered,
+          ({ userId, email, name }, { message }) =>
+            (tx: Sql) =>
+              recordRecipient(tx, userId, { email, name }, new Date(message.occurredAt)),
+        ),
+        ...Object.fromEntries(mails),
+      },
+    );
+  }
 
   subscribe(): Promise<void> {
-    return this.bus.subscribeBatch(SUBSCRIBER, [USER_REGISTERED_V1, ...Object.keys(facts)], (messages) => this.handleBatch(messages));
+    return this.subscription.subscribeBatch((messages) => this.handleBatch(messages));
   }
 
   async handle(message: IntegrationMessage): Promise<void> {
@@ -62,32 +84,9 @@ export class OrderMailsSubscriber {
 
   /**
    * The messages of a batch in one transaction with their inbox rows, in their order (a registration before the mail
-   * to the address it brings); malformed ones are ignored.
+   * to the address it brings).
    */
   handleBatch(messages: IntegrationMessage[]): Promise<void> {
-    const now = this.clock.now();
-    return handleInOrder(this.inbox, SUBSCRIBER, messages, (message) => {
-      const effect = this.effectOf(message, now);
-      if (!effect) this.ignore(message);
-      return effect;
-    });
-  }
-
-  /** What a message does in the inbox transaction; undefined when it is malformed. */
-  private effectOf(message: IntegrationMessage, now: Date): ((tx: Sql) => Promise<unknown>) | undefined {
-    if (message.type === USER_REGISTERED_V1) {
-      const user = UserRegistered.safeParse(message.data);
-      if (!user.success) return undefined;
-      const { userId, email, name } = user.data;
-      return (tx) => recordRecipient(tx, userId, { email, name }, new Date(message.occurredAt));
-    }
-    const fact = facts[message.type]?.safeParse(message.data);
-    if (!fact?.success) return undefined;
-    const meta = metaForMessage(message, SUBSCRIBER, now);
-    return (tx) => this.queueMail.execute({ ...fact.data, factId: message.id }, { ...meta, userId: fact.data.customerId }, tx);
-  }
-
-  private ignore(message: IntegrationMessage): void {
-    this.logger.warn(`ignoring malformed ${message.type} ${message.id}`);
+    return this.subscription.handleInOrder(messages);
   }
 }

@@ -18,6 +18,7 @@ import { PlaceOrderHandler } from './place-order';
 import { toIntegrationEvent } from './to-integration-events';
 import { CheckoutInputsSubscriber } from '../interface/checkout-inputs.subscriber';
 import { InProcessMessageBus } from '../../../platform/messaging/in-process.message-bus';
+import { Metrics } from '../../../platform/observability/metrics';
 
 /** No tables, except the one-order-per-cart-version claim place-order makes (reset before each test). */
 const claimedCarts = new Set<string>();
@@ -119,7 +120,7 @@ describe('place order + checkout process (in memory)', () => {
   let inbox: FakeInbox;
   /** One message as the bus hands it to the checkout's subscriber. */
   const deliver = (input: IntegrationMessage) =>
-    new CheckoutInputsSubscriber(new InProcessMessageBus(), inbox, clock, process).handleBatch([input]);
+    new CheckoutInputsSubscriber(new InProcessMessageBus(), inbox, clock, process, new Metrics()).handleBatch([input]);
   const processCapturing = (capture: CaptureMode) =>
     new CheckoutProcess(events, scheduler, clock, new ConfirmOrderHandler(events), new CancelOrderHandler(events), {
       paymentCapture: capture,
@@ -193,7 +194,7 @@ describe('place order + checkout process (in memory)', () => {
       message('payment.payment-authorized.v1', { orderId: first, amount: total }),
       message('payment.payment-captured.v1', { orderId: first, amount: total }),
     ];
-    const inputs = new CheckoutInputsSubscriber(new InProcessMessageBus(), new FakeInbox(), clock, process);
+    const inputs = new CheckoutInputsSubscriber(new InProcessMessageBus(), new FakeInbox(), clock, process, new Metrics());
     await inputs.handleBatch(batch);
     await inputs.handleBatch([...batch, batch[0]]);
     expect(await types(orderStream(first))).toEqual(['OrderPlaced', 'OrderConfirmed']);

@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { Config } from '../../../platform/config';
 import type { LogConsumer } from '../../../platform/consumers/log-consumer';
 import { type CommandMeta, EventStore, type RecordedEvent, traceOf } from '../../../platform/event-store/event-store';
-import type { IntegrationMessage } from '../../../platform/messaging/message-bus';
 import type { Sql } from '../../../platform/persistence/database';
 import { Scheduler } from '../../../platform/scheduling/scheduler';
 import { Clock } from '../../../shared-kernel/clock';
@@ -21,30 +20,34 @@ const OrderRef = z.object({ orderId: z.string().min(1) });
 const Failure = OrderRef.extend({ operation: z.enum(['authorize', 'capture']).catch('capture') });
 const WithAmount = OrderRef.extend({ amount: z.object({ amount: z.number().int(), currency: z.string().length(3) }) });
 
-/** What each message the checkout listens to means to it (consumers tolerate extra fields). */
-const INPUTS: Record<string, (data: unknown) => { orderId: string; input: CheckoutInput }> = {
-  [InventoryMessages.stockReserved]: (d) => ({ orderId: OrderRef.parse(d).orderId, input: { type: 'StockReserved' } }),
-  [InventoryMessages.stockReservationRejected]: (d) => ({
-    orderId: OrderRef.parse(d).orderId,
-    input: { type: 'StockReservationRejected' },
-  }),
-  [PaymentMessages.paymentAuthorized]: (d) => ({ orderId: OrderRef.parse(d).orderId, input: { type: 'PaymentAuthorized' } }),
-  [PaymentMessages.paymentDeclined]: (d) => ({ orderId: OrderRef.parse(d).orderId, input: { type: 'PaymentDeclined' } }),
-  [PaymentMessages.paymentFailed]: (d) => {
-    const { orderId, operation } = Failure.parse(d);
-    return { orderId, input: { type: 'PaymentFailed', operation } };
-  },
-  [PaymentMessages.paymentCaptured]: (d) => {
-    const { orderId, amount } = WithAmount.parse(d);
-    return { orderId, input: { type: 'PaymentCaptured', amount } };
-  },
-  [PaymentMessages.paymentVoided]: (d) => ({ orderId: OrderRef.parse(d).orderId, input: { type: 'PaymentVoided' } }),
-  [PaymentMessages.paymentRefunded]: (d) => {
-    const { orderId, amount } = WithAmount.parse(d);
-    return { orderId, input: { type: 'PaymentRefunded', amount } };
-  },
+/** An input of the checkout from inventory or payment: the order it is about, and what it means to its checkout. */
+export type CheckoutStep = { orderId: string; input: CheckoutInput };
+
+const step = (input: CheckoutInput) => OrderRef.transform(({ orderId }): CheckoutStep => ({ orderId, input }));
+
+/**
+ * The messages the checkout listens to: the schema each one's data must match, read into the step it is (consumers
+ * tolerate extra fields). `CheckoutInputsSubscriber` subscribes with them.
+ */
+export const CHECKOUT_INPUTS: Readonly<Record<string, z.ZodType<CheckoutStep>>> = {
+  [InventoryMessages.stockReserved]: step({ type: 'StockReserved' }),
+  [InventoryMessages.stockReservationRejected]: step({ type: 'StockReservationRejected' }),
+  [PaymentMessages.paymentAuthorized]: step({ type: 'PaymentAuthorized' }),
+  [PaymentMessages.paymentDeclined]: step({ type: 'PaymentDeclined' }),
+  [PaymentMessages.paymentFailed]: Failure.transform(({ orderId, operation }): CheckoutStep => ({
+    orderId,
+    input: { type: 'PaymentFailed', operation },
+  })),
+  [PaymentMessages.paymentCaptured]: WithAmount.transform(({ orderId, amount }): CheckoutStep => ({
+    orderId,
+    input: { type: 'PaymentCaptured', amount },
+  })),
+  [PaymentMessages.paymentVoided]: step({ type: 'PaymentVoided' }),
+  [PaymentMessages.paymentRefunded]: WithAmount.transform(({ orderId, amount }): CheckoutStep => ({
+    orderId,
+    input: { type: 'PaymentRefunded', amount },
+  })),
 };
-export const CHECKOUT_INPUT_TYPES: readonly string[] = Object.keys(INPUTS);
 
 /**
  * The checkout process manager: applies each input to the checkout decider in one transaction with its effects.
@@ -63,24 +66,15 @@ export class CheckoutProcess {
   ) {}
 
   /**
-   * What a message from inventory or payment does to its checkout, in the inbox transaction that records it (see
-   * `CheckoutInputsSubscriber`, which applies a batch of them in one); undefined for a message the checkout does not
-   * take. A malformed message throws: it is not passed over.
+   * What a step does to its checkout, in the inbox transaction that records message `messageId` (see
+   * `CheckoutInputsSubscriber`, which applies a batch of them in one).
    */
-  effectOf(message: IntegrationMessage, now = this.clock.now()): ((tx: Sql) => Promise<void>) | undefined {
-    const translate = INPUTS[message.type];
-    if (!translate) return undefined;
-    const { orderId, input } = translate(message.data);
-    const meta = { correlationId: message.correlationId, causationId: message.id, ...traceOf(message), now };
-    return (tx) => this.apply(orderId, input, meta, message.id, tx);
+  effectOf({ orderId, input }: CheckoutStep, meta: CommandMeta, messageId: string): (tx: Sql) => Promise<void> {
+    return (tx) => this.apply(orderId, input, meta, messageId, tx);
   }
 
-  /** Reads the streams the effects of these messages decide on (each checkout's and its order's) in one round trip. */
-  preload(messages: readonly IntegrationMessage[], tx: Sql): Promise<void> {
-    const orderIds = messages.flatMap((message) => {
-      const translate = INPUTS[message.type];
-      return translate ? [translate(message.data).orderId] : [];
-    });
+  /** Reads the streams the steps of these orders decide on (each checkout's and its order's) in one round trip. */
+  preload(orderIds: readonly string[], tx: Sql): Promise<void> {
     return this.events.preload(
       orderIds.flatMap((orderId) => [checkoutStream(orderId), orderStream(orderId)]),
       tx,

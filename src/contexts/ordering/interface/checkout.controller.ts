@@ -4,6 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { CommandMeta } from '../../../platform/event-store/event-store';
 import { ApiProblems, ApiZodResponse, ValidBody } from '../../../platform/http/openapi';
+import { ReadYourWrites } from '../../../platform/http/read-your-writes.interceptor';
 import { API_V1, type AuthUser, CurrentUser, Idempotent, Meta, RateLimited, Roles } from '../../../platform/http/request-context';
 import { CouponCode, LowerCaseCode, PostalAddress } from '../../../platform/http/text-schemas';
 import { ApiPreferWait, applyWait, PreferredWait } from '../../../platform/http/prefer-wait';
@@ -43,6 +44,7 @@ export class CheckoutController {
   @Roles('customer')
   @RateLimited('checkout')
   @Idempotent({ required: true })
+  @ReadYourWrites()
   @ApiOperation({
     summary: 'Place an order from the cart and start its checkout (Idempotency-Key required)',
     description:

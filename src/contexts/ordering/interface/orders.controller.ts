@@ -5,8 +5,10 @@ import { z } from 'zod';
 import type { CommandMeta } from '../../../platform/event-store/event-store';
 import { ApiProblems, ApiZodResponse, ValidBody, ValidQuery, MoneyResponse as MoneySchema } from '../../../platform/http/openapi';
 import { PostalAddressResponse } from '../../../platform/http/text-schemas';
+import { ReadYourWrites } from '../../../platform/http/read-your-writes.interceptor';
 import { API_V1, type AuthUser, CurrentUser, Idempotent, Meta } from '../../../platform/http/request-context';
 import { Database } from '../../../platform/persistence/database';
+import { ReadDatabase } from '../../../platform/persistence/read-database';
 import { InvalidInput } from '../../../shared-kernel/errors';
 import { isUuid } from '../../../shared-kernel/ids';
 import { OrderNotFound } from '../domain/order';
@@ -60,6 +62,7 @@ export const ListOrdersQuery = z
 export class OrdersController {
   constructor(
     private readonly db: Database,
+    private readonly reads: ReadDatabase,
     private readonly cancellation: RequestCancellationHandler,
     private readonly outcomes: OrderOutcomes,
   ) {}
@@ -71,7 +74,7 @@ export class OrdersController {
   async list(@ValidQuery(ListOrdersQuery) query: z.infer<typeof ListOrdersQuery>, @CurrentUser() user: AuthUser): Promise<OrderPage> {
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     if (query.cursor !== undefined && !after) throw new InvalidInput('ordering.invalid_cursor', 'the cursor is not valid');
-    return findOrders(this.db, { customerId: user.id }, { limit: query.limit, after });
+    return findOrders(await this.reads.forUser(user.id), { customerId: user.id }, { limit: query.limit, after });
   }
 
   @Get(':id')
@@ -104,6 +107,7 @@ export class OrdersController {
   @Post(':id/cancel')
   @HttpCode(200)
   @Idempotent()
+  @ReadYourWrites()
   @ApiOperation({
     summary: 'Cancel an order: the customer until it ships; staff until it ships, or once its parcel comes back',
     description:

@@ -1,7 +1,9 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
-import { retryOnConflict } from '../../../platform/event-store/event-store';
-import { Inbox, type IntegrationMessage, MessageBus, metaForMessage } from '../../../platform/messaging/message-bus';
+import { Inbox, type IntegrationMessage, MessageBus } from '../../../platform/messaging/message-bus';
+import { type InboxEffect, on, Subscription } from '../../../platform/messaging/subscriber';
+import { Metrics } from '../../../platform/observability/metrics';
+import type { Sql } from '../../../platform/persistence/database';
 import { Clock } from '../../../shared-kernel/clock';
 import { PaymentMessages } from '../../payment/contracts';
 import { RecordRefundOutcomeHandler } from '../application/record-refund-outcome';
@@ -18,34 +20,30 @@ const Answer = z.object({
 /** Payment's answers to the order's refunds, applied once each; the checkout's own refunds (no refund id) are not ours. */
 @Injectable()
 export class RefundOutcomesSubscriber {
-  private readonly logger = new Logger(RefundOutcomesSubscriber.name);
+  private readonly subscription: Subscription<InboxEffect>;
 
-  constructor(
-    private readonly bus: MessageBus,
-    private readonly inbox: Inbox,
-    private readonly clock: Clock,
-    private readonly record: RecordRefundOutcomeHandler,
-  ) {}
-
-  subscribe(): Promise<void> {
-    return this.bus.subscribe(SUBSCRIBER, [PaymentMessages.paymentRefunded, PaymentMessages.refundRejected], (m) => this.handle(m));
+  constructor(bus: MessageBus, inbox: Inbox, clock: Clock, record: RecordRefundOutcomeHandler, metrics: Metrics) {
+    this.subscription = new Subscription(
+      SUBSCRIBER,
+      { bus, inbox, clock, metrics },
+      {
+        [PaymentMessages.paymentRefunded]: on(Answer, ({ orderId, refundId }, { meta }) =>
+          refundId === undefined ? undefined : (tx: Sql) => record.execute({ orderId, refundId, outcome: 'refunded' }, meta, tx),
+        ),
+        [PaymentMessages.refundRejected]: on(Answer, ({ orderId, refundId, reason }, { meta }) =>
+          refundId === undefined
+            ? undefined
+            : (tx: Sql) => record.execute({ orderId, refundId, outcome: 'rejected', reason: reason ?? 'rejected' }, meta, tx),
+        ),
+      },
+    );
   }
 
-  async handle(message: IntegrationMessage): Promise<void> {
-    const parsed = Answer.safeParse(message.data);
-    if (!parsed.success) {
-      this.logger.warn(`ignoring malformed ${message.type} ${message.id}`);
-      return;
-    }
-    const { orderId, refundId, reason } = parsed.data;
-    if (refundId === undefined) return;
-    const meta = metaForMessage(message, SUBSCRIBER, this.clock.now());
-    const outcome =
-      message.type === PaymentMessages.paymentRefunded
-        ? ({ outcome: 'refunded' } as const)
-        : ({ outcome: 'rejected', reason: reason ?? 'rejected' } as const);
-    await retryOnConflict(() =>
-      this.inbox.handleOnce(SUBSCRIBER, message.id, (tx) => this.record.execute({ orderId, refundId, ...outcome }, meta, tx)),
-    );
+  subscribe(): Promise<void> {
+    return this.subscription.subscribe((message) => this.handle(message));
+  }
+
+  handle(message: IntegrationMessage): Promise<void> {
+    return this.subscription.handleOne(message);
   }
 }

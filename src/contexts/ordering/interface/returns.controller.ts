@@ -3,6 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import type { CommandMeta } from '../../../platform/event-store/event-store';
 import { ApiProblems, ApiZodResponse, ValidBody } from '../../../platform/http/openapi';
+import { ReadYourWrites } from '../../../platform/http/read-your-writes.interceptor';
 import { API_V1, type AuthUser, CurrentUser, Idempotent, Meta, Roles } from '../../../platform/http/request-context';
 import { Database } from '../../../platform/persistence/database';
 import { isUuid } from '../../../shared-kernel/ids';
@@ -29,6 +30,7 @@ export class ReturnsController {
   @HttpCode(201)
   @Roles('customer')
   @Idempotent()
+  @ReadYourWrites()
   @ApiOperation({ summary: 'Ask to return lines of a delivered order (never more than delivered and not yet returned)' })
   @ApiZodResponse(201, ReturnSchema, 'the return, waiting for approval')
   @ApiProblems(400, {

@@ -1,7 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { z } from 'zod';
-import { type CommandMeta, retryOnConflict } from '../../../platform/event-store/event-store';
-import { Inbox, type IntegrationMessage, MessageBus, metaForMessage } from '../../../platform/messaging/message-bus';
+import type { CommandMeta } from '../../../platform/event-store/event-store';
+import { Inbox, type IntegrationMessage, MessageBus } from '../../../platform/messaging/message-bus';
+import { type Delivery, type InboxEffect, on, Subscription } from '../../../platform/messaging/subscriber';
+import { Metrics } from '../../../platform/observability/metrics';
 import type { Sql } from '../../../platform/persistence/database';
 import { Clock } from '../../../shared-kernel/clock';
 import { DomainError } from '../../../shared-kernel/errors';
@@ -31,100 +33,96 @@ const InterceptionFailed = Parcel.extend({ deliveredAt: Timestamp });
  */
 const SUBSCRIBER = 'ordering.deliveries';
 
-/** One kind of shipping message the order applies, and the decision a valid one runs. */
-type FactHandling = {
-  type: string;
-  effectOf(data: unknown): ((meta: CommandMeta, tx: Sql) => Promise<void>) | null;
-};
-
-const handling = <T>(type: string, schema: z.ZodType<T>, apply: (fact: T, meta: CommandMeta, tx: Sql) => Promise<void>): FactHandling => ({
-  type,
-  effectOf: (data) => {
-    const parsed = schema.safeParse(data);
-    return parsed.success ? (meta, tx) => apply(parsed.data, meta, tx) : null;
-  },
-});
+const parcelOf = ({ shipmentId, trackingNumber }: z.infer<typeof Parcel>) => ({ shipmentId, trackingNumber });
 
 /**
  * What shipping reports about an order's parcel, applied to the order once each (inbox row and effect in one
  * transaction): dispatched (the order is shipped, if the ship request did not get to say so), delivered, intercepted or
  * returned to sender, and delivered after an interception. A report about a parcel the order still waits to hear is
  * shipped ships it first (reconciled, not dropped). A report the order cannot take (delivered by staff's word
- * meanwhile, cancelled before it ever shipped…) is logged and recorded as handled, not retried.
+ * meanwhile, cancelled before it ever shipped…) is logged and recorded as handled, not retried; so is a malformed
+ * one (see `Subscription`).
  */
 @Injectable()
 export class ShipmentFactsSubscriber {
   private readonly logger = new Logger(ShipmentFactsSubscriber.name);
-  private readonly facts: FactHandling[];
+  private readonly subscription: Subscription<InboxEffect>;
 
   constructor(
-    private readonly bus: MessageBus,
-    private readonly inbox: Inbox,
-    private readonly clock: Clock,
+    bus: MessageBus,
+    inbox: Inbox,
+    clock: Clock,
     dispatches: RecordDispatchHandler,
     deliveries: DeliverOrderHandler,
     parcelReturns: RecordParcelReturnHandler,
     interceptionFailures: RecordInterceptionFailureHandler,
+    metrics: Metrics,
   ) {
-    const parcelOf = ({ shipmentId, trackingNumber }: z.infer<typeof Parcel>) => ({ shipmentId, trackingNumber });
-    this.facts = [
-      handling(ShippingMessages.shipmentDispatched, Dispatched, (fact, meta, tx) =>
-        dispatches.execute({ ...fact, dispatchedAt: new Date(fact.dispatchedAt) }, meta, tx),
-      ),
-      handling(ShippingMessages.shipmentDelivered, Delivered, (fact, meta, tx) =>
-        deliveries.execute(
-          { orderId: fact.orderId, shipment: parcelOf(fact), ...(fact.deliveredAt ? { deliveredAt: new Date(fact.deliveredAt) } : {}) },
-          meta,
-          tx,
+    this.subscription = new Subscription(
+      SUBSCRIBER,
+      { bus, inbox, clock, metrics },
+      {
+        [ShippingMessages.shipmentDispatched]: on(
+          Dispatched,
+          this.unlessRefused((fact, meta, tx) => dispatches.execute({ ...fact, dispatchedAt: new Date(fact.dispatchedAt) }, meta, tx)),
         ),
-      ),
-      handling(ShippingMessages.shipmentReturned, Returned, (fact, meta, tx) =>
-        parcelReturns.execute(
-          {
-            orderId: fact.orderId,
-            reason: fact.reason,
-            shipment: parcelOf(fact),
-            ...(fact.occurredAt ? { reportedAt: new Date(fact.occurredAt) } : {}),
-          },
-          meta,
-          tx,
+        [ShippingMessages.shipmentDelivered]: on(
+          Delivered,
+          this.unlessRefused((fact, meta, tx) =>
+            deliveries.execute(
+              { orderId: fact.orderId, shipment: parcelOf(fact), ...(fact.deliveredAt ? { deliveredAt: new Date(fact.deliveredAt) } : {}) },
+              meta,
+              tx,
+            ),
+          ),
         ),
-      ),
-      handling(ShippingMessages.shipmentInterceptionFailed, InterceptionFailed, (fact, meta, tx) =>
-        interceptionFailures.execute(
-          { orderId: fact.orderId, shipment: parcelOf(fact), deliveredAt: new Date(fact.deliveredAt) },
-          meta,
-          tx,
+        [ShippingMessages.shipmentReturned]: on(
+          Returned,
+          this.unlessRefused((fact, meta, tx) =>
+            parcelReturns.execute(
+              {
+                orderId: fact.orderId,
+                reason: fact.reason,
+                shipment: parcelOf(fact),
+                ...(fact.occurredAt ? { reportedAt: new Date(fact.occurredAt) } : {}),
+              },
+              meta,
+              tx,
+            ),
+          ),
         ),
-      ),
-    ];
+        [ShippingMessages.shipmentInterceptionFailed]: on(
+          InterceptionFailed,
+          this.unlessRefused((fact, meta, tx) =>
+            interceptionFailures.execute(
+              { orderId: fact.orderId, shipment: parcelOf(fact), deliveredAt: new Date(fact.deliveredAt) },
+              meta,
+              tx,
+            ),
+          ),
+        ),
+      },
+    );
   }
 
   subscribe(): Promise<void> {
-    return this.bus.subscribe(
-      SUBSCRIBER,
-      this.facts.map((fact) => fact.type),
-      (message) => this.handle(message),
-    );
+    return this.subscription.subscribe((message) => this.handle(message));
   }
 
-  private async handle(message: IntegrationMessage): Promise<void> {
-    const effect = this.facts.find((fact) => fact.type === message.type)?.effectOf(message.data);
-    if (!effect) {
-      this.logger.warn(`ignoring malformed ${message.type} ${message.id}`);
-      return;
-    }
-    const meta = metaForMessage(message, SUBSCRIBER, this.clock.now());
-    await retryOnConflict(() =>
-      this.inbox.handleOnce(SUBSCRIBER, message.id, async (tx) => {
+  private handle(message: IntegrationMessage): Promise<void> {
+    return this.subscription.handleOne(message);
+  }
+
+  /** The effect of a fact, where the order's refusal (a DomainError) is logged and the fact recorded as handled. */
+  private unlessRefused<F extends { orderId: string }>(apply: (fact: F, meta: CommandMeta, tx: Sql) => Promise<void>) {
+    return (fact: F, { message, meta }: Delivery): InboxEffect =>
+      async (tx) => {
         try {
-          await effect(meta, tx);
+          await apply(fact, meta, tx);
         } catch (error) {
           if (!(error instanceof DomainError)) throw error;
-          const { orderId } = message.data as { orderId: string };
-          this.logger.warn(`order ${orderId} did not take ${message.type} ${message.id}: ${error.code}`);
+          this.logger.warn(`order ${fact.orderId} did not take ${message.type} ${message.id}: ${error.code}`);
         }
-      }),
-    );
+      };
   }
 }

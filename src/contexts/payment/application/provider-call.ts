@@ -1,5 +1,6 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { Config } from '../../../platform/config';
+import { isOutage } from '../../../platform/outage';
 import { PaymentRefused } from './ports';
 
 /** What payment asks of the provider; names the call's trace span (`payment.provider <operation>`). */
@@ -61,7 +62,10 @@ const attemptCall = <T>(operation: ProviderOperation, attempt: number, call: () 
 /**
  * Calls the provider with a deadline per attempt and retries provider errors with exponential backoff, a bounded
  * number of times. A timeout is not retried (the first call may still land: the caller decides what to undo);
- * a refusal is not retried either. Each attempt is a span of the trace it is made in.
+ * a refusal is not retried either. An outage of what payment itself depends on (its database, where the sandbox
+ * keeps its ledger) is no answer of the provider: it is thrown, so the command is delivered again once the outage is
+ * over (the provider is idempotent by payment id), rather than failing a payment the provider would have taken. Each
+ * attempt is a span of the trace it is made in.
  */
 export const callProvider = async <T>(
   operation: ProviderOperation,
@@ -72,6 +76,7 @@ export const callProvider = async <T>(
     try {
       return { ok: true, value: await attemptCall(operation, attempt, call, policy.timeoutMs) };
     } catch (error) {
+      if (isOutage(error)) throw error;
       if (error instanceof PaymentRefused) return { ok: false, reason: 'refused', error };
       if (error instanceof ProviderTimeout) return { ok: false, reason: 'timeout', error };
       if (attempt >= policy.attempts) return { ok: false, reason: 'provider_error', error };

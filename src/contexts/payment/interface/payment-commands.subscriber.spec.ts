@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { InMemoryEventStore } from '../../../platform/event-store/in-memory.event-store';
 import { InProcessMessageBus } from '../../../platform/messaging/in-process.message-bus';
 import { Inbox, type IntegrationMessage } from '../../../platform/messaging/message-bus';
+import { Metrics } from '../../../platform/observability/metrics';
 import type { Sql } from '../../../platform/persistence/database';
 import { ManualClock } from '../../../shared-kernel/clock';
 import { AuthorizePaymentHandler } from '../application/authorize-payment';
@@ -55,6 +56,7 @@ const desk = () => {
     new VoidPaymentHandler(events, gateway, config),
     new RefundPaymentHandler(events, gateway, config),
     events,
+    new Metrics(),
   );
   const types = async (orderId: string) => (await events.readStream(paymentStream(orderId))).map((e) => e.type);
   return { gateway, inbox, subscriber, types };

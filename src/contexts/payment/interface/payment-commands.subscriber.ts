@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { EventStore } from '../../../platform/event-store/event-store';
-import { handleByKey, handleTogether, orderIdOf, splitBatch } from '../../../platform/messaging/batches';
-import { Inbox, type IntegrationMessage, MessageBus, metaForMessage } from '../../../platform/messaging/message-bus';
+import { handleByKey, orderIdOf, splitBatch } from '../../../platform/messaging/batches';
+import { Inbox, type IntegrationMessage, MessageBus } from '../../../platform/messaging/message-bus';
+import { type Accepted, on, orderKeyOf, Subscription } from '../../../platform/messaging/subscriber';
+import { Metrics } from '../../../platform/observability/metrics';
 import { withTraceOf } from '../../../platform/observability/tracing-context';
 import type { Sql } from '../../../platform/persistence/database';
 import { Clock } from '../../../shared-kernel/clock';
@@ -26,28 +28,62 @@ const Authorize = OrderRef.extend({
 const WithAmount = OrderRef.extend({ amount: Amount });
 const Refund = WithAmount.extend({ refundId: z.string().min(1).max(200).optional() });
 
-/** The commands payment accepts on the bus (subscriber `payment.commands`); each outcome is committed with its inbox row. */
+/** A command: asks the provider, then commits what it answered through `commitOnce`. */
+type PaymentCommand = (commitOnce: CommitOnce) => Promise<void>;
+
+/**
+ * The commands payment accepts on the bus (subscriber `payment.commands`); each outcome is committed with its inbox
+ * row. A malformed command is recorded as poison, never retried (see `Subscription`).
+ */
 @Injectable()
 export class PaymentCommandsSubscriber {
+  private readonly subscription: Subscription<PaymentCommand>;
+
   constructor(
-    private readonly bus: MessageBus,
-    private readonly inbox: Inbox,
-    private readonly clock: Clock,
-    private readonly authorize: AuthorizePaymentHandler,
-    private readonly capture: CapturePaymentHandler,
-    private readonly voidPayment: VoidPaymentHandler,
-    private readonly refund: RefundPaymentHandler,
+    bus: MessageBus,
+    inbox: Inbox,
+    clock: Clock,
+    authorize: AuthorizePaymentHandler,
+    capture: CapturePaymentHandler,
+    voidPayment: VoidPaymentHandler,
+    refund: RefundPaymentHandler,
     private readonly events: EventStore,
-  ) {}
+    metrics: Metrics,
+  ) {
+    this.subscription = new Subscription<PaymentCommand>(
+      SUBSCRIBER,
+      { bus, inbox, clock, metrics },
+      {
+        [PaymentMessages.authorizePayment]: on(
+          Authorize,
+          (command, { meta }) =>
+            (commitOnce) =>
+              authorize.execute(command, meta, commitOnce),
+        ),
+        [PaymentMessages.capturePayment]: on(
+          WithAmount,
+          (command, { meta }) =>
+            (commitOnce) =>
+              capture.execute(command, meta, commitOnce),
+        ),
+        [PaymentMessages.voidPayment]: on(
+          OrderRef,
+          (command, { meta }) =>
+            (commitOnce) =>
+              voidPayment.execute(command, meta, commitOnce),
+        ),
+        [PaymentMessages.refundPayment]: on(
+          Refund,
+          (command, { meta }) =>
+            (commitOnce) =>
+              refund.execute(command, meta, commitOnce),
+        ),
+      },
+    );
+  }
 
   subscribe(): Promise<void> {
-    const types = [
-      PaymentMessages.authorizePayment,
-      PaymentMessages.capturePayment,
-      PaymentMessages.voidPayment,
-      PaymentMessages.refundPayment,
-    ];
-    return this.bus.subscribeBatch(SUBSCRIBER, types, (messages) => this.handleBatch(messages));
+    return this.subscription.subscribeBatch((messages) => this.handleBatch(messages));
   }
 
   async handle(message: IntegrationMessage): Promise<void> {
@@ -62,22 +98,27 @@ export class PaymentCommandsSubscriber {
    * committed before the next asks the provider. A command that fails leaves the others committed and is retried.
    */
   async handleBatch(messages: IntegrationMessage[]): Promise<void> {
-    const { together, alone } = splitBatch(messages, orderIdOf, () => true);
+    const commands = await this.subscription.accept(messages);
+    const { together, alone } = splitBatch(
+      commands,
+      ({ message }) => orderIdOf(message),
+      () => true,
+    );
     const learned = new Map<string, (tx: Sql) => Promise<void>>();
     const asked = await Promise.allSettled(
-      together.map((message) =>
-        this.execute(message, async (work) => {
-          learned.set(message.id, work);
+      together.map((command) =>
+        this.execute(command, async (work) => {
+          learned.set(command.id, work);
         }),
       ),
     );
-    const effects = together.flatMap((message) => {
-      const effect = learned.get(message.id);
-      // a message goes with others only when it names its order (splitBatch)
-      return effect ? [{ id: message.id, effect, payment: paymentStream(orderIdOf(message)!) }] : [];
+    const effects = together.flatMap(({ id, message }) => {
+      const effect = learned.get(id);
+      // a command goes with others only when it names its order (splitBatch)
+      return effect ? [{ id, effect, payment: paymentStream(orderIdOf(message)!) }] : [];
     });
     if (effects.length > 0) {
-      await handleTogether(this.inbox, SUBSCRIBER, effects, async (tx, fresh) => {
+      await this.subscription.applyTogether(effects, async (tx, fresh) => {
         // each effect decides again on its payment as committed: one read for all of them
         await this.events.preload(
           fresh.map(({ payment }) => payment),
@@ -86,29 +127,13 @@ export class PaymentCommandsSubscriber {
         for (const { effect } of fresh) await effect(tx);
       });
     }
-    await handleByKey(alone, orderIdOf, (message) => this.execute(message, (work) => this.inbox.handleOnce(SUBSCRIBER, message.id, work)));
+    await handleByKey(alone, orderKeyOf, (command) => this.execute(command, (work) => this.subscription.applyOnce(command.message, work)));
     const failed = asked.find((outcome) => outcome.status === 'rejected');
     if (failed) throw failed.reason;
   }
 
   /** In the message's own trace: its provider calls belong to its checkout, also in a batch of several checkouts. */
-  private execute(message: IntegrationMessage, commitOnce: CommitOnce): Promise<void> {
-    return withTraceOf(message, () => this.executeNow(message, commitOnce));
-  }
-
-  private executeNow(message: IntegrationMessage, commitOnce: CommitOnce): Promise<void> {
-    const meta = metaForMessage(message, SUBSCRIBER, this.clock.now());
-    switch (message.type) {
-      case PaymentMessages.authorizePayment:
-        return this.authorize.execute(Authorize.parse(message.data), meta, commitOnce);
-      case PaymentMessages.capturePayment:
-        return this.capture.execute(WithAmount.parse(message.data), meta, commitOnce);
-      case PaymentMessages.voidPayment:
-        return this.voidPayment.execute(OrderRef.parse(message.data), meta, commitOnce);
-      case PaymentMessages.refundPayment:
-        return this.refund.execute(Refund.parse(message.data), meta, commitOnce);
-      default:
-        return Promise.resolve();
-    }
+  private execute({ message, effect }: Accepted<PaymentCommand>, commitOnce: CommitOnce): Promise<void> {
+    return withTraceOf(message, () => effect(commitOnce));
   }
 }
