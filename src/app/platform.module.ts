@@ -175,7 +175,9 @@ export class PlatformModule {
       {
         provide: CONSUMER_DATABASE,
         useFactory: (db: Database) =>
-          config.databaseUrl ? new PgDatabase(config.databaseUrl, { max: config.consumerPoolSize, applicationName: 'orderly-consumers' }) : db,
+          config.databaseUrl
+            ? new PgDatabase(config.databaseUrl, { max: config.consumerPoolSize, applicationName: 'orderly-consumers' })
+            : db,
         inject: [Database],
       },
       {
