@@ -1,6 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { z } from 'zod';
 import { threadPoolShare } from './bulkhead';
 import { TRUSTED_PROXIES_SETTING } from './http/client-address';
@@ -9,7 +7,8 @@ import { RATE_LIMIT_SETTINGS, type RateLimitSettings, rateLimitSettingsOf } from
 import { EmailAddress, SingleLineText } from './http/text-schemas';
 import { READINESS_SETTINGS, type ReadinessSettings, readinessSettingsOf } from './observability/health-settings';
 import { GRPC_CLIENT_SETTINGS, type GrpcClientOptions, grpcClientOptionsOf } from './grpc/grpc-client-options';
-import { blankToUndefined, intSetting as int, urlSetting as url } from './settings';
+import { derivedSecret, embeddedJwtSecret } from './secrets';
+import { blankToUndefined, ConfigError, intSetting as int, urlSetting as url } from './settings';
 
 export type MessageBusKind = 'in-process' | 'rabbitmq' | 'nats';
 /** The bus namespace of deployments that set none: its broker names are the ones Orderly always used. */
@@ -18,13 +17,7 @@ export const DEFAULT_BUS_NAMESPACE = 'orderly';
 export type PaymentCaptureMode = 'immediate' | 'on_confirmation';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
-/** A setting that is missing or malformed; the message names the variable. The process exits with 1. */
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError } from './settings';
 
 const EnvSchema = z.object({
   PORT: int(1, 65535, 3000),
@@ -268,9 +261,6 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
   });
 };
 
-/** A secret of its own per purpose, so a leaked webhook key never signs tokens (and the reverse). */
-const derivedSecret = (root: string, purpose: string): string => createHmac('sha256', root).update(purpose).digest('base64url');
-
 const chooseMessageBus = (forced: MessageBusKind | undefined, amqpUrl?: string, natsUrl?: string): MessageBusKind => {
   if (forced === 'rabbitmq' && !amqpUrl) throw new ConfigError('MESSAGE_BUS=rabbitmq needs AMQP_URL');
   if (forced === 'nats' && !natsUrl) throw new ConfigError('MESSAGE_BUS=nats needs NATS_URL');
@@ -285,29 +275,4 @@ const adminAccount = (email?: string, password?: string) => {
   if (!email) throw new ConfigError('ORDERLY_ADMIN_PASSWORD is set but ORDERLY_ADMIN_EMAIL is missing');
   if (!password) throw new ConfigError('ORDERLY_ADMIN_EMAIL is set but ORDERLY_ADMIN_PASSWORD is missing');
   return { email, password };
-};
-
-/**
- * Without DATABASE_URL (a developer machine), a secret is generated once and kept in DATA_DIR/jwt-secret (mode 0600),
- * so tokens survive restarts. With a real database the secret must come from the environment.
- */
-const embeddedJwtSecret = (databaseUrl: string | undefined, dataDir: string): string => {
-  if (databaseUrl) throw new ConfigError('JWT_SECRET is required when DATABASE_URL is set (at least 32 characters)');
-  const file = join(dataDir, 'jwt-secret');
-  if (existsSync(file)) {
-    const stored = readFileSync(file, 'utf8').trim();
-    if (stored.length < 32) throw new ConfigError(`JWT_SECRET: the stored secret in ${file} is shorter than 32 characters`);
-    return stored;
-  }
-  mkdirSync(dirname(file), { recursive: true });
-  const secret = randomBytes(48).toString('base64url');
-  try {
-    writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
-  } catch (error) {
-    // another process created it first: use theirs
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return embeddedJwtSecret(databaseUrl, dataDir);
-    throw error;
-  }
-  chmodSync(file, 0o600);
-  return secret;
 };

@@ -1,5 +1,13 @@
 import { z } from 'zod';
 
+/** A setting that is missing or malformed; the message names the variable. The process exits with 1. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
 /**
  * The zod building blocks of environment settings, shared by `config.ts` and the modules that keep the settings of
  * their own code next to it (rate limits, trusted proxies, HTTP timeouts). An empty variable counts as unset.
