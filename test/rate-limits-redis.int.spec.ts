@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +6,7 @@ import { REDIS } from '../src/platform/redis';
 import { newId } from '../src/shared-kernel/ids';
 import { bootTestApp, type TestApp } from './support/app';
 import { available, BACKEND_URLS } from './support/backends';
+import { hasRedisServer, privateRedis } from './support/private-redis';
 import { freePort } from './support/processes';
 
 const LIMIT = 4;
@@ -95,54 +95,27 @@ describe('rate limits without a reachable Redis (int)', () => {
   });
 });
 
-const hasRedisServer = !spawnSync('redis-server', ['--version']).error;
-
-describe.skipIf(!hasRedisServer)('rate limits when Redis stops and comes back (int)', () => {
-  let server: ChildProcess | undefined;
-  const startRedis = async (port: number) => {
-    server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      stdio: 'ignore',
-    });
-    const probe = new Redis(`redis://127.0.0.1:${port}`, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    probe.on('error', () => undefined);
-    for (let attempt = 0; attempt < 50; attempt++) {
-      if (
-        await probe.connect().then(
-          () => true,
-          () => false,
-        )
-      )
-        break;
-      await sleep(100);
-    }
-    probe.disconnect();
-  };
-  const stopRedis = async () => {
-    const stopped = new Promise((resolve) => server?.once('exit', resolve));
-    server?.kill('SIGKILL');
-    await stopped;
-    server = undefined;
-  };
+describe.skipIf(!hasRedisServer())('rate limits when Redis stops and comes back (int)', () => {
+  let redis: Awaited<ReturnType<typeof privateRedis>> | undefined;
   afterAll(async () => {
-    if (server) await stopRedis();
+    await redis?.stop();
   });
 
   it('never fails a request while it is gone, and counts in Redis again once it is back', async () => {
-    const port = await freePort();
-    const url = `redis://127.0.0.1:${port}`;
+    redis = await privateRedis();
+    const { url } = redis;
     const keyPrefix = `orderly-test-${newId()}:`;
-    await startRedis(port);
     const app = await boot(limitedBy(url, keyPrefix));
     const client = app.app.get<Redis>(REDIS);
     expect((await register(app, '203.0.113.41')).statusCode).toBe(201);
 
-    await stopRedis();
+    await redis.stop();
     const withoutRedis = [];
     for (let i = 0; i < LIMIT + 1; i++) withoutRedis.push((await register(app, '203.0.113.42')).statusCode);
     // counted in process instead: the same rule, and no 5xx
     expect(withoutRedis).toEqual([201, 201, 201, 201, 429]);
 
-    await startRedis(port);
+    await redis.start();
     for (let attempt = 0; attempt < 100 && client.status !== 'ready'; attempt++) await sleep(100);
     expect(client.status).toBe('ready');
     expect((await register(app, '203.0.113.43')).statusCode).toBe(201);

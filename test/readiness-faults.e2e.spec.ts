@@ -149,7 +149,7 @@ describe.skipIf(needsNats)('liveness once the NATS bus has given up reconnecting
   beforeAll(async () => {
     nats = await privateNats(dir);
     await nats.start();
-    // one reconnect attempt 100 ms after the loss (production: 10 attempts, 2 s apart), so it gives up at once
+    // one reconnect attempt 100 ms after the loss (production: forever, 1 s apart), so it gives up at once
     bus = await NatsMessageBus.connect(nats.url, { reconnect: { maxAttempts: 1, waitMs: 100 }, logger: quiet });
     t = await bootTestApp({ bus, clock: new SystemClock(), background: true });
   });

@@ -17,6 +17,11 @@ export type BatchContext = {
   onRetry?: (consumer: string) => void;
   /** Told of an event moved to the dead letters, once that is committed (metrics). */
   onDeadLetter?: (consumer: string) => void;
+  /**
+   * Outage retries in a row per consumer in this process (sets the pace of the next one; reset once a batch gets
+   * through). None: every outage retry comes after the shortest delay.
+   */
+  outageRetries?: Map<string, number>;
 };
 
 export type BatchOutcome =
@@ -38,7 +43,15 @@ export const DEFAULT_MAX_ATTEMPTS = 5;
 export const CONSUMER_LOCK_NAMESPACE = 0x4553;
 const MAX_ERROR_LENGTH = 4000;
 
+/** Delay before the retry of a handler that failed `attempts` times: 100 ms doubling, at most 30 s. */
 export const retryBackoffMs = (attempts: number): number => Math.min(100 * 2 ** (attempts - 1), 30_000);
+
+/**
+ * Delay before the retry of an event whose handler met an outage for the `retries`th time in a row: 250 ms doubling,
+ * at most 2 s. Short, unlike `retryBackoffMs`: the handler is not at fault, and what it waits for (a broker, the
+ * database) comes back on its own, after which every retry that is still sleeping is time lost for the work in flight.
+ */
+export const outageRetryMs = (retries: number): number => Math.min(250 * 2 ** (Math.max(retries, 1) - 1), 2_000);
 
 const errorText = (error: unknown): string =>
   (error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error)).slice(0, MAX_ERROR_LENGTH);
@@ -162,6 +175,7 @@ export const runBatch = async (ctx: BatchContext, consumer: LogConsumer, eventBy
           }
         }
       }
+      ctx.outageRetries?.delete(consumer.name);
       const full = events.length >= ctx.batchSize;
       const moved = compareCheckpoints(checkpoint, held.checkpoint) !== 0;
       const behind =
@@ -209,7 +223,10 @@ const recordFailure = async (ctx: BatchContext, consumer: LogConsumer, first: Fa
   }
 };
 
-/** Schedules the retry of the failed event, or moves it to the dead letters once it used up its attempts. */
+/**
+ * Schedules the retry of the failed event, or moves it to the dead letters once it used up its attempts. `attempts`
+ * counts the handler's own failures at that event: an outage neither adds to them nor waits out their backoff.
+ */
 const settle = async (
   ctx: BatchContext,
   tx: Sql,
@@ -219,7 +236,8 @@ const settle = async (
   before: LogCheckpoint,
 ): Promise<BatchOutcome> => {
   const { event, error } = failed;
-  const attempts = (held.failure?.position === event.globalPosition ? held.failure.attempts : 0) + 1;
+  const outage = isOutage(error);
+  const attempts = (held.failure?.position === event.globalPosition ? held.failure.attempts : 0) + (outage ? 0 : 1);
   const maxAttempts = consumer.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   const fields = {
     consumer: consumer.name,
@@ -230,7 +248,7 @@ const settle = async (
     err: error,
   };
 
-  if (attempts >= maxAttempts && !isOutage(error)) {
+  if (attempts >= maxAttempts && !outage) {
     await tx.query(
       `insert into es.dead_letters (consumer, global_position, event_id, type, error, attempts) values ($1, $2, $3, $4, $5, $6)`,
       [consumer.name, event.globalPosition, event.metadata.eventId, event.type, errorText(error), attempts],
@@ -242,15 +260,26 @@ const settle = async (
     return { kind: 'handled', handled: failed.index, checkpoint: checkpointOf(event), more: true };
   }
 
-  const retryAt = new Date(ctx.clock.now().getTime() + retryBackoffMs(attempts));
+  const delayMs = outage ? outageRetryMs(nextOutageRetry(ctx, consumer.name)) : retryBackoffMs(attempts);
+  if (!outage) ctx.outageRetries?.delete(consumer.name);
+  const retryAt = new Date(ctx.clock.now().getTime() + delayMs);
   if (compareCheckpoints(before, held.checkpoint) !== 0) await saveCheckpoint(tx, consumer.name, before);
   await tx.query(
     `insert into es.consumer_failures (consumer, global_position, attempts, next_attempt_at, last_error) values ($1, $2, $3, $4, $5)
      on conflict (consumer, global_position) do update set attempts = excluded.attempts, next_attempt_at = excluded.next_attempt_at, last_error = excluded.last_error`,
     [consumer.name, event.globalPosition, attempts, retryAt, errorText(error)],
   );
-  ctx.log('warn', 'event handler failed; will retry', { ...fields, retryAt: retryAt.toISOString() });
+  ctx.log('warn', outage ? 'event handler met an outage; will retry' : 'event handler failed; will retry', {
+    ...fields,
+    retryAt: retryAt.toISOString(),
+  });
   const { onRetry } = ctx;
   if (onRetry) afterCommit(tx, () => onRetry(consumer.name));
   return { kind: 'waiting', retryAt };
+};
+
+const nextOutageRetry = (ctx: BatchContext, consumer: string): number => {
+  const retries = (ctx.outageRetries?.get(consumer) ?? 0) + 1;
+  ctx.outageRetries?.set(consumer, retries);
+  return retries;
 };

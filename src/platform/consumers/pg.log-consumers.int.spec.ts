@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { migratedDatabase, testServers } from '../../../test/support/db';
 import { ManualClock } from '../../shared-kernel/clock';
+import { Unavailable } from '../../shared-kernel/errors';
 import { newId } from '../../shared-kernel/ids';
 import type { CommandMeta, RecordedEvent } from '../event-store/event-store';
 import { PostgresEventStore } from '../event-store/postgres.event-store';
@@ -124,6 +125,48 @@ describe.each(testServers())('PgLogConsumers on $name', (server) => {
     expect(calls).toEqual([0, 1, 0, 1, 1, 2]);
     expect(await effects(name)).toHaveLength(2);
     expect((await consumers.status())[0]).toMatchObject({ name, lag: 0, deadLetters: 1 });
+  });
+
+  it('waits out an outage soon and often without using up attempts, then dead-letters a real failure as before', async () => {
+    const name = `test.outage-${newId()}`;
+    const type = `Outage-${newId()}`;
+    await appendMany(type, 1);
+    let outages = 4;
+    let failures = 0;
+    const consumers = new PgLogConsumers(db, store, clock, { log: quiet });
+    consumers.register({
+      name,
+      types: [type],
+      maxAttempts: 2,
+      handle: async () => {
+        if (outages-- > 0) throw new Unavailable('messaging.bus_unavailable', 'the broker is down');
+        failures += 1;
+        throw new Error('cannot handle this one');
+      },
+    });
+    const failure = async () =>
+      (
+        await db.query<{ attempts: number; next_attempt_at: Date }>(
+          'select attempts, next_attempt_at from es.consumer_failures where consumer = $1',
+          [name],
+        )
+      ).rows[0];
+
+    // four outages in a row, more than maxAttempts: 250, 500, 1000, then 2000 ms (the cap), no attempt used up
+    for (const delayMs of [250, 500, 1000, 2000]) {
+      await consumers.drain();
+      expect(await failure()).toMatchObject({ attempts: 0, next_attempt_at: new Date(clock.now().getTime() + delayMs) });
+      clock.advance(delayMs);
+    }
+    await consumers.drain(); // the first real failure: the handler's own backoff from its first attempt
+    expect(await failure()).toMatchObject({ attempts: 1, next_attempt_at: new Date(clock.now().getTime() + 100) });
+    clock.advance(100);
+    await consumers.drain();
+
+    expect(await failure()).toBeUndefined();
+    const { rows } = await db.query('select attempts from es.dead_letters where consumer = $1', [name]);
+    expect(rows).toEqual([{ attempts: 2 }]);
+    expect(failures).toBe(2);
   });
 
   it('lets two instances share a consumer: never the same event at once, each event exactly once', async () => {

@@ -39,7 +39,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * Checkpointed consumers of the global log in PostgreSQL (`es.checkpoints`). Each consumer loops on its own: a
  * batch runs in one transaction that holds the consumer's lease (no other instance handles it meanwhile), handles
  * the events and advances the checkpoint, so database effects apply exactly once. A handler that throws is retried
- * with exponential backoff, then its event goes to `es.dead_letters`.
+ * with exponential backoff, then its event goes to `es.dead_letters`; an outage (a broker or the database down) is
+ * retried soon and often, and never dead-lettered.
  *
  * One `LogTail` per process reads what is newly committed, woken by LISTEN on 'es_events' (a poll covers lost
  * notifications), and a consumer starts a batch only when the tail read events it wants: a quiet log costs one
@@ -66,7 +67,16 @@ export class PgLogConsumers extends LogConsumers {
   ) {
     super();
     const { onRetry, onDeadLetter } = options;
-    this.context = { db, store, clock, log: options.log ?? defaultLog, batchSize: options.batchSize ?? 500, onRetry, onDeadLetter };
+    this.context = {
+      db,
+      store,
+      clock,
+      log: options.log ?? defaultLog,
+      batchSize: options.batchSize ?? 500,
+      onRetry,
+      onDeadLetter,
+      outageRetries: new Map(),
+    };
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.drainTimeoutMs = options.drainTimeoutMs ?? 60_000;
     this.skippedCheckpointSaveMs = options.skippedCheckpointSaveMs ?? 5_000;

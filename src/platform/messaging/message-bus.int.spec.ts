@@ -10,6 +10,7 @@ import { eventually, messageBusContract } from './message-bus.contract';
 import type { IntegrationMessage, MessageBus } from './message-bus';
 import { NatsMessageBus } from './nats.message-bus';
 import { RabbitMqMessageBus } from './rabbitmq.message-bus';
+import { isOutage } from '../outage';
 
 const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 const quiet: BusLogger = { warn: () => undefined, error: () => undefined };
@@ -181,17 +182,27 @@ const losesConnection = async (
 };
 
 describe.runIf(runs('rabbitmq'))('RabbitMqMessageBus on a lost connection', () => {
-  it('logs the loss, rejects publish and has failed at once (it does not reconnect)', async () => {
+  it('logs the loss, rejects publish with an outage and keeps reconnecting (it has not failed)', async () => {
     const exchange = `orderly.test-${run}-lost`;
-    await losesConnection(
-      BACKEND_URLS.rabbitmq,
-      (url, logger) => RabbitMqMessageBus.connect(url, { exchange, logger }),
-      async () => {
-        const connection = await amqpConnect(BACKEND_URLS.rabbitmq);
-        await (await connection.createChannel()).deleteExchange(exchange);
-        await connection.close();
-      },
-    );
+    const proxy = await cuttableProxy(BACKEND_URLS.rabbitmq);
+    const logged: string[] = [];
+    const logger: BusLogger = { warn: (msg) => void logged.push(msg), error: (msg) => void logged.push(msg) };
+    const bus = await RabbitMqMessageBus.connect(proxy.url, { exchange, logger, reconnectDelayMs: 100 });
+    try {
+      await bus.publish([probe('connection.probe.v1')]);
+      proxy.cut();
+      await eventually(() => expect(logged).toContain('rabbitmq connection lost; reconnecting'));
+      expect(bus.isConnected()).toBe(false);
+      expect(bus.hasFailed()).toBe(false);
+      const refused = await bus.publish([probe('connection.probe.v1')]).catch((error: unknown) => error);
+      expect(isOutage(refused)).toBe(true);
+    } finally {
+      await bus.close();
+      await proxy.close();
+      const connection = await amqpConnect(BACKEND_URLS.rabbitmq);
+      await (await connection.createChannel()).deleteExchange(exchange);
+      await connection.close();
+    }
   });
 });
 

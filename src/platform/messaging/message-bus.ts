@@ -87,8 +87,8 @@ export abstract class MessageBus {
   abstract isConnected(): boolean;
   /**
    * Whether the transport has given up for good: its connection is gone and it will not connect again by itself
-   * (RabbitMQ after any loss, NATS once its reconnect attempts are spent). Only a restart brings it back, so liveness
-   * fails on it. Never because of `close()`. In-process: never.
+   * (NATS once its reconnect attempts are spent; RabbitMQ never: it reconnects for as long as it runs). Only a restart
+   * brings it back, so liveness fails on it. Never because of `close()`. In-process: never.
    */
   abstract hasFailed(): boolean;
 }

@@ -1,7 +1,5 @@
-import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
 import {
-  AckPolicy,
-  DeliverPolicy,
   jetstream,
   jetstreamManager,
   type ConsumerMessages,
@@ -21,7 +19,17 @@ import {
   type DeliveryPolicy,
 } from './delivery-policy';
 import { consumeMessage, withHeaderTrace } from '../observability/tracing-consumers';
-import { consumerName, ensureConsumer, ensureStreams, headersOf, natsTraceHeaders } from './nats.jetstream';
+import {
+  brokerUnavailable,
+  consumerName,
+  deadLetterHeaders,
+  durableConsumer,
+  ensureStreams,
+  natsTraceHeaders,
+  openConsumer,
+  pullUntilClosed,
+  type DurableConsumer,
+} from './nats.jetstream';
 
 export type NatsBusOptions = Partial<DeliveryPolicy> & {
   /** stream holding every message (default 'ORDERLY'); dead letters go to `<stream>_DLQ` */
@@ -40,18 +48,30 @@ export type NatsBusOptions = Partial<DeliveryPolicy> & {
   duplicateWindowMs?: number;
   /**
    * After the connection is lost, the client tries to connect again up to `maxAttempts` times (-1: forever), `waitMs`
-   * apart (defaults: forever, 2 s apart: a broker outage is waited out, readiness down meanwhile, rather than ended
-   * by restarts that cannot connect either). Once they are spent the bus has failed for good (`hasFailed`): only a
-   * restart connects it again.
+   * apart (defaults: forever, 1 s apart: a broker outage is waited out, readiness down meanwhile, rather than ended
+   * by restarts that cannot connect either; the work in flight goes on within a second of the broker's return). Once
+   * they are spent the bus has failed for good (`hasFailed`): only a restart connects it again.
    */
   reconnect?: { maxAttempts?: number; waitMs?: number };
+  /** how long a publish waits for its PubAck before it fails as an outage (default 5 s) */
+  publishTimeoutMs?: number;
   logger?: BusLogger;
   /** told of each delivery nak'ed for a retry and each message copied to `<stream>_DLQ` */
   observer?: BusObserver;
 };
 
-type Settings = DeliveryPolicy & Required<Pick<NatsBusOptions, 'stream' | 'subjectPrefix' | 'consumerPrefix' | 'prefetch' | 'ackWaitMs'>>;
-type Subscription = { subscriber: string; consumer: string; messages: ConsumerMessages; handler: MessageHandler; loop?: Promise<void> };
+type Settings = DeliveryPolicy &
+  Required<Pick<NatsBusOptions, 'stream' | 'subjectPrefix' | 'consumerPrefix' | 'prefetch' | 'ackWaitMs' | 'publishTimeoutMs'>> & {
+    reconnectWaitMs: number;
+  };
+type Subscription = {
+  subscriber: string;
+  consumer: string;
+  config: DurableConsumer;
+  messages: ConsumerMessages;
+  handler: MessageHandler;
+  loop?: Promise<void>;
+};
 
 /** Published concurrently at most this many at a time; the PubAcks are awaited per window. */
 const PUBLISH_WINDOW = 256;
@@ -95,12 +115,14 @@ export class NatsMessageBus extends MessageBus {
       retryDelayMs: options.retryDelayMs ?? 1000,
       prefetch: options.prefetch ?? 64,
       ackWaitMs: options.ackWaitMs ?? 30_000,
+      publishTimeoutMs: options.publishTimeoutMs ?? 5_000,
+      reconnectWaitMs: options.reconnect?.waitMs ?? 1_000,
     };
     const nc = await connect({
       servers: url,
       name: 'orderly',
       maxReconnectAttempts: options.reconnect?.maxAttempts ?? -1,
-      reconnectTimeWait: options.reconnect?.waitMs ?? 2_000,
+      reconnectTimeWait: settings.reconnectWaitMs,
     });
     try {
       const jsm = await jetstreamManager(nc);
@@ -117,19 +139,30 @@ export class NatsMessageBus extends MessageBus {
     }
   }
 
+  /**
+   * Rejects with `Unavailable` (an outage, waited out by the outbox) when the server does not take the messages: at
+   * once while disconnected (the client would buffer them until it reconnects), else after `publishTimeoutMs`.
+   */
   async publish(messages: IntegrationMessage[]): Promise<void> {
     this.ensureOpen();
-    await this.track(this.publishAll(messages));
+    if (!this.connected) throw brokerUnavailable(new Error('disconnected from the nats server'));
+    try {
+      await this.track(this.publishAll(messages));
+    } catch (error) {
+      throw brokerUnavailable(error);
+    }
   }
 
   private async publishAll(messages: IntegrationMessage[]): Promise<void> {
     for (let i = 0; i < messages.length; i += PUBLISH_WINDOW) {
       await Promise.all(
-        messages
-          .slice(i, i + PUBLISH_WINDOW)
-          .map((m) =>
-            this.js.publish(`${this.settings.subjectPrefix}.${m.type}`, JSON.stringify(m), { msgID: m.id, headers: natsTraceHeaders(m) }),
-          ),
+        messages.slice(i, i + PUBLISH_WINDOW).map((m) =>
+          this.js.publish(`${this.settings.subjectPrefix}.${m.type}`, JSON.stringify(m), {
+            msgID: m.id,
+            headers: natsTraceHeaders(m),
+            timeout: this.settings.publishTimeoutMs,
+          }),
+        ),
       );
     }
   }
@@ -139,17 +172,9 @@ export class NatsMessageBus extends MessageBus {
     const { stream, subjectPrefix, consumerPrefix, prefetch, ackWaitMs } = this.settings;
     for (const type of types) {
       const consumer = consumerName(`${consumerPrefix}${subscriber}`, type);
-      await ensureConsumer(this.jsm, stream, {
-        durable_name: consumer,
-        filter_subject: `${subjectPrefix}.${type}`,
-        ack_policy: AckPolicy.Explicit,
-        deliver_policy: DeliverPolicy.New,
-        ack_wait: nanos(ackWaitMs),
-        max_deliver: -1,
-        max_ack_pending: prefetch,
-      });
-      const messages = await (await this.js.consumers.get(stream, consumer)).consume({ max_messages: prefetch });
-      const subscription: Subscription = { subscriber, consumer, messages, handler };
+      const config = durableConsumer(consumer, `${subjectPrefix}.${type}`, { ackWaitMs, prefetch });
+      const messages = await openConsumer(this.js, this.jsm, stream, config, prefetch);
+      const subscription: Subscription = { subscriber, consumer, config, messages, handler };
       subscription.loop = this.pull(subscription);
       this.subscriptions.push(subscription);
     }
@@ -181,16 +206,20 @@ export class NatsMessageBus extends MessageBus {
     await (this.connected ? this.nc.drain() : this.nc.close()).catch(() => undefined);
   }
 
-  private async pull(subscription: Subscription): Promise<void> {
-    try {
-      for await (const msg of subscription.messages) {
-        // Pulled but not started when close() began: hand it back at once instead of after the ack wait.
-        if (this.closing) msg.nak();
-        else void this.track(this.handle(subscription, msg));
-      }
-    } catch (error) {
-      this.logger.error('nats consumer stopped', { subscriber: subscription.subscriber, consumer: subscription.consumer, err: error });
-    }
+  /** Hands each pulled message to the handler until `close()`, opening the consumer again if its pull ends. */
+  private pull(subscription: Subscription): Promise<void> {
+    const { subscriber, consumer, config } = subscription;
+    const { stream, prefetch, reconnectWaitMs } = this.settings;
+    return pullUntilClosed(subscription, {
+      // Pulled but not started when close() began: hand it back at once instead of after the ack wait.
+      deliver: (msg) => (this.closing ? msg.nak() : void this.track(this.handle(subscription, msg))),
+      open: () => openConsumer(this.js, this.jsm, stream, config, prefetch),
+      closing: () => !!this.closing,
+      connected: () => this.connected,
+      retryMs: reconnectWaitMs,
+      logger: this.logger,
+      fields: { subscriber, consumer },
+    });
   }
 
   private async handle(subscription: Subscription, msg: JsMsg): Promise<void> {
@@ -242,12 +271,7 @@ export class NatsMessageBus extends MessageBus {
       deliveries: msg.info.deliveryCount,
       err: error,
     });
-    const h = headersOf({
-      'Orderly-Subscriber': subscriber,
-      'Orderly-Error': reason,
-      'Orderly-Deliveries': String(msg.info.deliveryCount),
-      'Orderly-Stream-Seq': String(msg.seq),
-    });
+    const h = deadLetterHeaders(subscriber, reason, msg);
     const type = msg.subject.slice(this.settings.subjectPrefix.length + 1);
     try {
       await this.js.publish(`${this.settings.subjectPrefix}-dlq.${type}`, msg.data, { headers: h, msgID: `${consumer}:${msg.seq}` });

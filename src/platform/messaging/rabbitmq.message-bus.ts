@@ -1,4 +1,5 @@
-import { connect, type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Options } from 'amqplib';
+import type { Channel, ConfirmChannel, ConsumeMessage } from 'amqplib';
+import { connect as manageConnection, type AmqpConnectionManager, type ChannelWrapper } from 'amqp-connection-manager';
 import { MessageBus, type IntegrationMessage, type MessageHandler } from './message-bus';
 import { isOutage } from '../outage';
 import {
@@ -10,7 +11,9 @@ import {
   type BusObserver,
   type DeliveryPolicy,
 } from './delivery-policy';
-import { consumeMessage, traceHeadersOf, withHeaderTrace } from '../observability/tracing-consumers';
+import { consumeMessage, withHeaderTrace } from '../observability/tracing-consumers';
+import { brokerUnavailable, closeManager, drained, isClosedChannelError, openManagedChannel } from './rabbitmq.connection';
+import { deadLetterOptions, declareSubscriberQueues, publishOptions, queuesOf, rejections } from './rabbitmq.topology';
 
 export type RabbitMqBusOptions = Partial<DeliveryPolicy> & {
   /** durable topic exchange every message is published to (default 'orderly.events') */
@@ -19,12 +22,26 @@ export type RabbitMqBusOptions = Partial<DeliveryPolicy> & {
   queuePrefix?: string;
   /** unacknowledged messages per subscriber, handled concurrently (default 64) */
   prefetch?: number;
+  /** wait between reconnection attempts after the connection is lost (default 1000) */
+  reconnectDelayMs?: number;
+  /** AMQP heartbeat: a silent broker counts as lost after about twice this (default 5) */
+  heartbeatSeconds?: number;
+  /** how long `connect` waits for the first connection (default 10000) */
+  connectTimeoutMs?: number;
   logger?: BusLogger;
   /** told of each delivery sent round the retry queue and each message parked in a `.dlq` */
   observer?: BusObserver;
 };
 
-type Subscription = { subscriber: string; queue: string; channel: Channel; consumerTag: string; handler: MessageHandler };
+type Subscription = {
+  subscriber: string;
+  queue: string;
+  handler: MessageHandler;
+  /** the channel of the current connection's consumer, and its tag; replaced on each reconnection */
+  channel?: Channel;
+  consumerTag?: string;
+  wrapper?: ChannelWrapper;
+};
 
 /**
  * RabbitMQ transport. Messages go to one durable topic exchange with the message type as routing key, persistent,
@@ -32,18 +49,24 @@ type Subscription = { subscriber: string; queue: string; channel: Channel; consu
  * handler failure rejects the message into `<queue>.retry`, whose TTL (`retryDelayMs`) dead-letters it back to the
  * queue; the delivery that reaches `maxDeliveries` (counted from the `x-death` header) is parked in `<queue>.dlq`.
  * The retry delay is fixed per queue: changing it needs the `.retry` queue deleted first.
- * No reconnection: after a connection or channel failure the error is logged and every publish rejects.
+ *
+ * The connection is managed by amqp-connection-manager: once lost it is opened again every `reconnectDelayMs`, and
+ * each channel's setup declares its topology and starts its consumer again on the new connection. Publishing never
+ * queues in memory: while disconnected `publish` rejects at once with an outage (`Unavailable`), so the outbox keeps
+ * the messages and publishes them again later.
  */
 export class RabbitMqMessageBus extends MessageBus {
   private readonly subscriptions: Subscription[] = [];
   private readonly declared = new Set<string>();
   private readonly inFlight = new Set<Promise<unknown>>();
-  private failure: Error | undefined;
+  private publisher: ChannelWrapper | undefined;
+  /** the confirm channel of the current connection, once its setup ran; undefined while disconnected */
+  private publishing: ConfirmChannel | undefined;
   private closing: Promise<void> | undefined;
+  private outageLogged = false;
 
   private constructor(
-    private readonly connection: ChannelModel,
-    private readonly publisher: ConfirmChannel,
+    private readonly manager: AmqpConnectionManager,
     private readonly exchange: string,
     private readonly queuePrefix: string,
     private readonly policy: DeliveryPolicy,
@@ -52,24 +75,43 @@ export class RabbitMqMessageBus extends MessageBus {
     private readonly observer: BusObserver,
   ) {
     super();
-    connection.on('error', (error: Error) => this.fail(error, 'rabbitmq connection error'));
-    connection.on('close', (error?: Error) => this.fail(error ?? new Error('rabbitmq connection closed'), 'rabbitmq connection closed'));
-    publisher.on('error', (error: Error) => this.fail(error, 'rabbitmq publisher channel error'));
-    publisher.on('close', () => this.fail(new Error('rabbitmq publisher channel closed'), 'rabbitmq publisher channel closed'));
+    manager.on('disconnect', ({ err }: { err?: Error }) => {
+      this.publishing = undefined;
+      if (!this.closing) this.logger.error('rabbitmq connection lost; reconnecting', { err });
+    });
+    manager.on('connectFailed', ({ err }: { err: Error }) => {
+      if (!this.outageLogged && !this.closing) this.logger.warn('rabbitmq reconnection failed; retrying', { err });
+      this.outageLogged = true;
+    });
+    manager.on('connect', () => {
+      if (this.outageLogged) this.logger.warn('rabbitmq reconnected');
+      this.outageLogged = false;
+    });
   }
 
-  /** Connects, opens the publisher confirm channel and declares the exchange. */
+  /** Connects (waiting up to `connectTimeoutMs`), opens the publisher confirm channel and declares the exchange. */
   static async connect(url: string, options: RabbitMqBusOptions = {}): Promise<RabbitMqMessageBus> {
-    const exchange = options.exchange ?? 'orderly.events';
-    const connection = await connect(url, { noDelay: true }); // no Nagle delay on confirms and acks
+    const manager = manageConnection([url], {
+      heartbeatIntervalInSeconds: options.heartbeatSeconds ?? 5,
+      reconnectTimeInSeconds: (options.reconnectDelayMs ?? 1000) / 1000,
+      connectionOptions: { noDelay: true }, // no Nagle delay on confirms and acks
+    });
+    const policy = { maxDeliveries: options.maxDeliveries ?? 5, retryDelayMs: options.retryDelayMs ?? 1000 };
+    const { exchange = 'orderly.events', queuePrefix = '', prefetch = 64, logger = defaultBusLogger(), observer = UNOBSERVED } = options;
+    const bus = new RabbitMqMessageBus(manager, exchange, queuePrefix, policy, prefetch, logger, observer);
     try {
-      const publisher = await connection.createConfirmChannel();
-      await publisher.assertExchange(exchange, 'topic', { durable: true });
-      const policy = { maxDeliveries: options.maxDeliveries ?? 5, retryDelayMs: options.retryDelayMs ?? 1000 };
-      const { queuePrefix = '', prefetch = 64, logger = defaultBusLogger(), observer = UNOBSERVED } = options;
-      return new RabbitMqMessageBus(connection, publisher, exchange, queuePrefix, policy, prefetch, logger, observer);
+      await manager.connect({ timeout: options.connectTimeoutMs ?? 10_000 });
+      const setupPublisher = async (channel: Channel) => {
+        await channel.assertExchange(exchange, 'topic', { durable: true });
+        channel.once('close', () => {
+          if (bus.publishing === channel) bus.publishing = undefined;
+        });
+        bus.publishing = channel as ConfirmChannel;
+      };
+      bus.publisher = await openManagedChannel(manager, logger, 'publisher', true, setupPublisher, () => !!bus.closing);
+      return bus;
     } catch (error) {
-      await connection.close().catch(() => undefined);
+      await bus.close();
       throw error;
     }
   }
@@ -77,48 +119,49 @@ export class RabbitMqMessageBus extends MessageBus {
   /** Resolves once the broker confirmed every message: all are written first, then their confirms awaited together. */
   async publish(messages: IntegrationMessage[]): Promise<void> {
     this.ensureOpen();
-    await this.track(this.publishAll(messages));
+    const channel = this.publishing;
+    if (!channel || !this.manager.isConnected()) throw brokerUnavailable('not connected to the broker');
+    await this.track(this.publishAll(channel, messages));
   }
 
-  private async publishAll(messages: IntegrationMessage[]): Promise<void> {
-    const confirms: Promise<void>[] = [];
-    for (const m of messages) {
-      const { confirm, written } = this.write((cb) =>
-        this.publisher.publish(this.exchange, m.type, Buffer.from(JSON.stringify(m)), publishOptions(m), cb),
-      );
-      confirms.push(confirm);
-      if (!written) await this.drained();
+  private async publishAll(channel: ConfirmChannel, messages: IntegrationMessage[]): Promise<void> {
+    try {
+      const confirms: Promise<void>[] = [];
+      for (const m of messages) {
+        const { confirm, written } = this.write((cb) =>
+          channel.publish(this.exchange, m.type, Buffer.from(JSON.stringify(m)), publishOptions(m), cb),
+        );
+        confirms.push(confirm);
+        if (!written) await drained(channel);
+      }
+      await Promise.all(confirms);
+    } catch (error) {
+      // The channel closed under the messages (its close listeners ran before their confirms were rejected).
+      if (this.publishing !== channel || isClosedChannelError(error))
+        throw brokerUnavailable('the connection was lost before the broker confirmed', error);
+      throw error;
     }
-    await Promise.all(confirms);
   }
 
+  /**
+   * Declares the subscriber's queues and consumes them on a channel of its own, and does it again on each
+   * reconnection. Rejects with an outage when the broker is not connected, or with the broker's error when the
+   * topology cannot be declared.
+   */
   async subscribe(subscriber: string, types: readonly string[], handler: MessageHandler): Promise<void> {
     this.ensureOpen();
     const queue = `${this.queuePrefix}${subscriber}`;
-    const channel = await this.connection.createChannel();
-    channel.on('error', (error: Error) => this.logger.error('rabbitmq consumer channel error', { subscriber, err: error }));
-    channel.on('close', () => {
-      if (!this.closing) this.logger.error('rabbitmq consumer channel closed; no more deliveries', { subscriber });
-    });
-    for (const name of [queue, `${queue}.retry`, `${queue}.dlq`]) this.declared.add(name);
-    await channel.assertQueue(queue, { durable: true, deadLetterExchange: '', deadLetterRoutingKey: `${queue}.retry` });
-    await channel.assertQueue(`${queue}.retry`, {
-      durable: true,
-      messageTtl: this.policy.retryDelayMs,
-      deadLetterExchange: '',
-      deadLetterRoutingKey: queue,
-    });
-    await channel.assertQueue(`${queue}.dlq`, { durable: true });
-    for (const type of types) await channel.bindQueue(queue, this.exchange, type);
-    await channel.prefetch(this.prefetch);
-    const subscription: Subscription = { subscriber, queue, channel, consumerTag: '', handler };
-    const { consumerTag } = await channel.consume(queue, (raw) => {
-      if (raw === null) this.logger.error('rabbitmq cancelled the consumer (queue deleted?)', { subscriber });
-      // Arrived while close() runs: hand it straight back (a requeue is not counted as a failed delivery).
-      else if (this.closing) channel.nack(raw, false, true);
-      else void this.track(this.handle(subscription, raw));
-    });
-    subscription.consumerTag = consumerTag;
+    for (const name of Object.values(queuesOf(queue))) this.declared.add(name);
+    const subscription: Subscription = { subscriber, queue, handler };
+    const setupConsumer = async (channel: Channel) => {
+      await declareSubscriberQueues(channel, this.exchange, queue, types, this.policy);
+      await channel.prefetch(this.prefetch);
+      if (this.closing) return;
+      const { consumerTag } = await channel.consume(queue, (raw) => this.receive(subscription, channel, raw));
+      Object.assign(subscription, { channel, consumerTag });
+    };
+    const stopping = () => !!this.closing;
+    subscription.wrapper = await openManagedChannel(this.manager, this.logger, `consumer ${subscriber}`, false, setupConsumer, stopping);
     this.subscriptions.push(subscription);
     this.observer.subscribed(subscriber);
   }
@@ -128,14 +171,14 @@ export class RabbitMqMessageBus extends MessageBus {
     return [...this.declared];
   }
 
-  /** Until the connection or the publisher channel fails (there is no reconnection) or the bus closes. */
+  /** While connected with the publisher channel set up; false while reconnecting and once closed. */
   isConnected(): boolean {
-    return !this.failure && !this.closing;
+    return !this.closing && this.manager.isConnected() && this.publishing !== undefined;
   }
 
-  /** Once the connection or the publisher channel failed: there is no reconnection. */
+  /** Never: a lost connection is opened again by itself, and closing is not a failure. */
   hasFailed(): boolean {
-    return this.failure !== undefined;
+    return false;
   }
 
   /** Stops consuming, lets in-flight handlers and publishes finish, then closes the channels and the connection. */
@@ -145,20 +188,26 @@ export class RabbitMqMessageBus extends MessageBus {
   }
 
   private async shutdown(): Promise<void> {
-    await Promise.allSettled(this.subscriptions.map((s) => s.channel.cancel(s.consumerTag)));
+    await Promise.allSettled(this.subscriptions.map(async (s) => s.channel && s.consumerTag && (await s.channel.cancel(s.consumerTag))));
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
-    await Promise.allSettled(this.subscriptions.map((s) => s.channel.close()));
-    await this.publisher.close().catch(() => undefined);
-    await this.connection.close().catch(() => undefined);
+    await Promise.allSettled([...this.subscriptions.map((s) => s.wrapper?.close()), this.publisher?.close()]);
+    await closeManager(this.manager);
   }
 
-  private async handle(subscription: Subscription, raw: ConsumeMessage): Promise<void> {
+  private receive(subscription: Subscription, channel: Channel, raw: ConsumeMessage | null): void {
+    if (raw === null) this.logger.error('rabbitmq cancelled the consumer (queue deleted?)', { subscriber: subscription.subscriber });
+    // Arrived while close() runs: hand it straight back (a requeue is not counted as a failed delivery).
+    else if (this.closing) this.settle(subscription, channel, raw, 'requeue');
+    else void this.track(this.handle(subscription, channel, raw));
+  }
+
+  private async handle(subscription: Subscription, channel: Channel, raw: ConsumeMessage): Promise<void> {
     const deliveries = rejections(raw, subscription.queue) + 1;
     let message: IntegrationMessage;
     try {
       message = withHeaderTrace(JSON.parse(raw.content.toString('utf8')) as IntegrationMessage, (name) => raw.properties.headers?.[name]);
     } catch (error) {
-      return this.park(subscription, raw, error, deliveries);
+      return this.park(subscription, channel, raw, error, deliveries);
     }
     try {
       const fields = { subscriber: subscription.subscriber, messageId: raw.properties.messageId };
@@ -173,64 +222,54 @@ export class RabbitMqMessageBus extends MessageBus {
       );
     } catch (error) {
       // closing during an outage: back to the queue as it was, without counting a delivery
-      if (isOutage(error)) return this.settle(subscription, raw, 'requeue');
-      if (deliveries >= this.policy.maxDeliveries) return this.park(subscription, raw, error, deliveries);
-      this.settle(subscription, raw, 'nack');
+      if (isOutage(error)) return this.settle(subscription, channel, raw, 'requeue');
+      if (deliveries >= this.policy.maxDeliveries) return this.park(subscription, channel, raw, error, deliveries);
+      this.settle(subscription, channel, raw, 'nack');
       return this.observer.retried(subscription.subscriber);
     }
-    this.settle(subscription, raw, 'ack');
+    this.settle(subscription, channel, raw, 'ack');
   }
 
   /** Copies the message to `<queue>.dlq` (confirmed) and only then acknowledges it; if that fails, it goes round again. */
-  private async park(subscription: Subscription, raw: ConsumeMessage, error: unknown, deliveries: number): Promise<void> {
+  private async park(subscription: Subscription, channel: Channel, raw: ConsumeMessage, error: unknown, deliveries: number): Promise<void> {
     const { queue, subscriber } = subscription;
-    const reason = describeError(error);
     this.logger.error('message dead-lettered', { subscriber, messageId: raw.properties.messageId, deliveries, err: error });
     const headers = {
       ...raw.properties.headers,
       'x-orderly-subscriber': subscriber,
-      'x-orderly-error': reason,
+      'x-orderly-error': describeError(error),
       'x-orderly-deliveries': deliveries,
     };
     try {
-      if (this.failure) throw this.failure; // still allowed while close() waits for in-flight handlers
-      const { messageId, type, correlationId, timestamp } = raw.properties as {
-        messageId?: string;
-        type?: string;
-        correlationId?: string;
-        timestamp?: number;
-      };
-      const options: Options.Publish = {
-        persistent: true,
-        contentType: 'application/json',
-        messageId,
-        type,
-        correlationId,
-        timestamp,
-        headers,
-      };
-      await this.write((cb) => this.publisher.sendToQueue(`${queue}.dlq`, raw.content, options, cb)).confirm;
-      this.settle(subscription, raw, 'ack');
+      // still allowed while close() waits for in-flight handlers
+      const publisher = this.publishing;
+      if (!publisher) throw brokerUnavailable('not connected to the broker');
+      const dlq = queuesOf(queue).dlq;
+      await this.write((cb) => publisher.sendToQueue(dlq, raw.content, deadLetterOptions(raw, headers), cb)).confirm;
+      this.settle(subscription, channel, raw, 'ack');
       this.observer.deadLettered(subscriber);
     } catch (parkError) {
       this.logger.error('could not park message', { subscriber, messageId: raw.properties.messageId, err: parkError });
-      this.settle(subscription, raw, 'nack');
+      this.settle(subscription, channel, raw, 'nack');
     }
   }
 
-  /** nack = reject without requeue: the queue's dead-letter route sends it through the retry queue (a counted delivery).
-   *  requeue = back to the head of its queue, not counted. */
-  private settle(subscription: Subscription, raw: ConsumeMessage, outcome: 'ack' | 'nack' | 'requeue'): void {
+  /**
+   * On the channel that delivered the message (a delivery tag means nothing on another). nack = reject without
+   * requeue: the queue's dead-letter route sends it through the retry queue (a counted delivery). requeue = back to
+   * the head of its queue, not counted.
+   */
+  private settle(subscription: Subscription, channel: Channel, raw: ConsumeMessage, outcome: 'ack' | 'nack' | 'requeue'): void {
     try {
-      if (outcome === 'ack') subscription.channel.ack(raw);
-      else subscription.channel.nack(raw, false, outcome === 'requeue');
+      if (outcome === 'ack') channel.ack(raw);
+      else channel.nack(raw, false, outcome === 'requeue');
     } catch (error) {
       // The channel is gone; the broker redelivers the unacknowledged message to the next consumer.
       this.logger.warn(`could not ${outcome} message`, { subscriber: subscription.subscriber, err: error });
     }
   }
 
-  /** Writes one message on the confirm channel; `confirm` settles on the broker's ack, `written` is false when the socket buffer is full. */
+  /** Writes one message on a confirm channel; `confirm` settles on the broker's ack, `written` is false when the socket buffer is full. */
   private write(send: (cb: (error: unknown) => void) => boolean): { confirm: Promise<void>; written: boolean } {
     let written = true;
     const confirm = new Promise<void>((resolve, reject) => {
@@ -240,17 +279,6 @@ export class RabbitMqMessageBus extends MessageBus {
     return { confirm, written };
   }
 
-  private drained(): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.failure) return resolve();
-      const done = () => {
-        this.publisher.off('drain', done).off('close', done);
-        resolve();
-      };
-      this.publisher.once('drain', done).once('close', done);
-    });
-  }
-
   private track<T>(work: Promise<T>): Promise<T> {
     this.inFlight.add(work);
     void work.catch(() => undefined).finally(() => this.inFlight.delete(work));
@@ -258,32 +286,6 @@ export class RabbitMqMessageBus extends MessageBus {
   }
 
   private ensureOpen(): void {
-    if (this.failure) throw new Error(`rabbitmq message bus unavailable: ${this.failure.message}`, { cause: this.failure });
     if (this.closing) throw new Error('rabbitmq message bus is closed');
   }
-
-  private fail(error: Error, what: string): void {
-    if (this.closing || this.failure) return;
-    this.failure = error;
-    this.logger.error(what, { err: error });
-  }
 }
-
-const publishOptions = (m: IntegrationMessage): Options.Publish => ({
-  persistent: true,
-  contentType: 'application/json',
-  messageId: m.id,
-  type: m.type,
-  correlationId: m.correlationId,
-  timestamp: Math.floor(Date.parse(m.occurredAt) / 1000) || undefined,
-  headers: traceHeadersOf(m),
-});
-
-/** How many times this queue rejected the message before (RabbitMQ counts it in `x-death`). */
-const rejections = (raw: ConsumeMessage, queue: string): number => {
-  const deaths: unknown = raw.properties.headers?.['x-death'];
-  if (!Array.isArray(deaths)) return 0;
-  const entry = deaths.find((d: { queue?: string; reason?: string }) => d.queue === queue && d.reason === 'rejected') as
-    { count?: unknown } | undefined;
-  return Number(entry?.count ?? 0);
-};
