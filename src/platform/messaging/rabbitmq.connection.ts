@@ -8,7 +8,7 @@ const MANAGER_CLOSE_WAIT_MS = 2_000;
 
 /** The outage a publish or subscribe meets while the broker is not connected: waited out, never dead-lettered. */
 export const brokerUnavailable = (reason: string, cause?: unknown): Unavailable =>
-  Object.assign(new Unavailable('messaging.broker_unavailable', `rabbitmq: ${reason}`), cause ? { cause } : {});
+  Object.assign(new Unavailable('messaging.bus_unavailable', `rabbitmq: ${reason}`), cause ? { cause } : {});
 
 /**
  * A channel wrapper whose `setup` runs on every new channel (each reconnection); resolves once the first run
